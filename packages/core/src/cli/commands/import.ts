@@ -1,0 +1,13 @@
+import { ClarityError } from '../../errors.ts';
+import type { CliCommand } from '../command.ts';
+
+// Placeholder until this command is implemented; it fails loudly rather than printing nothing.
+export const command: CliCommand = {
+  name: 'import',
+  summary: '(not yet implemented)',
+  help: 'clarity import: not yet implemented',
+  options: {},
+  run() {
+    return Promise.reject(new ClarityError('internal', 'clarity import is not implemented yet'));
+  },
+};

@@ -1,0 +1,13 @@
+import { ClarityError } from '../../errors.ts';
+import type { CliCommand } from '../command.ts';
+
+// Placeholder until this command is implemented; it fails loudly rather than printing nothing.
+export const command: CliCommand = {
+  name: 'score',
+  summary: '(not yet implemented)',
+  help: 'clarity score: not yet implemented',
+  options: {},
+  run() {
+    return Promise.reject(new ClarityError('internal', 'clarity score is not implemented yet'));
+  },
+};

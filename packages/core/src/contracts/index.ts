@@ -1,0 +1,2 @@
+export * from './epoch-series.ts';
+export * from './provenance.ts';
