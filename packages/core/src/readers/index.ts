@@ -1,1 +1,4 @@
-export {};
+// Readers of device files into EpochSeries (and NN intervals). The AWD/ActiLife/AGD readers are added below
+// by the sleep-analytics work; nn-intervals.ts and fitbit.ts by the HRV/activity work.
+export * from './nn-intervals.ts';
+export * from './fitbit.ts';
