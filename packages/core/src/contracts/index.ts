@@ -1,2 +1,5 @@
 export * from './epoch-series.ts';
 export * from './provenance.ts';
+export * from './health-types.ts';
+export * from './time.ts';
+export * from './healthkit-upload.ts';
