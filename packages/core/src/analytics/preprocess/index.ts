@@ -1,1 +1,3 @@
-export {};
+export * from './resample.ts';
+export * from './nonwear.ts';
+export * from './outliers.ts';

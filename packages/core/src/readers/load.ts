@@ -1,0 +1,79 @@
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { ClarityError } from '../errors.ts';
+import type { EpochSeries } from '../contracts/epoch-series.ts';
+import { readActiLifeCsvFile, type ActiGraphAxis } from './actilife-csv.ts';
+import { readAgdFile } from './agd.ts';
+import { readAwdFile } from './awd.ts';
+import type { LineReadOptions } from './lines.ts';
+
+/** What a device file turned out to be. */
+export type DeviceFormat = 'awd' | 'actilife-csv' | 'agd' | 'nn-intervals';
+
+export interface LoadOptions extends LineReadOptions {
+  /** ActiGraph axis to analyse (default axis1). Ignored for AWD. */
+  axis?: ActiGraphAxis;
+}
+
+export type LoadedFile =
+  | { kind: 'epochs'; format: Exclude<DeviceFormat, 'nn-intervals'>; series: EpochSeries; markers?: number[] }
+  | { kind: 'nn-intervals'; format: 'nn-intervals'; text: string };
+
+/**
+ * Picks the reader for a file: by extension first (.awd, .agd, .csv), then by content (SQLite magic, the
+ * ActiLife banner, an AWD date on line 2, or a plain list of numbers = NN intervals in ms).
+ */
+export async function detectFormat(file: string): Promise<DeviceFormat> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.awd') return 'awd';
+  if (ext === '.agd') return 'agd';
+  let head: string;
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw new ClarityError(
+      'invalid_input',
+      `cannot open ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: e },
+    );
+  }
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    if (bytesRead === 0) throw new ClarityError('parse_error', `${path.basename(file)}: empty file`);
+    if (buf.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'agd';
+    head = buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+  const lines = head.split(/\r?\n/);
+  if (ext === '.csv' || /actigraph/i.test(lines[0] ?? '') || (lines[0] ?? '').includes(','))
+    return 'actilife-csv';
+  if (/^\s*\d{1,2}-[A-Za-z]{3}-\d{4}\s*$/.test(lines[1] ?? '')) return 'awd';
+  const body = lines.slice(0, -1).filter((l) => l.trim() !== '');
+  if (body.length > 0 && body.every((l) => /^\s*\d+(\.\d+)?\s*$/.test(l))) return 'nn-intervals';
+  throw new ClarityError(
+    'invalid_input',
+    `${path.basename(file)}: unrecognised file type (expected .AWD, .agd, ActiLife .csv or NN intervals)`,
+  );
+}
+
+/** Reads any supported device file. NN-interval text is returned as text for the HRV reader to parse. */
+export async function loadDeviceFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
+  const format = await detectFormat(file);
+  switch (format) {
+    case 'awd': {
+      const r = await readAwdFile(file, options);
+      return { kind: 'epochs', format, series: r.series, markers: r.markers };
+    }
+    case 'agd':
+      return { kind: 'epochs', format, series: (await readAgdFile(file, options)).series };
+    case 'actilife-csv':
+      return { kind: 'epochs', format, series: (await readActiLifeCsvFile(file, options)).series };
+    case 'nn-intervals': {
+      const { readFile } = await import('node:fs/promises');
+      return { kind: 'nn-intervals', format, text: await readFile(file, 'utf8') };
+    }
+  }
+}
