@@ -1,0 +1,56 @@
+/**
+ * Independent, deliberately plain reimplementations used only as cross-checks in tests: the textbook IS / IV
+ * straight from Witting (1990), and pyActigraphy's variants (sample variances: IS = var(profile, ddof=1) /
+ * var(x, ddof=1), IV = mean(diff^2) / var(x, ddof=1)), on bins without gaps or with NaN bins dropped.
+ */
+export function seededRandom(seed: number): () => number {
+  // mulberry32
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: number[]) => sum(xs) / xs.length;
+
+export function naiveIsIv(
+  epochs: number[],
+  epochsPerBin: number,
+  binsPerDay: number,
+  options: { binsAlready?: boolean } = {},
+): { IS: number; IV: number; N: number; ISpyActigraphy: number; IVpyActigraphy: number } {
+  const bins: number[] = [];
+  if (options.binsAlready === true) bins.push(...epochs);
+  else
+    for (let i = 0; i + epochsPerBin <= epochs.length; i += epochsPerBin)
+      bins.push(sum(epochs.slice(i, i + epochsPerBin)));
+  const idx = bins.map((_, i) => i).filter((i) => !Number.isNaN(bins[i]));
+  const x = idx.map((i) => bins[i] as number);
+  const N = x.length;
+  const xbar = mean(x);
+  const hourly: number[] = [];
+  for (let h = 0; h < binsPerDay; h++) {
+    const members = idx.filter((i) => i % binsPerDay === h).map((i) => bins[i] as number);
+    if (members.length > 0) hourly.push(mean(members));
+  }
+  const p = hourly.length;
+  const ssTotal = sum(x.map((v) => (v - xbar) ** 2));
+  const IS = (N * sum(hourly.map((m) => (m - xbar) ** 2))) / (p * ssTotal);
+  const diffs: number[] = [];
+  for (let i = 1; i < bins.length; i++) {
+    const a = bins[i] as number;
+    const b = bins[i - 1] as number;
+    if (!Number.isNaN(a) && !Number.isNaN(b)) diffs.push((a - b) ** 2);
+  }
+  const IV = (N * sum(diffs)) / (diffs.length * ssTotal);
+  const varSample = ssTotal / (N - 1);
+  const profileMean = mean(hourly);
+  const ISpyActigraphy = sum(hourly.map((m) => (m - profileMean) ** 2)) / (p - 1) / varSample;
+  const IVpyActigraphy = mean(diffs) / varSample;
+  return { IS, IV, N, ISpyActigraphy, IVpyActigraphy };
+}
