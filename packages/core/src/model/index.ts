@@ -1,1 +1,3 @@
-export {};
+export * from './pat.ts';
+export * from './contracts.ts';
+export * from './preprocess.ts';

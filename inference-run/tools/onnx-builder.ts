@@ -1,0 +1,145 @@
+/**
+ * A small ONNX graph builder: named initializers, nodes with typed attributes, graph inputs and outputs, and
+ * serialisation to ModelProto bytes through the onnx.proto subset in onnx-proto.ts.
+ */
+import { AttributeType, DataType, ModelProto } from './onnx-proto.ts';
+
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 17;
+
+type AttrValue = number | number[] | string | { ints: number[] } | { float: number } | { floats: number[] };
+
+interface AttributeMsg {
+  name: string;
+  type: number;
+  i?: number;
+  f?: number;
+  s?: Uint8Array;
+  ints?: number[];
+  floats?: number[];
+}
+
+/** A dimension is a fixed size or a symbolic name such as "batch". */
+export type Dim = number | string;
+
+function attribute(name: string, value: AttrValue): AttributeMsg {
+  if (typeof value === 'number') return { name, type: AttributeType.INT, i: value };
+  if (typeof value === 'string')
+    return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
+  if ('ints' in value) return { name, type: AttributeType.INTS, ints: value.ints };
+  if ('float' in value) return { name, type: AttributeType.FLOAT, f: value.float };
+  return { name, type: AttributeType.FLOATS, floats: value.floats };
+}
+
+function valueInfo(name: string, dims: Dim[]) {
+  return {
+    name,
+    type: {
+      tensor_type: {
+        elem_type: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
+  };
+}
+
+export class GraphBuilder {
+  private readonly nodes: object[] = [];
+  private readonly initializers: object[] = [];
+  private readonly inputs: object[] = [];
+  private readonly outputs: object[] = [];
+  private readonly names = new Set<string>();
+  private counter = 0;
+  private readonly domains = new Set<string>();
+
+  /** A float32 constant; the data is copied and stored little-endian in raw_data. */
+  floatConst(name: string, dims: number[], data: ArrayLike<number>): string {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== size)
+      throw new Error(`initializer ${name}: ${data.length} values for shape [${dims.join(', ')}]`);
+    const f32 = Float32Array.from(data);
+    const bytes = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+    return this.addInitializer({ name, dims, data_type: DataType.FLOAT, raw_data: bytes });
+  }
+
+  int64Const(name: string, values: number[]): string {
+    const i64 = BigInt64Array.from(values.map((v) => BigInt(v)));
+    return this.addInitializer({
+      name,
+      dims: [values.length],
+      data_type: DataType.INT64,
+      raw_data: new Uint8Array(i64.buffer),
+    });
+  }
+
+  input(name: string, dims: Dim[]): string {
+    this.claim(name);
+    this.inputs.push(valueInfo(name, dims));
+    return name;
+  }
+
+  output(name: string, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, dims));
+  }
+
+  /** Adds a node and returns its single output's name (`outName` when given, else a fresh one). */
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outName?: string,
+    domain = '',
+  ): string {
+    const out = outName ?? `${opType.toLowerCase()}_${this.counter++}`;
+    this.claim(out);
+    if (domain !== '') this.domains.add(domain);
+    this.nodes.push({
+      op_type: opType,
+      domain,
+      name: `${opType}_${this.nodes.length}`,
+      input: inputs,
+      output: [out],
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return out;
+  }
+
+  encode(graphName: string, meta: Record<string, string> = {}, docString = ''): Uint8Array {
+    const model = ModelProto.fromObject({
+      ir_version: ONNX_IR_VERSION,
+      opset_import: [
+        { domain: '', version: ONNX_OPSET },
+        ...[...this.domains].map((domain) => ({ domain, version: 1 })),
+      ],
+      producer_name: 'clarity-inference-run',
+      producer_version: '1',
+      doc_string: docString,
+      graph: {
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+      metadata_props: Object.entries(meta).map(([key, value]) => ({ key, value })),
+    });
+    return ModelProto.encode(model).finish();
+  }
+
+  private addInitializer(init: {
+    name: string;
+    dims: number[];
+    data_type: number;
+    raw_data: Uint8Array;
+  }): string {
+    this.claim(init.name);
+    this.initializers.push(init);
+    return init.name;
+  }
+
+  private claim(name: string): void {
+    if (this.names.has(name)) throw new Error(`duplicate tensor name ${name}`);
+    this.names.add(name);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * PAT encoder as an ONNX graph (opset 17), built from Keras weights of the layout in keras-layout.ts.
+ *
+ *   input [batch, 10080] → Reshape [batch, T, P] → MatMul patch kernel + (bias + positional table)
+ *   → L × post-norm block: x1 = LN(x + MHA(x)); x2 = LN(x1 + FF2(ReLU(FF1(x1)))), LayerNorm eps 1e-6
+ *   → tokens [batch, T, 96]; embedding = mean over T [batch, 96]
+ *
+ * MHA is Keras MultiHeadAttention(num_heads = H, key_dim = 96): per-head projections 96 → 96, scaled dot
+ * product with 1/sqrt(96) (folded into the query kernel and bias, which is the same function), softmax over
+ * keys, output projection H*96 → 96. Dropout is the identity at inference.
+ */
+import {
+  PAT_EMBED_DIM,
+  PAT_FF_DIM,
+  PAT_HEAD_DIM,
+  PAT_LAYER_NORM_EPS,
+  PAT_SEQUENCE_MINUTES,
+  patPositionalTable,
+  patSizeOf,
+  type PatArchitecture,
+  patArchitecture,
+} from '@clarity/core';
+import { GraphBuilder } from './onnx-builder.ts';
+import {
+  layerPrefix,
+  PATCH_BIAS,
+  PATCH_KERNEL,
+  patWeightSpecs,
+  type PatWeights,
+  type WeightTensor,
+} from './keras-layout.ts';
+
+export const INPUT_NAME = 'input';
+export const EMBEDDING_NAME = 'embedding';
+export const TOKENS_NAME = 'tokens';
+
+function tensor(weights: PatWeights, path: string): WeightTensor {
+  const t = weights.get(path);
+  if (!t) throw new Error(`weight ${path} is missing from the h5 file`);
+  return t;
+}
+
+/**
+ * Reads patch size, depth and head count off the tensor shapes and checks every tensor of that layout is
+ * present with the right shape. Sizes other than S/M/L are accepted when consistent (size is then undefined).
+ */
+export function inferArchitecture(weights: PatWeights): PatArchitecture & { known: boolean } {
+  const kernel = tensor(weights, PATCH_KERNEL);
+  const patchSize = kernel.shape[0] ?? 0;
+  if (kernel.shape.length !== 2 || kernel.shape[1] !== PAT_EMBED_DIM)
+    throw new Error(`${PATCH_KERNEL} has shape [${kernel.shape.join(', ')}], expected [P, 96]`);
+  if (patchSize <= 0 || PAT_SEQUENCE_MINUTES % patchSize !== 0)
+    throw new Error(`patch size ${patchSize} does not divide ${PAT_SEQUENCE_MINUTES}`);
+  let layers = 0;
+  for (const path of weights.keys()) {
+    const m = /^encoder_layer_(\d+)_transformer\//.exec(path);
+    if (m) layers = Math.max(layers, Number(m[1]));
+  }
+  if (layers === 0) throw new Error('no encoder_layer_<i>_transformer weights found');
+  const query = tensor(weights, `${layerPrefix(1)}attention/query/kernel:0`);
+  const heads = query.shape[1] ?? 0;
+  for (const spec of patWeightSpecs({ patchSize, layers, heads })) {
+    const t = tensor(weights, spec.path);
+    if (t.shape.join(',') !== spec.shape.join(','))
+      throw new Error(`${spec.path} has shape [${t.shape.join(', ')}], expected [${spec.shape.join(', ')}]`);
+  }
+  const size = patSizeOf(patchSize, layers, heads);
+  if (size) return { ...patArchitecture(size), known: true };
+  return {
+    size: 's',
+    patchSize,
+    layers,
+    heads,
+    embedDim: PAT_EMBED_DIM,
+    ffDim: PAT_FF_DIM,
+    headDim: PAT_HEAD_DIM,
+    tokens: PAT_SEQUENCE_MINUTES / patchSize,
+    known: false,
+  };
+}
+
+export function buildPatOnnx(
+  weights: PatWeights,
+  arch: PatArchitecture,
+  meta: Record<string, string> = {},
+): Uint8Array {
+  const g = new GraphBuilder();
+  const d = PAT_EMBED_DIM;
+  const { tokens: t, patchSize: p, heads: h } = arch;
+  const hw = h * PAT_HEAD_DIM;
+  const input = g.input(INPUT_NAME, ['batch', PAT_SEQUENCE_MINUTES]);
+
+  const patches = g.op('Reshape', [input, g.int64Const('patch_shape', [0, t, p])]);
+  let x = g.op('MatMul', [patches, g.floatConst('patch_kernel', [p, d], tensor(weights, PATCH_KERNEL).data)]);
+  // The patch bias and the fixed positional table are both added to every sequence: one constant [T, 96].
+  const bias = tensor(weights, PATCH_BIAS).data;
+  const pos = patPositionalTable(t, d);
+  for (let i = 0; i < pos.length; i++) pos[i] = (pos[i] ?? 0) + (bias[i % d] ?? 0);
+  x = g.op('Add', [x, g.floatConst('patch_bias_plus_position', [t, d], pos)]);
+
+  const headsShape = g.int64Const('heads_shape', [0, 0, h, PAT_HEAD_DIM]);
+  const mergeShape = g.int64Const('merge_shape', [0, 0, hw]);
+  const scale = 1 / Math.sqrt(PAT_HEAD_DIM);
+
+  for (let l = 1; l <= arch.layers; l++) {
+    const pre = layerPrefix(l);
+    const w = (name: string): WeightTensor => tensor(weights, `${pre}${name}`);
+    const project = (proj: 'query' | 'key' | 'value', factor: number, perm: number[]): string => {
+      const k = Float32Array.from(w(`attention/${proj}/kernel:0`).data, (v) => v * factor);
+      const b = Float32Array.from(w(`attention/${proj}/bias:0`).data, (v) => v * factor);
+      const y = g.op('Add', [
+        g.op('MatMul', [x, g.floatConst(`l${l}_${proj}_kernel`, [d, hw], k)]),
+        g.floatConst(`l${l}_${proj}_bias`, [hw], b),
+      ]);
+      return g.op('Transpose', [g.op('Reshape', [y, headsShape])], { perm });
+    };
+    const q = project('query', scale, [0, 2, 1, 3]); // [B, H, T, 96]
+    const k = project('key', 1, [0, 2, 3, 1]); // [B, H, 96, T]
+    const v = project('value', 1, [0, 2, 1, 3]); // [B, H, T, 96]
+    const probs = g.op('Softmax', [g.op('MatMul', [q, k])], { axis: -1 });
+    const ctx = g.op('Reshape', [
+      g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
+      mergeShape,
+    ]);
+    const attn = g.op('Add', [
+      g.op('MatMul', [
+        ctx,
+        g.floatConst(`l${l}_attention_output_kernel`, [hw, d], w('attention/attention_output/kernel:0').data),
+      ]),
+      g.floatConst(`l${l}_attention_output_bias`, [d], w('attention/attention_output/bias:0').data),
+    ]);
+    const norm = (n: 1 | 2, sum: string, outName?: string): string =>
+      g.op(
+        'LayerNormalization',
+        [
+          sum,
+          g.floatConst(`l${l}_norm${n}_gamma`, [d], w(`norm${n}/gamma:0`).data),
+          g.floatConst(`l${l}_norm${n}_beta`, [d], w(`norm${n}/beta:0`).data),
+        ],
+        { axis: -1, epsilon: { float: PAT_LAYER_NORM_EPS } },
+        outName,
+      );
+    const x1 = norm(1, g.op('Add', [x, attn]));
+    const ff1 = g.op('Relu', [
+      g.op('Add', [
+        g.op('MatMul', [x1, g.floatConst(`l${l}_ff1_kernel`, [d, PAT_FF_DIM], w('ff1/kernel:0').data)]),
+        g.floatConst(`l${l}_ff1_bias`, [PAT_FF_DIM], w('ff1/bias:0').data),
+      ]),
+    ]);
+    const ff2 = g.op('Add', [
+      g.op('MatMul', [ff1, g.floatConst(`l${l}_ff2_kernel`, [PAT_FF_DIM, d], w('ff2/kernel:0').data)]),
+      g.floatConst(`l${l}_ff2_bias`, [d], w('ff2/bias:0').data),
+    ]);
+    x = norm(2, g.op('Add', [x1, ff2]), l === arch.layers ? TOKENS_NAME : undefined);
+  }
+  g.op('ReduceMean', [x], { axes: [1], keepdims: 0 }, EMBEDDING_NAME);
+  g.output(EMBEDDING_NAME, ['batch', d]);
+  g.output(TOKENS_NAME, ['batch', t, d]);
+  return g.encode(
+    `pat_${arch.size}`,
+    { 'pat.patch_size': String(p), 'pat.layers': String(arch.layers), 'pat.heads': String(h), ...meta },
+    'PAT encoder (Ruan et al. 2024, CC BY 4.0) converted from Keras weights',
+  );
+}
+
+/** A linear task head: embedding [batch, 96] → logit [batch, 1]. */
+export function buildLinearHeadOnnx(kernel: ArrayLike<number>, bias: number): Uint8Array {
+  const g = new GraphBuilder();
+  const e = g.input(EMBEDDING_NAME, ['batch', PAT_EMBED_DIM]);
+  g.op(
+    'Add',
+    [
+      g.op('MatMul', [e, g.floatConst('head_kernel', [PAT_EMBED_DIM, 1], kernel)]),
+      g.floatConst('head_bias', [1], [bias]),
+    ],
+    {},
+    'logit',
+  );
+  g.output('logit', ['batch', 1]);
+  return g.encode('pat_head');
+}

@@ -1,0 +1,50 @@
+/**
+ * Seeded synthetic activity weeks (10 080 one-minute counts) for tests, the demo and benchmarks: quiet nights,
+ * active days with bursts, a few missing minutes. Shaped like actigraphy, meaningless as data.
+ */
+import { PAT_SEQUENCE_MINUTES } from '@clarity/core';
+import { seededRandom } from './keras-layout.ts';
+
+export function syntheticWeek(seed: number, missingEvery = 0): (number | null)[] {
+  const rand = seededRandom(seed);
+  const out: (number | null)[] = new Array<number | null>(PAT_SEQUENCE_MINUTES);
+  const wake = 360 + Math.floor(rand() * 120);
+  const sleep = 1320 + Math.floor(rand() * 90);
+  for (let i = 0; i < PAT_SEQUENCE_MINUTES; i++) {
+    const m = i % 1440;
+    const awake = m >= wake && m < sleep;
+    const base = awake ? 150 + 250 * rand() : 3 * rand();
+    const burst = awake && rand() < 0.05 ? 2000 * rand() : 0;
+    out[i] = missingEvery > 0 && i % missingEvery === 0 ? null : Math.round(base + burst);
+  }
+  return out;
+}
+
+/** Drift reference (raw-count statistics and histogram) of the synthetic generator, for stand-in manifests. */
+export function syntheticDriftReference(
+  edges: number[],
+  weeks = 8,
+): { mean: number; std: number; edges: number[]; fractions: number[] } {
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  let n = 0;
+  let sum = 0;
+  let ss = 0;
+  for (let w = 0; w < weeks; w++) {
+    for (const v of syntheticWeek(1000 + w)) {
+      if (v === null) continue;
+      let b = 0;
+      while (b < edges.length && v >= (edges[b] ?? Infinity)) b++;
+      counts[b] = (counts[b] ?? 0) + 1;
+      n++;
+      sum += v;
+      ss += v * v;
+    }
+  }
+  const mean = sum / n;
+  return {
+    mean,
+    std: Math.sqrt(Math.max(ss / n - mean * mean, 1e-12)),
+    edges,
+    fractions: counts.map((c) => c / n),
+  };
+}

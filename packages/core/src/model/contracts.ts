@@ -1,0 +1,176 @@
+/**
+ * Wire contracts of the inference service, shared by the Cloud Run server (`inference-run`) and the
+ * functions that call it: the model manifest, and the embed/predict request and response bodies.
+ */
+import { z } from 'zod';
+import { PAT_EMBED_DIM, PAT_SEQUENCE_MINUTES } from './pat.ts';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+const modelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, ".", "_" or "-"');
+
+/**
+ * Normalisation applied after alignment. `per-minute-of-week`: column-wise standardisation as PAT's training
+ * code did (sklearn StandardScaler over the 10 080 columns), so `mean[i]`/`std[i]` belong to minute i of the
+ * sequence. `per-sequence`: standardise each sequence by its own observed mean and std (what PAT's
+ * fine-tuning notebooks effectively do when no population statistics are at hand).
+ */
+export const normalisationSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('per-minute-of-week'),
+    mean: z.array(z.number()).length(PAT_SEQUENCE_MINUTES),
+    std: z.array(z.number().nonnegative()).length(PAT_SEQUENCE_MINUTES),
+  }),
+  z.object({
+    kind: z.literal('per-sequence'),
+    /** A sequence whose std is below this is only centred, never divided (a flat week stays all zeros). */
+    minStd: z.number().positive().default(1e-6),
+  }),
+]);
+export type Normalisation = z.infer<typeof normalisationSchema>;
+
+export const calibrationSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('none') }),
+  /** Platt scaling of the head's logit: p = sigmoid(a * logit + b). */
+  z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
+]);
+
+/** An optional task head: an ONNX graph from `embedding` [batch, 96] to `logit` [batch, 1]. */
+export const headSchema = z.object({
+  task: modelName,
+  label: z.string().min(1),
+  file: z.string().min(1),
+  sha256: sha256Hex,
+  calibration: calibrationSchema,
+  /** Only a head validated for its task (with `validation` naming the study) may be served as a prediction. */
+  validated: z.boolean(),
+  validation: z.string().optional(),
+});
+export type ModelHead = z.infer<typeof headSchema>;
+
+export const driftReferenceSchema = z.object({
+  /** Raw-input (pre-normalisation) statistics of the training population. */
+  mean: z.number(),
+  std: z.number().positive(),
+  /** Histogram bin edges (ascending, interior edges only) and the reference fraction in each of edges+1 bins. */
+  edges: z.array(z.number()).min(1),
+  fractions: z.array(z.number().nonnegative()),
+});
+export type DriftReference = z.infer<typeof driftReferenceSchema>;
+
+export const modelManifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: modelName,
+    version: z.string().min(1).max(64),
+    family: z.literal('pat'),
+    architecture: z.object({
+      size: z.enum(['s', 'm', 'l']),
+      patchSize: z.number().int().positive(),
+      layers: z.number().int().positive(),
+      heads: z.number().int().positive(),
+      embedDim: z.literal(PAT_EMBED_DIM),
+      ffDim: z.number().int().positive(),
+      headDim: z.number().int().positive(),
+    }),
+    file: z.string().min(1),
+    sha256: sha256Hex,
+    input: z.object({
+      name: z.string().min(1),
+      minutes: z.literal(PAT_SEQUENCE_MINUTES),
+      epochSeconds: z.literal(60),
+      quantity: z.string().min(1),
+      /** Inclusive bounds on raw values; anything outside is rejected with 400. */
+      min: z.number(),
+      max: z.number(),
+    }),
+    normalisation: normalisationSchema,
+    outputs: z.object({ embedding: z.string().min(1), tokens: z.string().min(1) }),
+    heads: z.array(headSchema).default([]),
+    drift: driftReferenceSchema.optional(),
+    /** False for seeded stand-ins: their output is meaningless and always labelled so. */
+    trained: z.boolean(),
+    licence: z.object({
+      spdx: z.string().min(1),
+      attribution: z.string().min(1),
+      source: z.string().optional(),
+    }),
+    notes: z.string().optional(),
+  })
+  .refine((m) => m.input.min < m.input.max, { message: 'input.min must be below input.max', path: ['input'] })
+  .refine((m) => !m.drift || m.drift.fractions.length === m.drift.edges.length + 1, {
+    message: 'drift.fractions needs edges.length + 1 entries',
+    path: ['drift', 'fractions'],
+  });
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+/** A sequence as sent on the wire: exactly 10 080 one-minute values, null for a missing minute. */
+export const sequenceSchema = z.object({
+  id: z.string().max(128).optional(),
+  values: z.array(z.number().nullable()),
+});
+
+export const embedRequestSchema = z.object({
+  /** `name` or `name@version`; the server's default model when absent. */
+  model: z.string().max(130).optional(),
+  sequences: z.array(sequenceSchema).min(1).max(64),
+  includeTokens: z.boolean().default(false),
+});
+export type EmbedRequest = z.infer<typeof embedRequestSchema>;
+
+export const modelRefSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  sha256: sha256Hex,
+  trained: z.boolean(),
+});
+
+export const embedResponseSchema = z.object({
+  model: modelRefSchema,
+  results: z.array(
+    z.object({
+      id: z.string().optional(),
+      embedding: z.array(z.number()).length(PAT_EMBED_DIM),
+      tokens: z.array(z.array(z.number())).optional(),
+      missingFraction: z.number().min(0).max(1),
+    }),
+  ),
+  notice: z.string().optional(),
+  requestId: z.string(),
+});
+export type EmbedResponse = z.infer<typeof embedResponseSchema>;
+
+export const predictRequestSchema = z.object({
+  /** Models to ensemble (name or name@version); every loaded model with a servable head when absent. */
+  models: z.array(z.string().max(130)).min(1).max(8).optional(),
+  sequences: z.array(sequenceSchema).min(1).max(64),
+});
+export type PredictRequest = z.infer<typeof predictRequestSchema>;
+
+export const predictResponseSchema = z.object({
+  models: z.array(modelRefSchema),
+  results: z.array(
+    z.object({
+      id: z.string().optional(),
+      heads: z.array(
+        z.object({
+          task: z.string(),
+          label: z.string(),
+          validated: z.boolean(),
+          /** Ensemble mean of the calibrated probability across model sizes. */
+          probability: z.number().min(0).max(1),
+          /** max(p, 1 - p) of the ensemble mean: how far from undecided. */
+          confidence: z.number().min(0.5).max(1),
+          /** Population standard deviation of the probability across models (0 with one model). */
+          spread: z.number().min(0),
+          byModel: z.array(z.object({ model: z.string(), probability: z.number() })),
+        }),
+      ),
+    }),
+  ),
+  clinical: z.boolean(),
+  notice: z.string().optional(),
+  requestId: z.string(),
+});
+export type PredictResponse = z.infer<typeof predictResponseSchema>;
