@@ -1,1 +1,3 @@
-export {};
+/** The functions codebase: this file only wires triggers to handlers. */
+export { api } from './api/function.ts';
+export { onUploadCreated } from './pipeline/triggers.ts';

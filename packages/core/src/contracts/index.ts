@@ -3,3 +3,4 @@ export * from './provenance.ts';
 export * from './health-types.ts';
 export * from './time.ts';
 export * from './healthkit-upload.ts';
+export * from './documents.ts';

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ClarityError } from '@clarity/core';
+import { errorBody } from '../platform/errors.ts';
+import { setState, state, type ApiDeps } from './context.ts';
+
+/** A caller-supplied X-Request-Id is kept (so app and backend logs line up) if it looks like an id. */
+export function requestContext(deps: ApiDeps): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const requestId = given && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    setState(req, { requestId, log: deps.log.child({ requestId, correlationId: requestId }) });
+    next();
+  };
+}
+
+/** Verifies `Authorization: Bearer <Firebase ID token>`; 401 on a missing, malformed or bad token. */
+export function requireUser(deps: ApiDeps): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    const m = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header) : null;
+    if (!m?.[1]) {
+      next(new ClarityError('unauthenticated', 'missing or malformed Authorization header: expected "Bearer <Firebase ID token>"'));
+      return;
+    }
+    deps.auth.verifyIdToken(m[1], true).then(
+      (token) => {
+        const roles = Array.isArray(token.roles) ? (token.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+        state(req).caller = { uid: token.uid, roles: roles.length > 0 ? roles : ['user'] };
+        next();
+      },
+      () => next(new ClarityError('unauthenticated', 'the ID token is invalid, expired or revoked')),
+    );
+  };
+}
+
+/** 415 unless the body is JSON (checked before the body is read). */
+export function requireJson(): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.is('application/json')) {
+      next(new ClarityError('unsupported_media_type', 'Content-Type must be application/json'));
+      return;
+    }
+    next();
+  };
+}
+
+/** Maps body-parser and our own errors to the one error shape; logs without bodies or stacks. */
+export function errorHandler(): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const s = state(req);
+    let e = err;
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.too.large') e = new ClarityError('payload_too_large', 'request body is larger than the upload limit');
+    else if (type === 'entity.parse.failed') e = new ClarityError('parse_error', 'request body is not valid JSON');
+    else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      e = new ClarityError('unsupported_media_type', 'request body must be UTF-8 JSON');
+    const { status, body } = errorBody(e, s.requestId);
+    if (status >= 500) s.log.error('api.error', { status, errorName: (err as Error).name, path: req.path });
+    else s.log.info('api.rejected', { status, code: body.error.code, path: req.path });
+    res.status(status).json(body);
+  };
+}
+
+/**
+ * The exact bytes of a JSON body, with a size limit (413). Cloud Functions (and its emulator) have already
+ * read the body and expose it as `req.rawBody`; a plain Express server (tests, local tools) reads it here.
+ * We hash and keep the raw bytes, so we never re-serialise a parsed body.
+ */
+export function rawJsonBody(limit: number): RequestHandler {
+  const reader = express.raw({ type: () => true, limit });
+  return (req, res, next) => {
+    const pre = (req as Request & { rawBody?: unknown }).rawBody;
+    if (Buffer.isBuffer(pre)) {
+      if (pre.length > limit) {
+        next(new ClarityError('payload_too_large', `request body is larger than the upload limit of ${limit} bytes`));
+        return;
+      }
+      setRawBody(req, pre);
+      next();
+      return;
+    }
+    reader(req, res, (err?: unknown) => {
+      if (err) {
+        next(err);
+        return;
+      }
+      setRawBody(req, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      next();
+    });
+  };
+}
+
+function setRawBody(req: Request, body: Buffer): void {
+  (req as Request & { clarityRawBody: Buffer }).clarityRawBody = body;
+}
+
+export function rawBodyOf(req: Request): Buffer {
+  return (req as Request & { clarityRawBody?: Buffer }).clarityRawBody ?? Buffer.alloc(0);
+}

@@ -1,0 +1,16 @@
+/** Firestore triggers: thin wrappers that parse the event and call the stage handlers. */
+import { onDocumentCreated } from 'firebase-functions/v2/firestore';
+import { region } from '../platform/config.ts';
+import { logger } from '../platform/logger.ts';
+import { blobStore, firestore } from '../platform/services.ts';
+import { ingestUpload } from './ingest.ts';
+
+export const onUploadCreated = onDocumentCreated(
+  { document: 'users/{uid}/uploads/{uploadId}', region, retry: true, memory: '1GiB', timeoutSeconds: 540 },
+  async (event) => {
+    await ingestUpload(
+      { uid: event.params.uid, uploadId: event.params.uploadId },
+      { db: firestore(), blobs: blobStore(), log: logger.child({ fn: 'onUploadCreated', eventId: event.id }), now: Date.now },
+    );
+  },
+);

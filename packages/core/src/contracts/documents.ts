@@ -1,0 +1,71 @@
+/**
+ * Firestore document shapes (DESIGN.md "Data model"), as zod schemas so the backend writes and reads them
+ * through one definition. Timestamps are Firestore Timestamps on the wire; here they are `unknown` and the
+ * store's converters own them.
+ */
+import { z } from 'zod';
+import { sleepStages } from './health-types.ts';
+
+export const uploadStatuses = ['received', 'parsing', 'ingested', 'partial', 'rejected'] as const;
+export type UploadStatus = (typeof uploadStatuses)[number];
+
+export const countsSchema = z.object({
+  accepted: z.number().int().nonnegative(),
+  duplicate: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+});
+export type Counts = z.infer<typeof countsSchema>;
+
+export const fieldIssueSchema = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+  line: z.number().int().optional(),
+});
+
+/** How many rejection reasons an upload document keeps (the raw object keeps everything). */
+export const maxStoredRejections = 20;
+
+export const uploadDocSchema = z.object({
+  status: z.enum(uploadStatuses),
+  source: z.enum(['healthkit', 'apple_health_export', 'actigraphy', 'fitbit']),
+  format: z.enum(['json', 'xml', 'zip', 'awd', 'csv', 'agd']),
+  byteSize: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sampleCount: z.number().int().nonnegative().nullable(),
+  rawPath: z.string(),
+  correlationId: z.string(),
+  timezone: z.string().nullable(),
+  counts: countsSchema.nullable(),
+  byType: z.record(z.string(), countsSchema).nullable(),
+  rejections: z.array(fieldIssueSchema),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.unknown(),
+  updatedAt: z.unknown(),
+  /** When each status was reached: the app shows progress from this. */
+  statusTimes: z.record(z.string(), z.unknown()),
+});
+export type UploadDoc = z.infer<typeof uploadDocSchema>;
+
+/** One stored sample inside a per-day series document (short keys: these documents hold thousands). */
+export const storedSampleSchema = z.object({
+  s: z.number().int(), // start, epoch ms
+  e: z.number().int(), // end, epoch ms
+  v: z.number().nullable(), // value in the series unit; null for categories
+  st: z.enum(sleepStages).nullable(), // sleep stage
+  src: z.string(), // source name
+  up: z.string(), // upload that first stored it
+});
+export type StoredSample = z.infer<typeof storedSampleSchema>;
+
+/** users/{uid}/series/{metric}_{YYYY-MM-DD}: one metric on one local day. */
+export const seriesDocSchema = z.object({
+  metric: z.string(),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  unit: z.string().nullable(),
+  samples: z.record(z.string(), storedSampleSchema),
+  sampleCount: z.number().int().nonnegative(),
+  sources: z.array(z.string()),
+  updatedAt: z.unknown(),
+});
+export type SeriesDoc = z.infer<typeof seriesDocSchema>;
