@@ -1,0 +1,224 @@
+/**
+ * Model registry: finds manifests, verifies every checksum before anything serves, opens one onnxruntime
+ * session per model (plus one per head), warms them up, and keeps several models and versions side by side,
+ * addressed as `name` (newest loaded version) or `name@version`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import {
+  ClarityError,
+  modelManifestSchema,
+  normaliseInto,
+  PAT_EMBED_DIM,
+  PAT_SEQUENCE_MINUTES,
+  type ModelHead,
+  type ModelManifest,
+} from '@clarity/core';
+import { MicroBatcher, type BatchStats } from '../batching/micro-batcher.ts';
+import { DriftMonitor } from './drift.ts';
+import { openSession, type ProviderChoice } from './session.ts';
+
+export interface EmbedItem {
+  /** Normalised input, 10 080 float32 values. */
+  input: Float32Array;
+  wantTokens: boolean;
+}
+
+export interface EmbedOutput {
+  embedding: Float32Array;
+  tokens?: Float32Array;
+}
+
+export interface LoadedHead {
+  head: ModelHead;
+  session: ort.InferenceSession;
+}
+
+export interface LoadedModel {
+  key: string;
+  manifest: ModelManifest;
+  provider: 'cpu' | 'cuda';
+  session: ort.InferenceSession;
+  heads: LoadedHead[];
+  drift: DriftMonitor;
+  batcher: MicroBatcher<EmbedItem, EmbedOutput>;
+}
+
+export interface RegistryOptions {
+  maxBatch: number;
+  maxWaitMs: number;
+  maxQueue: number;
+  threads: number;
+  provider: ProviderChoice;
+  onBatch?: (model: LoadedModel, stats: BatchStats) => void;
+  onQueueDepth?: (model: LoadedModel, depth: number) => void;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readVerified(dir: string, file: string, expected: string, what: string): Promise<Uint8Array> {
+  const bytes = await readFile(join(dir, file));
+  const actual = sha256(bytes);
+  if (actual !== expected) {
+    throw new ClarityError(
+      'internal',
+      `checksum mismatch for ${what} (${file}): manifest says ${expected.slice(0, 12)}…, file is ${actual.slice(0, 12)}…; refusing to serve`,
+    );
+  }
+  return bytes;
+}
+
+/** Folders holding a manifest.json: `root` itself, or its direct subfolders. */
+export async function findModelDirs(root: string): Promise<string[]> {
+  if (existsSync(join(root, 'manifest.json'))) return [root];
+  const entries = await readdir(root, { withFileTypes: true });
+  const dirs = entries
+    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'manifest.json')))
+    .map((e) => join(root, e.name));
+  if (dirs.length === 0) throw new ClarityError('not_found', `no manifest.json in ${root} or its subfolders`);
+  return dirs.sort();
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, LoadedModel>();
+  private readonly options: RegistryOptions;
+  private defaultKey: string | undefined;
+
+  constructor(options: RegistryOptions) {
+    this.options = options;
+  }
+
+  /** Loads every model under `root`; throws (and loads nothing further) on the first bad manifest or checksum. */
+  async loadAll(root: string): Promise<LoadedModel[]> {
+    const loaded: LoadedModel[] = [];
+    for (const dir of await findModelDirs(root)) loaded.push(await this.load(dir));
+    return loaded;
+  }
+
+  async load(dir: string): Promise<LoadedModel> {
+    const raw: unknown = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    const parsed = modelManifestSchema.safeParse(raw);
+    if (!parsed.success)
+      throw new ClarityError(
+        'invalid_input',
+        `manifest ${join(dir, 'manifest.json')} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const manifest = parsed.data;
+    const key = `${manifest.name}@${manifest.version}`;
+    if (this.models.has(key)) throw new ClarityError('conflict', `model ${key} is loaded twice`);
+    const bytes = await readVerified(dir, manifest.file, manifest.sha256, `model ${key}`);
+    const heads: LoadedHead[] = [];
+    for (const head of manifest.heads) {
+      const headBytes = await readVerified(dir, head.file, head.sha256, `head ${head.task} of ${key}`);
+      heads.push({
+        head,
+        session: await ort.InferenceSession.create(headBytes, {
+          graphOptimizationLevel: 'all',
+          intraOpNumThreads: 1,
+        }),
+      });
+    }
+    const { session, provider } = await openSession(
+      bytes,
+      manifest.architecture.size,
+      this.options.threads,
+      this.options.provider,
+    );
+    const model: LoadedModel = {
+      key,
+      manifest,
+      provider,
+      session,
+      heads,
+      drift: new DriftMonitor(manifest.drift),
+      batcher: undefined as unknown as MicroBatcher<EmbedItem, EmbedOutput>,
+    };
+    model.batcher = new MicroBatcher<EmbedItem, EmbedOutput>({
+      maxBatch: this.options.maxBatch,
+      maxWaitMs: this.options.maxWaitMs,
+      maxQueue: this.options.maxQueue,
+      run: (items) => runEncoder(model, items),
+      onBatch: (s) => this.options.onBatch?.(model, s),
+      onQueueDepth: (d) => this.options.onQueueDepth?.(model, d),
+    });
+    await warmUp(model, this.options.maxBatch);
+    this.models.set(key, model);
+    this.defaultKey ??= key;
+    return model;
+  }
+
+  setDefault(ref: string): void {
+    this.defaultKey = this.resolve(ref).key;
+  }
+
+  get default(): LoadedModel | undefined {
+    return this.defaultKey === undefined ? undefined : this.models.get(this.defaultKey);
+  }
+
+  list(): LoadedModel[] {
+    return [...this.models.values()];
+  }
+
+  /** `name@version` exactly, or `name` → the last loaded version of that name, or the default. */
+  resolve(ref?: string): LoadedModel {
+    if (ref === undefined) {
+      const d = this.default;
+      if (!d) throw new ClarityError('unavailable', 'no model is loaded');
+      return d;
+    }
+    const exact = this.models.get(ref);
+    if (exact) return exact;
+    const byName = this.list().filter((m) => m.manifest.name === ref);
+    const last = byName.at(-1);
+    if (!last)
+      throw new ClarityError(
+        'not_found',
+        `model ${ref} is not loaded (loaded: ${[...this.models.keys()].join(', ')})`,
+      );
+    return last;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.list().map((m) => m.batcher.drain()));
+  }
+}
+
+async function runEncoder(model: LoadedModel, items: EmbedItem[]): Promise<EmbedOutput[]> {
+  const n = items.length;
+  const input = new Float32Array(n * PAT_SEQUENCE_MINUTES);
+  items.forEach((it, i) => input.set(it.input, i * PAT_SEQUENCE_MINUTES));
+  const wantTokens = items.some((it) => it.wantTokens);
+  const { embedding, tokens } = model.manifest.outputs;
+  const feeds = { [model.manifest.input.name]: new ort.Tensor('float32', input, [n, PAT_SEQUENCE_MINUTES]) };
+  const result = await model.session.run(feeds, wantTokens ? [embedding, tokens] : [embedding]);
+  const emb = result[embedding]?.data as Float32Array;
+  const tok = wantTokens ? (result[tokens]?.data as Float32Array) : undefined;
+  const perSeqTokens = tok ? tok.length / n : 0;
+  return items.map((it, i) => ({
+    embedding: emb.slice(i * PAT_EMBED_DIM, (i + 1) * PAT_EMBED_DIM),
+    tokens: it.wantTokens && tok ? tok.slice(i * perSeqTokens, (i + 1) * perSeqTokens) : undefined,
+  }));
+}
+
+/** Runs batch 1 and the largest batch once, so kernels, arenas and thread pools exist before /readyz. */
+async function warmUp(model: LoadedModel, maxBatch: number): Promise<void> {
+  const zeros = new Float32Array(PAT_SEQUENCE_MINUTES);
+  normaliseInto(new Array<number>(PAT_SEQUENCE_MINUTES).fill(0), model.manifest.normalisation, zeros);
+  for (const n of [...new Set([1, Math.min(maxBatch, 8)])])
+    await runEncoder(
+      model,
+      Array.from({ length: n }, () => ({ input: zeros, wantTokens: false })),
+    );
+  for (const h of model.heads)
+    await h.session.run({
+      [h.session.inputNames[0] ?? 'embedding']: new ort.Tensor('float32', new Float32Array(PAT_EMBED_DIM), [
+        1,
+        PAT_EMBED_DIM,
+      ]),
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * Entry point: node inference-run/src/server/main.ts --models DIR|gs://bucket/path [--port N] [options]
+ *
+ *   --port N                 listen port (default: env PORT, else 8080)
+ *   --default-model REF      name or name@version answering requests that name none (default: first loaded)
+ *   --max-batch N            sequences per onnxruntime run (default 8)
+ *   --max-wait-ms N          longest an idle batcher waits to fill a batch (default 1)
+ *   --max-queue N            queued sequences per model before 503 + Retry-After (default 256)
+ *   --timeout-ms N           per-request deadline (default 30000)
+ *   --max-body-bytes N       request body limit, 413 above (default 8 MiB)
+ *   --threads N              intra-op threads (default: the CPU quota)
+ *   --ep auto|cpu|cuda       execution provider (default auto: CUDA when a GPU is visible and loads)
+ *   --auth-audience AUD --auth-jwks FILE|URL [--auth-email E]...   require Google ID tokens (RS256)
+ *   --gcs-endpoint URL       GCS JSON API endpoint for gs:// models (tests, emulators)
+ *   --allow-unvalidated-heads  serve heads not marked validated, labelled as research output
+ * Env: PORT, MODELS, AUTH_AUDIENCE, AUTH_JWKS, GCS_ENDPOINT mirror the flags.
+ */
+import { parseArgs } from 'node:util';
+import { startServer } from './start.ts';
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      models: { type: 'string' },
+      port: { type: 'string' },
+      'default-model': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-wait-ms': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      threads: { type: 'string' },
+      ep: { type: 'string' },
+      'auth-audience': { type: 'string' },
+      'auth-jwks': { type: 'string' },
+      'auth-email': { type: 'string', multiple: true },
+      'gcs-endpoint': { type: 'string' },
+      'allow-unvalidated-heads': { type: 'boolean', default: false },
+    },
+  });
+  const models = values.models ?? process.env.MODELS;
+  if (!models) throw new Error('usage: main.ts --models DIR|gs://bucket/path [--port N]');
+  const ep = values.ep ?? 'auto';
+  if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') throw new Error('--ep must be auto, cpu or cuda');
+  const audience = values['auth-audience'] ?? process.env.AUTH_AUDIENCE;
+  const jwks = values['auth-jwks'] ?? process.env.AUTH_JWKS;
+  if ((audience === undefined) !== (jwks === undefined))
+    throw new Error('--auth-audience and --auth-jwks go together');
+  const gcsEndpoint = values['gcs-endpoint'] ?? process.env.GCS_ENDPOINT;
+  const running = await startServer({
+    models,
+    port: int(values.port, 'port') ?? int(process.env.PORT, 'PORT') ?? 8080,
+    defaultModel: values['default-model'],
+    maxBatch: int(values['max-batch'], 'max-batch'),
+    maxWaitMs: int(values['max-wait-ms'], 'max-wait-ms'),
+    maxQueue: int(values['max-queue'], 'max-queue'),
+    threads: int(values.threads, 'threads'),
+    provider: ep,
+    server: {
+      requestTimeoutMs: int(values['timeout-ms'], 'timeout-ms'),
+      maxBodyBytes: int(values['max-body-bytes'], 'max-body-bytes'),
+      allowUnvalidatedHeads: values['allow-unvalidated-heads'],
+    },
+    auth: audience && jwks ? { audience, jwks, allowedEmails: values['auth-email'] } : undefined,
+    gcs: gcsEndpoint ? { apiEndpoint: gcsEndpoint, projectId: 'local' } : undefined,
+  });
+  const stop = (signal: string): void => {
+    console.log(JSON.stringify({ severity: 'INFO', message: 'signal', event: 'signal', signal }));
+    running.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // A model that fails verification keeps the process up and /readyz at 503 with the reason, so the
+  // platform's startup probe fails visibly instead of the container crash-looping without one.
+  await running.ready.catch(() => undefined);
+}
+
+main().catch((e: unknown) => {
+  console.error(
+    JSON.stringify({
+      severity: 'ERROR',
+      message: 'startup_failed',
+      reason: e instanceof Error ? e.message : String(e),
+    }),
+  );
+  process.exit(1);
+});
