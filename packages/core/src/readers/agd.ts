@@ -1,3 +1,4 @@
+import type * as Sqlite from 'node:sqlite';
 import type { DatabaseSync } from 'node:sqlite';
 import { ClarityError } from '../errors.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
@@ -32,6 +33,26 @@ function bad(reason: string): never {
 }
 
 /**
+ * node:sqlite prints an ExperimentalWarning on first load; on the CLI that line reads like an error, so this
+ * one warning is dropped while the module loads (every other warning passes through).
+ */
+async function importSqliteQuietly(): Promise<typeof Sqlite> {
+  const original = process.emitWarning.bind(process) as (...a: unknown[]) => void;
+  const restore = Object.getOwnPropertyDescriptor(process, 'emitWarning');
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (/SQLite is an experimental feature/.test(text)) return;
+    original(warning, ...rest);
+  };
+  try {
+    return await import('node:sqlite');
+  } finally {
+    if (restore) Object.defineProperty(process, 'emitWarning', restore);
+    else Reflect.deleteProperty(process, 'emitWarning'); // back to the prototype's method
+  }
+}
+
+/**
  * Reads an .agd file. node:sqlite is imported on first use: it prints an "experimental" warning when loaded,
  * which should only appear when an .agd is actually read.
  */
@@ -40,7 +61,7 @@ export async function readAgdFile(
   options: { axis?: ActiGraphAxis } = {},
 ): Promise<AgdRecording> {
   const axis = options.axis ?? 'axis1';
-  const { DatabaseSync: Db } = await import('node:sqlite');
+  const { DatabaseSync: Db } = await importSqliteQuietly();
   let db: DatabaseSync;
   try {
     db = new Db(file, { readOnly: true });
