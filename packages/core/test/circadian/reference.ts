@@ -54,3 +54,41 @@ export function naiveIsIv(
   const IVpyActigraphy = mean(diffs) / varSample;
   return { IS, IV, N, ISpyActigraphy, IVpyActigraphy };
 }
+
+/**
+ * Brute-force L5 / M10: average day by minute of day (NaN epochs skipped), then every window start from
+ * 00:00 with indexes taken modulo the day, O(slots * window).
+ */
+export function naiveLmx(
+  epochs: number[],
+  startMinuteOfDay: number,
+): { L5: number; M10: number; L5StartMinute: number; M10StartMinute: number } {
+  const sum = new Array<number>(1440).fill(0);
+  const count = new Array<number>(1440).fill(0);
+  epochs.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    const k = (startMinuteOfDay + i) % 1440;
+    sum[k] = (sum[k] as number) + v;
+    count[k] = (count[k] as number) + 1;
+  });
+  const profile = sum.map((s, k) => s / (count[k] as number));
+  const windowMean = (start: number, len: number) => {
+    const vals: number[] = [];
+    for (let k = start; k < start + len; k++) {
+      const v = profile[k % 1440] as number;
+      if (!Number.isNaN(v)) vals.push(v);
+    }
+    return mean(vals);
+  };
+  let L5 = Infinity;
+  let M10 = -Infinity;
+  let L5StartMinute = 0;
+  let M10StartMinute = 0;
+  for (let s = 0; s < 1440; s++) {
+    const l = windowMean(s, 300);
+    const m = windowMean(s, 600);
+    if (l < L5 - 1e-12) [L5, L5StartMinute] = [l, s];
+    if (m > M10 + 1e-12) [M10, M10StartMinute] = [m, s];
+  }
+  return { L5, M10, L5StartMinute, M10StartMinute };
+}
