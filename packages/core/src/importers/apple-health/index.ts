@@ -1,1 +1,36 @@
-export {};
+// Apple Health export import: streaming XML (fast path + conforming fallback), zip, mapping to canonical
+// samples, import summary, and per-day minute series.
+export type { AttrMap, ExportElement, RecordElement, WorkoutElement } from './elements.ts';
+export { readExportElements, type ByteSource, type ParserChoice, type ParserInfo } from './xml-stream.ts';
+export {
+  openExportXmlInZip,
+  looksLikeZip,
+  exportXmlEntry,
+  type RandomAccessSource,
+  type ZipEntryStream,
+} from './zip.ts';
+export {
+  mapRecord,
+  mapWorkout,
+  mapActivitySummary,
+  mapBeats,
+  isKnownRecordType,
+  type BeatRate,
+  type ImportedSample,
+  type ImportedWorkout,
+  type ImportedActivitySummary,
+  type MapContext,
+} from './mapping.ts';
+export {
+  importAppleHealthXml,
+  importAppleHealthZip,
+  importAppleHealthFile,
+  sniffFile,
+  type ImportSummary,
+  type ImportBatch,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportRejection,
+  type TypeCounts,
+} from './importer.ts';
+export { SeenIds } from './seen-ids.ts';

@@ -1,0 +1,172 @@
+import { ClarityError } from '../../errors.ts';
+
+/**
+ * The elements of an Apple Health `export.xml` that the importer reads, as both XML front ends (the fast
+ * scanner and the conforming saxes parser) deliver them. Both drive the same ElementBuilder with
+ * open/close events, so the differential tests compare exactly the tokenisation and attribute decoding.
+ *
+ * Attribute values are the decoded XML strings, untouched: units, numbers and dates are interpreted by
+ * mapping.ts, so one place decides what a value means.
+ */
+export type AttrMap = Record<string, string>;
+
+export interface RecordElement {
+  kind: 'Record';
+  attrs: AttrMap;
+  /** MetadataEntry children as [key, value], in document order. */
+  metadata: [string, string][];
+  /** InstantaneousBeatsPerMinute children of HeartRateVariabilityMetadataList (HRV SDNN records). */
+  beats: { bpm: string; time: string }[];
+  /** True for a Record nested in a Correlation (Apple also writes those records at top level). */
+  inCorrelation: boolean;
+}
+
+export interface WorkoutElement {
+  kind: 'Workout';
+  attrs: AttrMap;
+  metadata: [string, string][];
+  events: AttrMap[];
+  /** WorkoutStatistics children (iOS 16+ exports carry distance and energy here). */
+  statistics: AttrMap[];
+  /** Number of WorkoutRoute children (routes are not imported). */
+  routes: number;
+}
+
+export type ExportElement =
+  | { kind: 'HealthData'; attrs: AttrMap }
+  | { kind: 'ExportDate'; attrs: AttrMap }
+  | { kind: 'Me'; attrs: AttrMap }
+  | RecordElement
+  | WorkoutElement
+  | { kind: 'ActivitySummary'; attrs: AttrMap }
+  | { kind: 'Correlation'; attrs: AttrMap; metadata: [string, string][]; records: number }
+  /** Any other child of HealthData (ClinicalRecord, Audiogram, ...): counted, not imported. */
+  | { kind: 'Other'; name: string };
+
+type Top =
+  | RecordElement
+  | WorkoutElement
+  | { kind: 'Correlation'; attrs: AttrMap; metadata: [string, string][]; records: number }
+  | { kind: 'HealthData' | 'ExportDate' | 'Me' | 'ActivitySummary'; attrs: AttrMap }
+  | { kind: 'Other'; name: string };
+
+/**
+ * Builds ExportElements from open/close events. Elements are delivered (pushed to `out`) when their
+ * top-level element closes; a Record nested in a Correlation is held until the Correlation closes, so a
+ * caller can roll back a partly read top-level element (rollback) and feed it again without duplicates.
+ */
+export class ElementBuilder {
+  out: ExportElement[] = [];
+  rootOpened = false;
+  rootClosed = false;
+  private readonly stack: string[] = [];
+  private top: Top | null = null;
+  private record: RecordElement | null = null;
+  private nested: ExportElement[] = [];
+
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  topName(): string | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  open(name: string, attrs: AttrMap): void {
+    const d = this.stack.length;
+    this.stack.push(name);
+    if (d === 0) {
+      if (name !== 'HealthData') {
+        throw new ClarityError(
+          'invalid_input',
+          `not an Apple Health export: the root element is <${name.slice(0, 40)}>, expected <HealthData>`,
+        );
+      }
+      this.rootOpened = true;
+      this.out.push({ kind: 'HealthData', attrs });
+      return;
+    }
+    if (d === 1) {
+      switch (name) {
+        case 'Record':
+          this.record = { kind: 'Record', attrs, metadata: [], beats: [], inCorrelation: false };
+          this.top = this.record;
+          return;
+        case 'Workout':
+          this.top = { kind: 'Workout', attrs, metadata: [], events: [], statistics: [], routes: 0 };
+          return;
+        case 'Correlation':
+          this.top = { kind: 'Correlation', attrs, metadata: [], records: 0 };
+          return;
+        case 'ExportDate':
+        case 'Me':
+        case 'ActivitySummary':
+          this.top = { kind: name, attrs };
+          return;
+        default:
+          this.top = { kind: 'Other', name };
+          return;
+      }
+    }
+    const parent = this.stack[d - 1];
+    const top = this.top;
+    if (top === null) return;
+    if (name === 'MetadataEntry') {
+      const entry: [string, string] = [attrs.key ?? '', attrs.value ?? ''];
+      if (parent === 'Record' && this.record) this.record.metadata.push(entry);
+      else if (d === 2 && (top.kind === 'Workout' || top.kind === 'Correlation')) top.metadata.push(entry);
+    } else if (name === 'InstantaneousBeatsPerMinute') {
+      if (parent === 'HeartRateVariabilityMetadataList' && this.record && this.stack[d - 2] === 'Record') {
+        this.record.beats.push({ bpm: attrs.bpm ?? '', time: attrs.time ?? '' });
+      }
+    } else if (d === 2 && top.kind === 'Workout') {
+      if (name === 'WorkoutEvent') top.events.push(attrs);
+      else if (name === 'WorkoutStatistics') top.statistics.push(attrs);
+      else if (name === 'WorkoutRoute') top.routes++;
+    } else if (d === 2 && top.kind === 'Correlation' && name === 'Record') {
+      this.record = { kind: 'Record', attrs, metadata: [], beats: [], inCorrelation: true };
+    }
+  }
+
+  close(name: string): void {
+    this.stack.pop();
+    const d = this.stack.length;
+    if (d === 0) {
+      this.rootClosed = true;
+      return;
+    }
+    if (d === 1 && this.top) {
+      if (this.nested.length > 0) {
+        for (const n of this.nested) this.out.push(n);
+        this.nested = [];
+      }
+      this.out.push(this.top);
+      this.top = null;
+      this.record = null;
+    } else if (d === 2 && name === 'Record' && this.top?.kind === 'Correlation' && this.record) {
+      this.nested.push(this.record);
+      this.top.records++;
+      this.record = null;
+    }
+  }
+
+  /** Forgets a partly read top-level element: back to the state after the last complete one. */
+  rollback(): void {
+    this.stack.length = this.rootOpened && !this.rootClosed ? 1 : 0;
+    this.top = null;
+    this.record = null;
+    this.nested = [];
+  }
+
+  /** For a conforming parser that resumes inside the root: the root is already open. */
+  resumeInsideRoot(): void {
+    this.stack.length = 0;
+    this.stack.push('HealthData');
+  }
+
+  take(): ExportElement[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+}

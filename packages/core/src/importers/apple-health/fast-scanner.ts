@@ -1,0 +1,318 @@
+import { ClarityError } from '../../errors.ts';
+import type { AttrMap, ElementBuilder } from './elements.ts';
+
+/**
+ * A scanner for the subset of XML that Apple Health writes: start/end/empty tags with quoted attributes,
+ * the five predefined entities and character references, comments, processing instructions, CDATA and a
+ * DOCTYPE whose internal subset declares no entities. It finds tags with indexOf on decoded text windows and
+ * decodes attribute values only when they contain '&' or literal tabs/newlines.
+ *
+ * It never guesses: on anything outside that subset, or anything malformed (mismatched or unclosed tags,
+ * text content, unknown entities, duplicate attributes), it throws LeaveFastPath carrying the text from the
+ * last top-level element boundary, and the caller hands that text and the rest of the stream to the
+ * conforming parser (saxes), which either reads it or reports the XML error. The switch is a pure function
+ * of the input, so it happens at the same place on every run.
+ */
+export class LeaveFastPath extends Error {
+  readonly reason: string;
+  /** Decoded text from the resume point (a top-level boundary) to the end of what was fed. */
+  resumeText = '';
+  /** Where the conforming parser resumes: from the file start, inside the root, or after it. */
+  mode: 'whole' | 'insideRoot' | 'afterRoot' = 'whole';
+
+  constructor(reason: string) {
+    super(`fast path left: ${reason}`);
+    this.name = 'LeaveFastPath';
+    this.reason = reason;
+  }
+}
+
+/** Largest top-level element (or prolog) held while waiting for its end: a Workout with an inline route. */
+const maxPendingChars = 64 * 1024 * 1024;
+
+const nameRe = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+function leave(reason: string): never {
+  throw new LeaveFastPath(reason);
+}
+
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/** Decodes an attribute value that contains '&', '<' or literal whitespace other than space (XML 1.0 3.3.3). */
+function decodeValue(v: string): string {
+  let out = '';
+  let i = 0;
+  const n = v.length;
+  while (i < n) {
+    const c = v.charCodeAt(i);
+    if (c === 38) {
+      const semi = v.indexOf(';', i + 1);
+      if (semi === -1) leave('"&" without ";" in an attribute value');
+      const ent = v.slice(i + 1, semi);
+      if (ent === 'lt') out += '<';
+      else if (ent === 'gt') out += '>';
+      else if (ent === 'amp') out += '&';
+      else if (ent === 'quot') out += '"';
+      else if (ent === 'apos') out += "'";
+      else if (ent.charCodeAt(0) === 35) {
+        const hex = ent.charCodeAt(1) === 120;
+        const digits = ent.slice(hex ? 2 : 1);
+        if (!(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) leave('malformed character reference');
+        const cp = parseInt(digits, hex ? 16 : 10);
+        if (!isXmlChar(cp)) leave('character reference to a character XML does not allow');
+        out += String.fromCodePoint(cp);
+      } else leave('entity reference other than the five predefined ones');
+      i = semi + 1;
+    } else if (c === 60) {
+      leave('"<" in an attribute value');
+    } else if (c === 13) {
+      // A literal CR LF (or lone CR) is one line end, normalised to a single space.
+      out += ' ';
+      i += v.charCodeAt(i + 1) === 10 ? 2 : 1;
+    } else if (c === 9 || c === 10) {
+      out += ' ';
+      i++;
+    } else {
+      out += v[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+const careRe = /[&<\t\n\r]/;
+
+export class FastScanner {
+  private pending = '';
+  private readonly b: ElementBuilder;
+  /** Characters of decoded text fed so far before `pending` (for the XML declaration check). */
+  private consumedChars = 0;
+
+  constructor(builder: ElementBuilder) {
+    this.b = builder;
+  }
+
+  /** Feeds the next decoded text window. Completed elements land in builder.out. */
+  feed(chunk: string): void {
+    const s = this.pending.length > 0 ? this.pending + chunk : chunk;
+    let commit: number;
+    try {
+      commit = this.scan(s);
+    } catch (e) {
+      if (e instanceof LeaveFastPath) this.prepareLeave(e, s, this.lastCommit);
+      throw e;
+    }
+    this.b.rollback();
+    this.consumedChars += commit;
+    this.pending = commit === 0 ? s : s.slice(commit);
+    if (this.pending.length > maxPendingChars) {
+      throw new ClarityError(
+        'parse_error',
+        'an element of the export is larger than 64 MB; the file is not a usable export',
+      );
+    }
+  }
+
+  /** End of input: anything left over means the document is incomplete; the conforming parser says how. */
+  end(): void {
+    const rest = this.pending;
+    for (let i = 0; i < rest.length; i++) {
+      if (!isWs(rest.charCodeAt(i))) {
+        const e = new LeaveFastPath('input ends inside markup');
+        this.prepareLeave(e, rest, 0);
+        throw e;
+      }
+    }
+    if (!this.b.rootOpened || !this.b.rootClosed) {
+      const e = new LeaveFastPath('input ends before the root element is closed');
+      this.prepareLeave(e, rest, 0);
+      throw e;
+    }
+  }
+
+  private lastCommit = 0;
+
+  private prepareLeave(e: LeaveFastPath, s: string, commit: number): void {
+    this.b.rollback();
+    e.resumeText = s.slice(commit);
+    e.mode = !this.b.rootOpened ? 'whole' : this.b.rootClosed ? 'afterRoot' : 'insideRoot';
+    this.pending = '';
+  }
+
+  /** Scans s and returns the index of the last top-level boundary reached. */
+  private scan(s: string): number {
+    const b = this.b;
+    const len = s.length;
+    let pos = 0;
+    let commit = 0;
+    this.lastCommit = 0;
+    let sawDoctype = false;
+    for (;;) {
+      const lt = s.indexOf('<', pos);
+      const textEnd = lt === -1 ? len : lt;
+      for (let i = pos; i < textEnd; i++) {
+        if (!isWs(s.charCodeAt(i))) leave('text content (the export format has none)');
+      }
+      if (lt === -1) {
+        pos = len;
+        if (b.rootOpened && b.depth <= 1) commit = this.lastCommit = pos;
+        break;
+      }
+      if (lt + 1 >= len) break;
+      const c = s.charCodeAt(lt + 1);
+      if (c === 47) {
+        const gt = s.indexOf('>', lt + 2);
+        if (gt === -1) break;
+        let nameEnd = gt;
+        while (isWs(s.charCodeAt(nameEnd - 1))) nameEnd--;
+        const name = s.slice(lt + 2, nameEnd);
+        if (b.topName() !== name) leave('end tag does not match the open element');
+        b.close(name);
+        pos = gt + 1;
+      } else if (c === 33) {
+        if (lt + 9 > len) break;
+        if (s.startsWith('<!--', lt)) {
+          const e = s.indexOf('-->', lt + 4);
+          if (e === -1) break;
+          if (s.slice(lt + 4, e).includes('--') || s.charCodeAt(e - 1) === 45) leave('"--" inside a comment');
+          pos = e + 3;
+        } else if (s.startsWith('<![CDATA[', lt)) {
+          if (b.depth === 0) leave('CDATA outside the root element');
+          const e = s.indexOf(']]>', lt + 9);
+          if (e === -1) break;
+          for (let i = lt + 9; i < e; i++) if (!isWs(s.charCodeAt(i))) leave('CDATA with text content');
+          pos = e + 3;
+        } else if (s.startsWith('<!DOCTYPE', lt)) {
+          if (b.rootOpened || sawDoctype) leave('DOCTYPE after the prolog');
+          const e = doctypeEnd(s, lt + 9);
+          if (e === -1) break;
+          sawDoctype = true;
+          pos = e;
+        } else leave('markup declaration the fast path does not handle');
+      } else if (c === 63) {
+        const e = s.indexOf('?>', lt + 2);
+        if (e === -1) break;
+        const target = /^[^\s?]*/.exec(s.slice(lt + 2, Math.min(e, lt + 40)))?.[0] ?? '';
+        if (target.toLowerCase() === 'xml' && (lt !== 0 || this.consumedChars !== 0 || target !== 'xml')) {
+          leave('XML declaration not at the start of the document');
+        }
+        if (target === '') leave('processing instruction without a target');
+        pos = e + 2;
+      } else {
+        if (b.rootClosed) leave('content after the root element');
+        const end = this.startTag(s, lt);
+        if (end === -1) break;
+        pos = end;
+      }
+      if (b.rootOpened && b.depth <= 1) commit = this.lastCommit = pos;
+    }
+    return commit;
+  }
+
+  /** Parses the start tag at s[lt] ('<' then a name). Returns the index after '>', or -1 if incomplete. */
+  private startTag(s: string, lt: number): number {
+    const len = s.length;
+    let p = lt + 1;
+    while (p < len) {
+      const ch = s.charCodeAt(p);
+      if (ch <= 32 || ch === 47 || ch === 62) break;
+      p++;
+    }
+    if (p >= len) return -1;
+    const name = s.slice(lt + 1, p);
+    if (!nameRe.test(name)) leave('element name outside the fast path (namespaces, non-ASCII or invalid)');
+    const attrs: AttrMap = {};
+    for (;;) {
+      let ch = s.charCodeAt(p);
+      let sawWs = false;
+      while (isWs(ch)) {
+        ch = s.charCodeAt(++p);
+        sawWs = true;
+      }
+      if (p >= len) return -1;
+      if (ch === 62) {
+        this.b.open(name, attrs);
+        return p + 1;
+      }
+      if (ch === 47) {
+        if (p + 1 >= len) return -1;
+        if (s.charCodeAt(p + 1) !== 62) leave('"/" not followed by ">"');
+        this.b.open(name, attrs);
+        this.b.close(name);
+        return p + 2;
+      }
+      if (!sawWs) leave('attributes not separated by whitespace');
+      const eq = s.indexOf('=', p);
+      if (eq === -1) return -1;
+      let ne = eq;
+      while (isWs(s.charCodeAt(ne - 1))) ne--;
+      const an = s.slice(p, ne);
+      if (!nameRe.test(an) || an === '__proto__') leave('attribute name outside the fast path');
+      let q = eq + 1;
+      while (isWs(s.charCodeAt(q))) q++;
+      if (q >= len) return -1;
+      const quote = s.charCodeAt(q);
+      if (quote !== 34 && quote !== 39) leave('unquoted attribute value');
+      const ve = s.indexOf(quote === 34 ? '"' : "'", q + 1);
+      if (ve === -1) return -1;
+      let v = s.slice(q + 1, ve);
+      if (careRe.test(v)) v = decodeValue(v);
+      if (Object.hasOwn(attrs, an)) leave('duplicate attribute');
+      attrs[an] = v;
+      p = ve + 1;
+    }
+  }
+}
+
+/**
+ * Index after the '>' that ends a DOCTYPE starting before `from`, or -1 if the text ends first. Skips
+ * quoted strings and comments in the internal subset; an internal subset that declares entities leaves
+ * the fast path (their replacement text would change attribute values).
+ */
+function doctypeEnd(s: string, from: number): number {
+  const len = s.length;
+  let i = from;
+  let inSubset = false;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    if (inSubset && c === 60 && s.startsWith('<!--', i)) {
+      const e = s.indexOf('-->', i + 4);
+      if (e === -1) return -1;
+      i = e + 3;
+    } else if (c === 34 || c === 39) {
+      const e = s.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (e === -1) return -1;
+      i = e + 1;
+    } else if (inSubset && c === 60 && s.startsWith('<!ENTITY', i)) {
+      leave('the DTD declares entities');
+    } else if (inSubset && c === 60 && s.startsWith('<?', i)) {
+      const e = s.indexOf('?>', i + 2);
+      if (e === -1) return -1;
+      i = e + 2;
+    } else if (c === 91 && !inSubset) {
+      inSubset = true;
+      i++;
+    } else if (c === 93 && inSubset) {
+      inSubset = false;
+      i++;
+    } else if (c === 62 && !inSubset) {
+      return i + 1;
+    } else if (inSubset && c === 37) {
+      leave('parameter entity reference in the DTD');
+    } else i++;
+  }
+  return -1;
+}

@@ -1,0 +1,108 @@
+import { ClarityError } from '../../errors.ts';
+import { ElementBuilder, type ExportElement } from './elements.ts';
+import { FastScanner, LeaveFastPath } from './fast-scanner.ts';
+import { ConformingParser } from './saxes-parser.ts';
+
+/** A byte source: a Node Readable (async-iterable) or any AsyncIterable of byte chunks. */
+export type ByteSource = AsyncIterable<Uint8Array | string>;
+
+/**
+ * 'auto': the fast scanner, switching to saxes for the rest of the file where it leaves its subset.
+ * 'conforming': saxes for the whole file. 'fast': the fast scanner only; leaving its subset is an error
+ * (used by tests to prove that real exports stay on the fast path).
+ */
+export type ParserChoice = 'auto' | 'fast' | 'conforming';
+
+export interface ParserInfo {
+  /** Which front end read the file: 'fast', 'conforming', or 'fast+conforming' after a switch. */
+  mode: 'fast' | 'conforming' | 'fast+conforming';
+  /** Why the fast path was left, when it was. */
+  fallbackReason?: string;
+  /** Bytes read from the source so far. */
+  bytes: number;
+}
+
+/**
+ * Streams the elements of an Apple Health export.xml, one array per input chunk (often empty). Memory is
+ * bounded by the chunk size plus the largest single top-level element: nothing holds the whole file.
+ * Pulling is driven by the consumer (async iteration), so a slow consumer slows the reading (backpressure).
+ *
+ * Throws ClarityError: 'invalid_input' for an empty file or a root other than HealthData, 'parse_error'
+ * for malformed XML or invalid UTF-8. Elements completed before an error are yielded before it is thrown.
+ */
+export async function* readExportElements(
+  source: ByteSource,
+  options: { parser?: ParserChoice; info?: ParserInfo } = {},
+): AsyncGenerator<ExportElement[], void, undefined> {
+  const choice = options.parser ?? 'auto';
+  const info: ParserInfo = options.info ?? { mode: 'fast', bytes: 0 };
+  info.mode = choice === 'conforming' ? 'conforming' : 'fast';
+  info.bytes = 0;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const builder = new ElementBuilder();
+  let fast: FastScanner | null = choice === 'conforming' ? null : new FastScanner(builder);
+  let conforming: ConformingParser | null = fast ? null : new ConformingParser(builder, 'whole');
+
+  const switchOver = (e: LeaveFastPath): void => {
+    if (choice === 'fast') {
+      throw new ClarityError('parse_error', `the file leaves the fast XML path (${e.reason})`);
+    }
+    info.mode = 'fast+conforming';
+    info.fallbackReason = e.reason;
+    fast = null;
+    conforming = new ConformingParser(builder, e.mode);
+    conforming.feed(e.resumeText);
+  };
+  const feed = (text: string): void => {
+    if (text.length === 0) return;
+    if (fast) {
+      try {
+        fast.feed(text);
+      } catch (e) {
+        if (!(e instanceof LeaveFastPath)) throw e;
+        switchOver(e);
+      }
+    } else conforming?.feed(text);
+  };
+
+  let failure: Error | undefined;
+  try {
+    for await (const chunk of source) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      info.bytes += bytes.byteLength;
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: true });
+      } catch (e) {
+        throw new ClarityError('parse_error', `the file is not valid UTF-8 (near byte ${info.bytes})`, {
+          cause: e,
+        });
+      }
+      feed(text);
+      if (builder.out.length > 0) yield builder.take();
+    }
+    if (info.bytes === 0) throw new ClarityError('invalid_input', 'the file is empty');
+    let tail: string;
+    try {
+      tail = decoder.decode();
+    } catch (e) {
+      throw new ClarityError('parse_error', 'the file ends inside a UTF-8 character (truncated?)', {
+        cause: e,
+      });
+    }
+    feed(tail);
+    if (fast) {
+      try {
+        fast.end();
+      } catch (e) {
+        if (!(e instanceof LeaveFastPath)) throw e;
+        switchOver(e);
+      }
+    }
+    conforming?.end();
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error('the byte source failed');
+  }
+  if (builder.out.length > 0) yield builder.take();
+  if (failure !== undefined) throw failure;
+}
