@@ -74,6 +74,9 @@ describe('Fitbit Fitabase minuteStepsWide vs Fitbit hourly and daily totals', as
     expect(lower).toHaveLength(18);
     expect(lower.filter((d) => d.time === '2016-05-12')).toHaveLength(16);
     expect(full.filter((d) => d.difference > 0)).toHaveLength(128);
+    const fullLower = full.filter((d) => d.difference < 0);
+    expect(fullLower).toHaveLength(15);
+    expect(fullLower.filter((d) => d.time === '2016-05-12')).toHaveLength(13);
     // Example rows checked by hand against the CSV files:
     expect(c.disagreeing).toContainEqual({
       id: '1503960366',
