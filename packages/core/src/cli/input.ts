@@ -29,11 +29,17 @@ export function axisOption(values: CliOptionValues): ActiGraphAxis {
 }
 
 /** Loads a device file; on a terminal, large (streamed) files show a progress line on stderr. */
-export async function loadForCli(file: string, io: CliIO, axis: ActiGraphAxis): Promise<LoadedFile> {
+export async function loadForCli(
+  file: string,
+  io: CliIO,
+  axis: ActiGraphAxis,
+  streamThresholdBytes?: number,
+): Promise<LoadedFile> {
   const name = path.basename(file);
   let shown = false;
   const loaded = await loadDeviceFile(file, {
     axis,
+    ...(streamThresholdBytes !== undefined ? { streamThresholdBytes } : {}),
     ...(io.stderrIsTTY
       ? {
           onProgress: (done: number, total: number) => {

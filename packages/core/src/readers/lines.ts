@@ -25,9 +25,14 @@ export function forEachLineOfText(text: string, onLine: LineHandler): void {
 /** Files up to this size are read in one go (fast path); larger ones are streamed line by line. */
 export const STREAM_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
+/** Progress is reported about every this many bytes while streaming. */
+const PROGRESS_STEP_BYTES = 8 << 20;
+
 export interface LineReadOptions {
   /** Called with (bytesRead, totalBytes) while streaming large files; the CLI draws progress with it. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Stream files larger than this (default STREAM_THRESHOLD_BYTES). */
+  streamThresholdBytes?: number;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function forEachLineOfFile(
   options: LineReadOptions = {},
 ): Promise<void> {
   const { size } = await stat(file);
-  if (size <= STREAM_THRESHOLD_BYTES) {
+  if (size <= (options.streamThresholdBytes ?? STREAM_THRESHOLD_BYTES)) {
     forEachLineOfText(await readFile(file, 'utf8'), onLine);
     return;
   }
@@ -53,7 +58,7 @@ export async function forEachLineOfFile(
     lineNo++;
     const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     onLine(line, lineNo);
-    if (options.onProgress && stream.bytesRead - lastReport >= 8 << 20) {
+    if (options.onProgress && stream.bytesRead - lastReport >= PROGRESS_STEP_BYTES) {
       lastReport = stream.bytesRead;
       options.onProgress(stream.bytesRead, size);
     }

@@ -218,3 +218,16 @@ describe('the clarity bin as a real subprocess', () => {
     expect(r.stderr).toBe('clarity summary: AWD line 2: header is truncated: 2 of 7 lines\n');
   });
 });
+
+describe('progress on stderr', () => {
+  it('is drawn only when stderr is a terminal', async () => {
+    const { loadForCli } = await import('../../src/cli/input.ts');
+    for (const tty of [true, false]) {
+      let err = '';
+      const io = { stdout: () => undefined, stderr: (t: string) => (err += t), stderrIsTTY: tty };
+      const loaded = await loadForCli(awd(1), io, 'axis1', 0);
+      expect(loaded.kind).toBe('epochs');
+      expect(err).toBe(tty ? '\rreading example_01.AWD: 100%\n' : '');
+    }
+  });
+});

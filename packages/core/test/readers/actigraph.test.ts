@@ -33,6 +33,13 @@ describe('ActiLife CSV reader on the GT3X+ exports', () => {
     expect(vmComputed.series.values[0]).toBeCloseTo(Math.hypot(1465, 1791, 2572), 9);
   });
 
+  it('ActiSleep+ day: 10-s CSV summed to 60 s equals its 60-s CSV (1440 epochs)', async () => {
+    const ten = (await readActiLifeCsvFile(gt3x('ActiSleepPlus-RawData-Day01.csv'))).series;
+    const sixty = (await readActiLifeCsvFile(gt3x('ActiSleepPlus-RawData-Day01-10sec60sec.csv'))).series;
+    expect(sixty.values.length).toBe(1440);
+    expect(Array.from(resampleEpochs(ten, 60).series.values)).toEqual(Array.from(sixty.values));
+  });
+
   it('10-s CSV summed to 60 s equals the 60-s CSV on every epoch, axis 1 and 3', async () => {
     for (const axis of ['axis1', 'axis3'] as const) {
       const ten = (await readActiLifeCsvFile(gt3x('GT3XPlus-RawData-Day01.csv'), { axis })).series;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
+import { activitySummary, type ActivitySummary } from '../../analytics/activity/index.ts';
 import { circadianMetrics, type CircadianResult } from '../../analytics/circadian/index.ts';
 import { hrvTimeDomain, type HrvResult } from '../../analytics/hrv/index.ts';
 import { choiNonWear, type NonWearResult } from '../../analytics/preprocess/nonwear.ts';
@@ -83,7 +84,7 @@ export interface ActigraphySummary {
       }
     | { skipped: string };
   circadian: (CircadianResult & { nonWearMasked: string }) | { skipped: string };
-  activity?: unknown;
+  activity: ActivitySummary | { skipped: string };
   nonWearMasked: string;
 }
 
@@ -108,13 +109,9 @@ function skipped(e: unknown): { skipped: string } {
   return { skipped: e instanceof Error ? e.message : String(e) };
 }
 
-/** The activity summary lands from the activity work; until then it is reported as not available. */
-async function activityOf(series: EpochSeries): Promise<unknown> {
-  const mod = (await import('../../analytics/activity/index.ts')) as Record<string, unknown>;
-  const fn = mod.activitySummary;
-  if (typeof fn !== 'function') return { skipped: 'activity summary not available in this build' };
+function activityOf(series: EpochSeries): ActivitySummary | { skipped: string } {
   try {
-    return (fn as (s: EpochSeries) => unknown)(series);
+    return activitySummary(series);
   } catch (e) {
     return skipped(e);
   }
@@ -124,11 +121,7 @@ const NON_WEAR_NOTE =
   'choi-2011 (90/30/2 min) non-wear epochs set missing before scoring, sleep and circadian metrics';
 
 /** Builds the actigraphy summary object (exported for the benchmark and tests). */
-export async function summariseActigraphy(
-  file: string,
-  format: string,
-  series: EpochSeries,
-): Promise<ActigraphySummary> {
+export function summariseActigraphy(file: string, format: string, series: EpochSeries): ActigraphySummary {
   const n = series.values.length;
   let missing = 0;
   for (let i = 0; i < n; i++) if (series.missing[i]) missing++;
@@ -190,7 +183,7 @@ export async function summariseActigraphy(
   } catch (e) {
     circadian = skipped(e);
   }
-  const activity = await activityOf(maskEpochs(minute ?? series, nw.mask));
+  const activity = activityOf(maskEpochs(minute ?? series, nw.mask));
   return {
     kind: 'actigraphy',
     file,
@@ -266,22 +259,25 @@ function actigraphyText(s: ActigraphySummary): string {
       ),
     );
   }
-  const totals = (s.activity as { totals?: Record<string, number> } | undefined)?.totals;
-  if (totals) {
-    out.push(`\nActivity (non-wear masked):\n`);
+  if ('skipped' in s.activity) out.push(`\nActivity: skipped (${s.activity.skipped})\n`);
+  else {
+    const a = s.activity;
+    const t = a.totals;
+    out.push(`\nActivity (non-wear masked; ${a.cutPoints.name} cut-points):\n`);
     out.push(
       keyValues(
-        Object.entries(totals).map(([k, v]) => [k, fmt(v, 0)]),
+        [
+          [
+            'minutes sedentary / light / MVPA',
+            `${fmt(t.sedentary, 0)} / ${fmt(t.light, 0)} / ${fmt(t.mvpa, 0)}`,
+          ],
+          ['MVPA in bouts (min)', fmt(t.mvpaBoutMinutes, 0)],
+          ['valid days', String(t.validDays)],
+          ['mean daily total', fmt(a.meanDailyTotal, 0)],
+        ],
         '  ',
       ),
     );
-  } else if (
-    s.activity !== undefined &&
-    typeof s.activity === 'object' &&
-    s.activity !== null &&
-    'skipped' in s.activity
-  ) {
-    out.push(`\nActivity: skipped (${String(s.activity.skipped)})\n`);
   }
   return out.join('');
 }
@@ -318,7 +314,7 @@ export const command: CliCommand = {
       );
       return;
     }
-    const s = await summariseActigraphy(name, loaded.format, loaded.series);
+    const s = summariseActigraphy(name, loaded.format, loaded.series);
     io.stdout(values.json === true ? toJson(s) + '\n' : actigraphyText(s));
   },
 };
