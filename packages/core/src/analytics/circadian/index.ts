@@ -12,7 +12,9 @@
  *   excluded: N = valid bins, x-bar and the hourly means over valid bins only, and IV's (N - 1) becomes the
  *   number of consecutive valid bin pairs, with only those pairs in its numerator.
  * - IS and IV are the textbook formulas with population variances (pyActigraphy uses sample variances:
- *   IS_py = IS * (N-1)/(p-1) * p/N on whole days, IV_py = IV * (N-1)/N).
+ *   IS_py = IS * (N-1)/(p-1) * p/N on whole days, IV_py = IV * (N-1)/N). On whole days without missing bins
+ *   IS is in [0, 1]; when hours have unequal numbers of valid days (partial days, masked bins) the textbook
+ *   N/p weighting can push it slightly above 1 (the tools differ there too: ANALYTICS.md 2.7).
  * - Optional binarisation (`binarizeThreshold` T): count > T -> 1 else 0, before binning; applies to IS, IV,
  *   L5, M10 and RA, not to the cosinor.
  * - L5 / M10 on the average 24-h profile at native epoch resolution, indexed by clock time of day (the series
