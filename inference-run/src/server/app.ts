@@ -329,14 +329,12 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
     const handle = async (): Promise<[number, unknown, Record<string, string>?]> => {
       if (req.method === 'GET' && route === '/healthz') return [200, { status: 'ok' }];
       if (req.method === 'GET' && route === '/readyz') {
-        const models = registry
-          .list()
-          .map((m) => ({
-            model: m.key,
-            size: m.manifest.architecture.size,
-            executionProvider: m.provider,
-            trained: m.manifest.trained,
-          }));
+        const models = registry.list().map((m) => ({
+          model: m.key,
+          size: m.manifest.architecture.size,
+          executionProvider: m.provider,
+          trained: m.manifest.trained,
+        }));
         const providers = [...new Set(models.map((m) => m.executionProvider))];
         const body = {
           status: state.phase,

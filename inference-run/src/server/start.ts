@@ -45,7 +45,11 @@ export interface RunningServer {
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger();
-  const config: ServerConfig = { ...defaultServerConfig, ...options.server };
+  // Unset options keep their defaults (a spread of `{timeout: undefined}` would erase them).
+  const overrides = Object.fromEntries(
+    Object.entries(options.server ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const config: ServerConfig = { ...defaultServerConfig, ...overrides };
   const state: ServerState = { phase: 'loading', inFlight: 0 };
   // eslint-disable-next-line prefer-const
   let metrics: ServerMetrics;

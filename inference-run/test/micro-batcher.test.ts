@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ClarityError } from '@clarity/core';
+import { MicroBatcher, type MicroBatcherOptions } from '../src/batching/micro-batcher.ts';
+import { DriftMonitor } from '../src/models/drift.ts';
+
+function doubler(sizes: number[], delayMs = 5): MicroBatcherOptions<number, number> {
+  return {
+    maxBatch: 4,
+    maxWaitMs: 5,
+    maxQueue: 10,
+    run: async (xs: number[]) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return xs.map((x) => x * 2);
+    },
+    onBatch: (s) => sizes.push(s.size),
+  };
+}
+
+describe('MicroBatcher', () => {
+  it('merges items submitted together, never above maxBatch, preserving order per item', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher<number, number>(doubler(sizes));
+    const results = await Promise.all([
+      ...b.submitAll([1, 2, 3], Infinity),
+      ...b.submitAll([4, 5, 6], Infinity),
+      ...b.submitAll([7], Infinity),
+    ]);
+    expect(results).toEqual([2, 4, 6, 8, 10, 12, 14]);
+    expect(sizes).toEqual([4, 3]);
+  });
+
+  it('refuses a submission that would overflow the queue, admitting none of it', async () => {
+    const b = new MicroBatcher<number, number>({ ...doubler([]), maxQueue: 3 });
+    const first = b.submitAll([1, 2], Infinity);
+    expect(() => b.submitAll([3, 4], Infinity)).toThrow(ClarityError);
+    expect(b.depth).toBe(2);
+    expect(await Promise.all(first)).toEqual([2, 4]);
+  });
+
+  it('drops items whose deadline passed while queued', async () => {
+    const b = new MicroBatcher<number, number>({ ...doubler([], 20), maxBatch: 1, maxWaitMs: 0 });
+    const deadline = performance.now() + 10;
+    const [a, c] = b.submitAll([1, 2], deadline);
+    expect(await a).toBe(2);
+    await expect(c).rejects.toMatchObject({ code: 'deadline_exceeded' });
+  });
+
+  it('drains: finishes queued work, then refuses new work', async () => {
+    const b = new MicroBatcher<number, number>(doubler([]));
+    const ps = b.submitAll([1, 2, 3, 4, 5], Infinity);
+    await b.drain();
+    expect(await Promise.all(ps)).toEqual([2, 4, 6, 8, 10]);
+    expect(() => b.submitAll([1], Infinity)).toThrow(/shutting down/);
+  });
+
+  it('passes a failing run to every item of that batch', async () => {
+    const b = new MicroBatcher<number, number>({
+      maxBatch: 2,
+      maxWaitMs: 0,
+      maxQueue: 4,
+      run: () => Promise.reject(new Error('boom')),
+    });
+    const ps = b.submitAll([1, 2], Infinity);
+    for (const p of ps) await expect(p).rejects.toThrow('boom');
+  });
+});
+
+describe('DriftMonitor', () => {
+  const reference = { mean: 5, std: 2, edges: [2, 4, 6, 8], fractions: [0.1, 0.2, 0.4, 0.2, 0.1] };
+  it('gives PSI near 0 for input distributed like the reference and large for shifted input', () => {
+    const same = new DriftMonitor(reference);
+    same.observe([
+      ...Array<number>(10).fill(1),
+      ...Array<number>(20).fill(3),
+      ...Array<number>(40).fill(5),
+      ...Array<number>(20).fill(7),
+      ...Array<number>(10).fill(9),
+      null,
+    ]);
+    expect(same.stats().psi).toBeCloseTo(0, 10);
+    expect(same.stats().count).toBe(100);
+    expect(same.stats().mean).toBeCloseTo(5, 10);
+    const shifted = new DriftMonitor(reference);
+    shifted.observe(Array<number>(100).fill(9));
+    expect(shifted.stats().psi).toBeGreaterThan(1);
+    expect(shifted.stats().std).toBe(0);
+  });
+});
