@@ -4,7 +4,7 @@ import { activitySummary, type ActivitySummary } from '../../analytics/activity/
 import { circadianMetrics, type CircadianResult } from '../../analytics/circadian/index.ts';
 import { hrvTimeDomain, type HrvResult } from '../../analytics/hrv/index.ts';
 import { choiNonWear, type NonWearResult } from '../../analytics/preprocess/nonwear.ts';
-import { maskEpochs } from '../../analytics/preprocess/outliers.ts';
+import { maskEpochs, removeOutliers } from '../../analytics/preprocess/outliers.ts';
 import { toMinuteEpochs } from '../../analytics/preprocess/resample.ts';
 import {
   sleepMidpoint,
@@ -61,6 +61,8 @@ export interface ActigraphySummary {
     epochSeconds: number;
     count: number;
     missing: number;
+    /** Negative or non-finite counts set missing (removeOutliers). */
+    outliersSetMissing: number;
     days: number;
     device?: string;
     subject?: string;
@@ -121,7 +123,10 @@ const NON_WEAR_NOTE =
   'choi-2011 (90/30/2 min) non-wear epochs set missing before scoring, sleep and circadian metrics';
 
 /** Builds the actigraphy summary object (exported for the benchmark and tests). */
-export function summariseActigraphy(file: string, format: string, series: EpochSeries): ActigraphySummary {
+export function summariseActigraphy(file: string, format: string, raw: EpochSeries): ActigraphySummary {
+  // Impossible counts (negative, non-finite) become missing before anything else reads them.
+  const cleaned = removeOutliers(raw);
+  const series = cleaned.series;
   const n = series.values.length;
   let missing = 0;
   for (let i = 0; i < n; i++) if (series.missing[i]) missing++;
@@ -131,6 +136,7 @@ export function summariseActigraphy(file: string, format: string, series: EpochS
     epochSeconds: series.epochSeconds,
     count: n,
     missing,
+    outliersSetMissing: cleaned.replaced,
     days: (n * series.epochSeconds) / 86400,
     ...(series.source.device !== undefined ? { device: series.source.device } : {}),
     ...(series.source.subject !== undefined ? { subject: series.source.subject } : {}),
