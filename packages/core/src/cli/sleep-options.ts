@@ -13,13 +13,28 @@ export function algorithmOption(values: CliOptionValues, fallback: SleepAlgorith
   return a as SleepAlgorithm;
 }
 
-export function thresholdOption(values: CliOptionValues): number | 'auto' | undefined {
+/** Actiware's named Oakley wake thresholds. */
+const OAKLEY_LEVELS: Record<string, number> = { low: 20, medium: 40, high: 80 };
+
+export function thresholdOption(
+  values: CliOptionValues,
+  algorithm?: SleepAlgorithm,
+): number | 'auto' | undefined {
   const t = values.threshold;
   if (t === undefined) return undefined;
   if (t === 'auto') return 'auto';
+  if (typeof t === 'string' && t in OAKLEY_LEVELS) {
+    if (algorithm !== 'oakley')
+      throw new ClarityError('invalid_argument', `--threshold ${t} exists only for the Oakley algorithm`);
+    return OAKLEY_LEVELS[t];
+  }
   const n = Number(t);
-  if (typeof t !== 'string' || t.trim() === '' || !Number.isFinite(n))
-    throw new ClarityError('invalid_argument', '--threshold must be a number (or "auto" for oakley)');
+  if (typeof t !== 'string' || t.trim() === '' || !Number.isFinite(n)) {
+    throw new ClarityError(
+      'invalid_argument',
+      '--threshold must be a number (or auto, low, medium, high for oakley)',
+    );
+  }
   return n;
 }
 

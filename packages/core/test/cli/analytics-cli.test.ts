@@ -231,3 +231,25 @@ describe('progress on stderr', () => {
     }
   });
 });
+
+describe('option and file-kind checks', () => {
+  it('oakley accepts Actiware threshold names; other scorers refuse them', async () => {
+    const high = JSON.parse(
+      (await cli('score', awd(3), '--algorithm', 'oakley', '--threshold', 'high', '--format', 'json')).out,
+    ) as { sleep: number; provenance: { parameters: { threshold: number } } };
+    const low = JSON.parse(
+      (await cli('score', awd(3), '--algorithm', 'oakley', '--threshold', 'low', '--format', 'json')).out,
+    ) as { sleep: number; provenance: { parameters: { threshold: number } } };
+    expect(high.provenance.parameters.threshold).toBe(80);
+    expect(low.provenance.parameters.threshold).toBe(20);
+    // A higher wake threshold scores more sleep.
+    expect(high.sleep).toBeGreaterThan(low.sleep);
+    expect((await cli('score', awd(3), '--threshold', 'high')).err).toMatch(/only for the Oakley algorithm/);
+  });
+
+  it('score refuses an NN-interval file with a pointer to hrv/summary', async () => {
+    const r = await cli('score', sharedData('hrv', 'hrvanalysis_test_nn_intervals.txt'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/holds NN intervals, not activity counts; use clarity hrv or clarity summary/);
+  });
+});

@@ -17,12 +17,13 @@ Options:
                                    P = 0.001, D < 1 -> sleep
                       sadeh        ActiLife variant: counts capped at 300, PS > -4 -> sleep
                       oakley       Actiware: weighted window, O <= threshold -> sleep (default 40; 20/40/80 are
-                                   Actiware's low/medium/high; "auto" = Actiware's automatic threshold)
+                                   Actiware's low/medium/high, also accepted by name; "auto" = Actiware's
+                                   automatic threshold)
                       scripps      Kripke 2010: D = 0.204 * sum(b_i A_i), D < 1 -> sleep
                     Cole-Kripke, Sadeh and Scripps need 60-s epochs: shorter epochs are summed to 60 s.
   --rescore         apply Webster's rescoring rules 1-5 after scoring
   --threshold N     replace the algorithm's threshold (D for cole-kripke/scripps, PS for sadeh, counts for
-                    oakley, or "auto" for oakley)
+                    oakley; for oakley also low, medium, high or auto)
   --format F        table (default, human-readable), csv (header timestamp,activity,sleep; one row per epoch;
                     missing epochs have empty activity and sleep) or json (provenance and summary)
   --axis AXIS       ActiGraph axis: axis1 (default, as ActiLife), axis2, axis3 or vm (vector magnitude)
@@ -95,7 +96,7 @@ export const command: CliCommand = {
   async run({ positionals, values, io }) {
     const file = requireFile(positionals, 'score');
     const algorithm = algorithmOption(values, 'cole-kripke');
-    const threshold = thresholdOption(values);
+    const threshold = thresholdOption(values, algorithm);
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'csv' && format !== 'json')
       throw new ClarityError('invalid_argument', '--format must be table, csv or json');

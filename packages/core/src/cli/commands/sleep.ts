@@ -59,7 +59,7 @@ export const command: CliCommand = {
   async run({ positionals, values, io }) {
     const file = requireFile(positionals, 'sleep');
     const algorithm = algorithmOption(values, 'sadeh');
-    const threshold = thresholdOption(values);
+    const threshold = thresholdOption(values, algorithm);
     const inBed = values['in-bed'];
     const outBed = values['out-bed'];
     if ((inBed === undefined) !== (outBed === undefined))
