@@ -34,3 +34,25 @@ export {
   type TypeCounts,
 } from './importer.ts';
 export { SeenIds } from './seen-ids.ts';
+export {
+  buildMinuteSeries,
+  sumMinutes,
+  statsMinutes,
+  stateMinutes,
+  dayGrid,
+  localMidnight,
+  zoneDate,
+  seriesDocId,
+  defaultSourceRank,
+  metricIds,
+  minuteSeriesDocSchema,
+  sumSeriesSchema,
+  statsSeriesSchema,
+  stateSeriesSchema,
+  type MinuteSeriesDoc,
+  type SumSeriesDoc,
+  type StatsSeriesDoc,
+  type StateSeriesDoc,
+  type MinuteSeriesOptions,
+  type SourceRanker,
+} from '../minute-series.ts';
