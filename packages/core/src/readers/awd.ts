@@ -13,6 +13,8 @@ import { msToLocalIso, partsToMs } from './local-time.ts';
  *   2 start date DD-Mon-YYYY 5 age
  *   3 start time HH:MM       6 device serial
  *
+ * Models with a light sensor add a second number per line (light); it is skipped, the count is kept.
+ *
  * Epoch code: the epoch length in units of 15 s, as Actiware and pyActigraphy read it:
  * 1 = 15 s, 2 = 30 s, 4 = 60 s (the usual setting), 8 = 120 s, 20 = 300 s. Any positive integer code is
  * accepted on that rule. Counts are non-negative numbers; the file has no missing-value marker.
@@ -96,11 +98,22 @@ class AwdParser {
     }
     if (digits === 0) fail(lineNo, 'expected a non-negative activity count');
     let marker = false;
+    let extraNumber = false;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 32 || c === 9 || c === 44) continue;
       if ((c === 77 || c === 109) && !marker) {
         marker = true;
+        continue;
+      }
+      // Actiwatch models with a light sensor write a second number (light, lux) after the count: skipped.
+      if (!extraNumber && !marker && ((c >= 48 && c <= 57) || c === 46)) {
+        extraNumber = true;
+        while (
+          i + 1 < n &&
+          ((text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57) || text.charCodeAt(i + 1) === 46)
+        )
+          i++;
         continue;
       }
       fail(lineNo, 'expected a non-negative activity count, optionally followed by the marker M');

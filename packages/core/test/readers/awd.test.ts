@@ -48,6 +48,10 @@ describe('AWD parsing rules and malformed input', () => {
     expect(parseAwd(HEADER.replace(' 4 ', '2') + '1\n').series.epochSeconds).toBe(30);
     expect(parseAwd(HEADER.replace(' 4 ', '1') + '1\n').series.epochSeconds).toBe(15);
     expect(parseAwd(HEADER.replace(' 4 ', '8') + '1\n').series.epochSeconds).toBe(120);
+    // A light column (Actiwatch models with a light sensor) is skipped.
+    const light = parseAwd(`${HEADER}12 , 3.5\r\n7,0.1 M\r\n`);
+    expect(Array.from(light.series.values)).toEqual([12, 7]);
+    expect(light.markers).toEqual([1]);
   });
 
   it('rejects an empty file', () => {
@@ -79,6 +83,7 @@ describe('AWD parsing rules and malformed input', () => {
     expect(() => parseAwd(HEADER.replace(' 4 ', 'x') + '1\n')).toThrow(/line 4: epoch-length code/);
     expect(() => parseAwd(`${HEADER}-5\r\n`)).toThrow(/line 8/);
     expect(() => parseAwd(`${HEADER}5 X\r\n`)).toThrow(/line 8/);
+    expect(() => parseAwd(`${HEADER}5 1 2\r\n`)).toThrow(/line 8/);
     expect(() => parseAwd(`${HEADER}5\r\n\r\n6\r\n`)).toThrow(/line 9: blank line inside the data/);
     expect(() => parseAwd(HEADER)).toThrow(/no activity counts/);
   });
