@@ -26,6 +26,8 @@ export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
     ...binaries.env,
     // The Emulator UI and other downloads cannot be fetched offline; keep firebase-tools quiet about them.
     FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true',
+    // Nothing runs on GCE here: stop google-auth-library probing the metadata server from tests.
+    METADATA_SERVER_DETECTION: 'none',
     FIREBASE_CLI_EXPERIMENTS: process.env.FIREBASE_CLI_EXPERIMENTS ?? '',
   };
 }
