@@ -4,6 +4,8 @@
  * - intra-op threads = the CPU quota of the container (cgroup cpu.max, else the visible cores), inter-op 1
  *   and sequential execution: the graph is one chain, and batches already run one at a time per model, so a
  *   second thread pool would only compete for the same cores;
+ * - intra-op threads do not spin-wait between runs (allow_spinning 0): spinning would burn the cores the
+ *   event loop needs to parse and answer HTTP between batches (measured: several-fold lower server throughput);
  * - memory arena: on for S/M (buffers are reused across runs, steady RSS); off for PAT-L, whose [B, 12, 1120,
  *   1120] attention scores (60 MB per sequence) would otherwise stay reserved at the largest batch's peak;
  * - execution provider: CUDA when requested or when a GPU device is visible and the CUDA provider loads,
@@ -43,6 +45,7 @@ export function sessionOptions(
     enableMemPattern: true,
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
 
