@@ -1,13 +1,234 @@
-import { ClarityError } from '../../errors.ts';
-import type { CliCommand } from '../command.ts';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { ClarityError, isClarityError } from '../../errors.ts';
+import { isValidTimeZone } from '../../contracts/time.ts';
+import { importAppleHealthFile, sniffFile, type ImportSummary } from '../../importers/apple-health/index.ts';
+import {
+  readFitbitDailySteps,
+  readFitbitHourlySteps,
+  readFitbitMinuteStepsWide,
+} from '../../readers/fitbit.ts';
+import { loadDeviceFile } from '../../readers/load.ts';
+import type { CliCommand, CliIO, CliOptionValues } from '../command.ts';
+import { table, toJson } from '../format.ts';
+import { requireFile } from '../input.ts';
 
-// Placeholder until this command is implemented; it fails loudly rather than printing nothing.
+const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming]
+
+Reads a health-data file locally and reports what an upload of it would store.
+FILE: Apple Health export.xml or export.zip (the zip's apple_health_export/export.xml is streamed, never
+unpacked to disk); also Actiwatch .AWD, ActiGraph .agd / ActiLife .csv, NN-interval text, and the Fitbit
+minuteStepsWide / hourlySteps / dailySteps CSVs, which are read by their device readers.
+
+For Apple Health it prints, per HealthKit type, the records accepted, duplicate (same sample id twice in the
+file), rejected (with the first reasons) and unsupported (types this backend does not map), plus workouts
+and activity summaries. A truncated or malformed XML file is read up to the error: the summary says
+"partial" and why, and the exit status is 2.
+
+Options:
+  --json              print the import summary as JSON (the upload document's counts)
+  --timezone ZONE     IANA zone to assign local days in (default: each sample's own UTC offset)
+  --parser P          XML front end: auto (default; fast path with a conforming fallback), fast, conforming
+  -h, --help          this help
+
+A progress bar is shown on stderr for files over 8 MB when stderr is a terminal.
+
+Example: clarity import ~/Downloads/export.zip --json > summary.json
+`;
+
+const progressMinBytes = 8 * 1024 * 1024;
+
+function progressBar(
+  io: CliIO,
+  name: string,
+  size: number,
+): { update: (bytes: number, total: number | undefined, records: number) => void; done: () => void } {
+  if (!io.stderrIsTTY || size < progressMinBytes) return { update: () => undefined, done: () => undefined };
+  let shown = false;
+  return {
+    update(bytes, total, records) {
+      shown = true;
+      const t = total ?? size;
+      const frac = t > 0 ? Math.min(1, bytes / t) : 0;
+      const width = 30;
+      const filled = Math.round(frac * width);
+      io.stderr(
+        `\r${name} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}%  ${(bytes / 1e6).toFixed(0)} MB  ${records.toLocaleString('en-US')} records`,
+      );
+    },
+    done() {
+      if (shown) io.stderr('\n');
+    },
+  };
+}
+
+function textSummary(file: string, s: ImportSummary, seconds: number): string {
+  const lines: string[] = [];
+  const mbs = seconds > 0 ? s.bytesRead / 1e6 / seconds : 0;
+  lines.push(
+    `${path.basename(file)} (${s.format}): ${s.status}, ${s.records} records, ${(s.bytesRead / 1e6).toFixed(1)} MB read in ${seconds.toFixed(1)} s (${mbs.toFixed(0)} MB/s), parser ${s.parser.mode}${s.parser.fallbackReason ? ` (${s.parser.fallbackReason})` : ''}`,
+  );
+  if (s.locale || s.exportDate) lines.push(`locale ${s.locale ?? 'n/a'}, exported ${s.exportDate ?? 'n/a'}`);
+  lines.push(
+    `accepted ${s.accepted}, duplicate ${s.duplicate}, rejected ${s.rejected}, unsupported ${s.records - s.accepted - s.duplicate - s.rejected}; ` +
+      `workouts ${s.workouts} (${s.workoutsAccepted} accepted), activity summaries ${s.activitySummaries} (${s.activitySummariesAccepted} accepted)`,
+  );
+  const types = Object.entries(s.byType).sort((a, b) => a[0].localeCompare(b[0]));
+  if (types.length > 0) {
+    lines.push('');
+    lines.push(
+      table(
+        ['type', 'accepted', 'duplicate', 'rejected', 'unsupported'],
+        types.map(([t, c]) => [t, c.accepted, c.duplicate, c.rejected, c.unsupported]),
+      ).trimEnd(),
+    );
+  }
+  const others = Object.entries(s.otherElements);
+  if (others.length > 0)
+    lines.push('', `other elements (not imported): ${others.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (s.rejections.length > 0) {
+    lines.push(
+      '',
+      `first rejections (${s.rejections.length} of ${s.rejected + s.workouts - s.workoutsAccepted + s.activitySummaries - s.activitySummariesAccepted}):`,
+    );
+    for (const r of s.rejections)
+      lines.push(`  ${r.path.join(' ')}${r.type ? ` [${r.type}]` : ''}: ${r.message}`);
+  }
+  if (s.error) lines.push('', `stopped early: ${s.error.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What kind of file this is, from its first bytes. */
+async function detect(
+  file: string,
+): Promise<'apple-zip' | 'apple-xml' | 'fitbit-minute' | 'fitbit-hourly' | 'fitbit-daily' | 'device'> {
+  const { zip, head, size } = await sniffFile(file);
+  if (size === 0) throw new ClarityError('invalid_input', `${path.basename(file)}: the file is empty`);
+  if (zip) return 'apple-zip';
+  const text = head.toString('utf8').replace(/^\uFEFF/, '');
+  if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+HealthData|<HealthData[\s>])/.test(text))
+    return 'apple-xml';
+  const first = (text.split(/\r?\n/)[0] ?? '').replace(/\s/g, '');
+  if (first.startsWith('Id,ActivityHour,Steps00')) return 'fitbit-minute';
+  if (first === 'Id,ActivityHour,StepTotal') return 'fitbit-hourly';
+  if (first === 'Id,ActivityDay,StepTotal') return 'fitbit-daily';
+  return 'device';
+}
+
+async function importOther(
+  file: string,
+  kind: 'fitbit-minute' | 'fitbit-hourly' | 'fitbit-daily' | 'device',
+): Promise<Record<string, unknown>> {
+  const name = path.basename(file);
+  if (kind === 'fitbit-minute') {
+    const r = await readFitbitMinuteStepsWide(createReadStream(file));
+    return {
+      format: 'fitbit_minute_steps_wide',
+      rows: r.rows,
+      duplicateRows: r.duplicateRows,
+      users: r.users.map((u) => ({
+        id: u.id,
+        hours: u.hours,
+        start: u.series.start,
+        epochs: u.series.values.length,
+      })),
+    };
+  }
+  if (kind === 'fitbit-hourly' || kind === 'fitbit-daily') {
+    const rows = await (kind === 'fitbit-hourly' ? readFitbitHourlySteps : readFitbitDailySteps)(
+      createReadStream(file),
+    );
+    return {
+      format: kind === 'fitbit-hourly' ? 'fitbit_hourly_steps' : 'fitbit_daily_steps',
+      rows: rows.length,
+      users: new Set(rows.map((r) => r.id)).size,
+    };
+  }
+  let loaded;
+  try {
+    loaded = await loadDeviceFile(file);
+  } catch (e) {
+    if (isClarityError(e) && /unrecognised file type/.test(e.message)) {
+      throw new ClarityError(
+        'unsupported_media_type',
+        `${name}: unsupported format (expected Apple Health export.xml/export.zip, .AWD, .agd, ActiLife .csv, NN intervals or a Fitbit steps CSV)`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  if (loaded.kind === 'nn-intervals') {
+    return {
+      format: 'nn_intervals',
+      intervals: loaded.text.split(/\r?\n/).filter((l) => l.trim() !== '').length,
+    };
+  }
+  const s = loaded.series;
+  let missing = 0;
+  for (const m of s.missing) missing += m;
+  return {
+    format: loaded.format,
+    start: s.start,
+    epochSeconds: s.epochSeconds,
+    epochs: s.values.length,
+    missing,
+    quantity: s.quantity,
+    source: s.source,
+  };
+}
+
+async function run({
+  positionals,
+  values,
+  io,
+}: {
+  positionals: string[];
+  values: CliOptionValues;
+  io: CliIO;
+}): Promise<void> {
+  const file = requireFile(positionals, 'import');
+  const tz = values.timezone;
+  if (tz !== undefined && (typeof tz !== 'string' || !isValidTimeZone(tz))) {
+    throw new ClarityError('invalid_argument', '--timezone must be an IANA zone name, e.g. Europe/London');
+  }
+  const parser = values.parser ?? 'auto';
+  if (parser !== 'auto' && parser !== 'fast' && parser !== 'conforming') {
+    throw new ClarityError('invalid_argument', '--parser must be auto, fast or conforming');
+  }
+  const kind = await detect(file);
+  if (kind !== 'apple-xml' && kind !== 'apple-zip') {
+    const r = await importOther(file, kind);
+    io.stdout(values.json ? `${toJson(r)}\n` : `${path.basename(file)}: ${toJson(r)}\n`);
+    return;
+  }
+  const { size } = await sniffFile(file);
+  const bar = progressBar(io, path.basename(file), size);
+  const t0 = performance.now();
+  const summary = await importAppleHealthFile(file, {
+    uid: 'local',
+    parser,
+    ...(typeof tz === 'string' ? { timezone: tz } : {}),
+    onProgress: (p) => bar.update(p.bytes, p.totalBytes, p.records),
+  });
+  bar.done();
+  const seconds = (performance.now() - t0) / 1000;
+  io.stdout(values.json ? `${toJson(summary)}\n` : textSummary(file, summary, seconds));
+  if (summary.status !== 'ingested') {
+    throw new ClarityError(
+      'parse_error',
+      `${path.basename(file)}: ${summary.status} (${summary.records} records read before the error): ${summary.error?.message ?? 'unknown error'}`,
+    );
+  }
+}
+
 export const command: CliCommand = {
   name: 'import',
-  summary: '(not yet implemented)',
-  help: 'clarity import: not yet implemented',
-  options: {},
-  run() {
-    return Promise.reject(new ClarityError('internal', 'clarity import is not implemented yet'));
+  summary: 'read an Apple Health export (xml/zip) or a device file and report what would be imported',
+  help,
+  options: {
+    json: { type: 'boolean' },
+    timezone: { type: 'string' },
+    parser: { type: 'string' },
   },
+  run,
 };
