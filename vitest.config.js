@@ -11,7 +11,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'functions/test/**/*.test.ts', 'inference-run/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'functions/test/**/*.test.ts',
+            'inference-run/test/**/*.test.ts',
+            'scripts/test/**/*.test.ts',
+          ],
           exclude: [...exclude, ...integrationGlobs],
           testTimeout: 30_000,
         },

@@ -24,7 +24,9 @@ export async function buildFunctions(): Promise<void> {
     sourcemap: 'linked',
     external: Object.keys(pkg.dependencies ?? {}),
     // Some bundled CommonJS code calls require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __clarityCreateRequire } from 'node:module'; const require = __clarityCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __clarityCreateRequire } from 'node:module'; const require = __clarityCreateRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
 }

@@ -17,7 +17,12 @@ import { crc32 } from 'node:zlib';
 
 export class SetupError extends Error {}
 
-const gcloudRoots = ['/usr/lib/google-cloud-sdk', '/usr/share/google-cloud-sdk', '/opt/google-cloud-sdk', path.join(homedir(), 'google-cloud-sdk')];
+const gcloudRoots = [
+  '/usr/lib/google-cloud-sdk',
+  '/usr/share/google-cloud-sdk',
+  '/opt/google-cloud-sdk',
+  path.join(homedir(), 'google-cloud-sdk'),
+];
 const firestoreMainClass = 'com.google.cloud.datastore.emulator.firestore.CloudFirestore';
 
 function gcloudRootsFromPath(): string[] {
@@ -38,21 +43,14 @@ function parseJavaMajor(text: string): number {
 }
 
 export function requireJava(): number {
-  let text = '';
+  let text: string;
   try {
-    // `java -version` prints to stderr.
-    text = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') {
-      throw new SetupError(
-        'Java 17 or newer is required by the Firestore and Pub/Sub emulators and no `java` is on PATH: install it (Debian: apt-get install -y openjdk-17-jre-headless).',
-      );
-    }
-    text = err.stderr ?? '';
-  }
-  if (!text) {
+    // `java -version` prints to stderr; fold it into stdout.
     text = execFileSync('sh', ['-c', 'java -version 2>&1'], { encoding: 'utf8' });
+  } catch {
+    throw new SetupError(
+      'Java 17 or newer is required by the Firestore and Pub/Sub emulators and no working `java` is on PATH: install it (Debian: apt-get install -y openjdk-17-jre-headless).',
+    );
   }
   const major = parseJavaMajor(text);
   if (major < 17) {
@@ -129,14 +127,20 @@ export interface EmulatorBinaries {
   report: string[];
 }
 
-export function resolveEmulatorBinaries(repoRoot: string, env: NodeJS.ProcessEnv = process.env): EmulatorBinaries {
+export function resolveEmulatorBinaries(
+  repoRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): EmulatorBinaries {
   const out: EmulatorBinaries = { env: {}, report: [] };
   const roots = [...gcloudRootsFromPath(), ...gcloudRoots];
   const online = env.CLARITY_EMULATOR_DOWNLOAD === '1';
 
   const explicitFs = env.FIRESTORE_EMULATOR_BINARY_PATH;
   if (explicitFs) {
-    if (!existsSync(explicitFs)) throw new SetupError(`FIRESTORE_EMULATOR_BINARY_PATH points at ${explicitFs}, which does not exist: fix or unset it.`);
+    if (!existsSync(explicitFs))
+      throw new SetupError(
+        `FIRESTORE_EMULATOR_BINARY_PATH points at ${explicitFs}, which does not exist: fix or unset it.`,
+      );
     out.env.FIRESTORE_EMULATOR_BINARY_PATH = explicitFs;
     out.report.push(`firestore: ${explicitFs} (FIRESTORE_EMULATOR_BINARY_PATH)`);
   } else {
@@ -146,7 +150,9 @@ export function resolveEmulatorBinaries(repoRoot: string, env: NodeJS.ProcessEnv
     if (sdkJar) {
       const wrapper = writeFirestoreWrapperJar(sdkJar, path.join(repoRoot, '.cache', 'emulators'));
       out.env.FIRESTORE_EMULATOR_BINARY_PATH = wrapper;
-      out.report.push(`firestore: ${sdkJar} (Google Cloud SDK, wrapped as ${path.relative(repoRoot, wrapper)})`);
+      out.report.push(
+        `firestore: ${sdkJar} (Google Cloud SDK, wrapped as ${path.relative(repoRoot, wrapper)})`,
+      );
     } else if (firebaseToolsCache('cloud-firestore-emulator')) {
       out.report.push(`firestore: firebase-tools cache ${firebaseToolsCache('cloud-firestore-emulator')}`);
     } else if (online) {
@@ -160,11 +166,16 @@ export function resolveEmulatorBinaries(repoRoot: string, env: NodeJS.ProcessEnv
 
   const explicitPs = env.PUBSUB_EMULATOR_BINARY_PATH;
   if (explicitPs) {
-    if (!existsSync(explicitPs)) throw new SetupError(`PUBSUB_EMULATOR_BINARY_PATH points at ${explicitPs}, which does not exist: fix or unset it.`);
+    if (!existsSync(explicitPs))
+      throw new SetupError(
+        `PUBSUB_EMULATOR_BINARY_PATH points at ${explicitPs}, which does not exist: fix or unset it.`,
+      );
     out.env.PUBSUB_EMULATOR_BINARY_PATH = explicitPs;
     out.report.push(`pubsub: ${explicitPs} (PUBSUB_EMULATOR_BINARY_PATH)`);
   } else {
-    const sdkPubsub = roots.map((r) => path.join(r, 'platform', 'pubsub-emulator', 'bin', 'cloud-pubsub-emulator')).find((p) => existsSync(p));
+    const sdkPubsub = roots
+      .map((r) => path.join(r, 'platform', 'pubsub-emulator', 'bin', 'cloud-pubsub-emulator'))
+      .find((p) => existsSync(p));
     if (sdkPubsub) {
       out.env.PUBSUB_EMULATOR_BINARY_PATH = sdkPubsub;
       out.report.push(`pubsub: ${sdkPubsub} (Google Cloud SDK)`);

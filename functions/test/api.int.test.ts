@@ -52,8 +52,19 @@ describe('GET /v1/system/health', () => {
   it('reports Firestore ok, version and uptime', async () => {
     const res = await fetch(`${base}/v1/system/health`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { data: { status: string; version: string; uptimeSeconds: number; checks: { firestore: { status: string } } } };
-    expect(body.data).toMatchObject({ status: 'ok', version: 'test', checks: { firestore: { status: 'ok' } } });
+    const body = (await res.json()) as {
+      data: {
+        status: string;
+        version: string;
+        uptimeSeconds: number;
+        checks: { firestore: { status: string } };
+      };
+    };
+    expect(body.data).toMatchObject({
+      status: 'ok',
+      version: 'test',
+      checks: { firestore: { status: 'ok' } },
+    });
     expect(body.data.uptimeSeconds).toBeGreaterThanOrEqual(0);
   });
 });
@@ -66,12 +77,22 @@ describe('POST /v1/health/upload', () => {
     const { data } = (await res.json()) as { data: { uploadId: string; status: string } };
     expect(data.status).toBe('received');
     const doc = (await adminDb(project).doc(`users/${uid}/uploads/${data.uploadId}`).get()).data();
-    expect(doc).toMatchObject({ status: 'received', source: 'healthkit', format: 'json', sampleCount: 14, byteSize: Buffer.byteLength(raw) });
+    expect(doc).toMatchObject({
+      status: 'received',
+      source: 'healthkit',
+      format: 'json',
+      sampleCount: 14,
+      byteSize: Buffer.byteLength(raw),
+    });
     expect((await blobs.get(doc?.rawPath as string)).toString()).toBe(raw);
   });
 
   it('answers 401 without a token and with a bad one, in the one error shape', async () => {
-    const none = await fetch(`${base}/v1/health/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const none = await fetch(`${base}/v1/health/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(none.status).toBe(401);
     const noneBody = (await none.json()) as { error: { code: string; message: string; requestId: string } };
     expect(noneBody.error.code).toBe('unauthenticated');
@@ -103,7 +124,9 @@ describe('POST /v1/health/upload', () => {
     batch.samples[5] = { ...batch.samples[5], unit: 'bpm' };
     const res = await post(JSON.stringify(batch));
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; details: { path: unknown[]; message: string }[] } };
+    const body = (await res.json()) as {
+      error: { code: string; details: { path: unknown[]; message: string }[] };
+    };
     expect(body.error.code).toBe('invalid_input');
     expect(body.error.details.map((d) => d.path)).toEqual([
       ['samples', 2, 'value'],
@@ -115,7 +138,9 @@ describe('POST /v1/health/upload', () => {
 
   it('maps a retried request with the same Idempotency-Key to the same upload', async () => {
     const raw = JSON.stringify(morningBatch('2026-11-21'));
-    const a = (await (await post(raw, { 'idempotency-key': 'retry-key-0001' })).json()) as { data: { uploadId: string } };
+    const a = (await (await post(raw, { 'idempotency-key': 'retry-key-0001' })).json()) as {
+      data: { uploadId: string };
+    };
     const second = await post(raw, { 'idempotency-key': 'retry-key-0001' });
     expect(second.status).toBe(202);
     const b = (await second.json()) as { data: { uploadId: string; replayed?: boolean } };

@@ -52,20 +52,39 @@ async function seriesSampleCount(): Promise<number> {
   return snap.docs.reduce((n, d) => n + Object.keys((d.data() as { samples: object }).samples).length, 0);
 }
 
-beforeEach(async () => {
+beforeEach(() => {
   uid = `ingest-${randomUUID()}`;
-  deps = { db: db(), blobs: new FsBlobStore(mkdtempSync(path.join(tmpdir(), 'clarity-ingest-'))), log: createLogger({ test: 'ingest' }), now: Date.now };
+  deps = {
+    db: db(),
+    blobs: new FsBlobStore(mkdtempSync(path.join(tmpdir(), 'clarity-ingest-'))),
+    log: createLogger({ test: 'ingest' }),
+    now: Date.now,
+  };
 });
 
 describe('ingestUpload', () => {
   it('writes samples into per-metric per-day series documents and counts them', async () => {
     await receivedUpload('up1', morningBatch());
     const out = await ingestUpload({ uid, uploadId: 'up1' }, deps);
-    expect(out).toEqual({ kind: 'done', status: 'ingested', counts: { accepted: 14, duplicate: 0, rejected: 0 } });
+    expect(out).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: 14, duplicate: 0, rejected: 0 },
+    });
     const ids = (await db().collection(`users/${uid}/series`).get()).docs.map((d) => d.id).sort();
-    expect(ids).toEqual(['heart_rate_2026-11-20', 'hrv_sdnn_2026-11-20', 'sleep_2026-11-20', 'steps_2026-11-20']);
+    expect(ids).toEqual([
+      'heart_rate_2026-11-20',
+      'hrv_sdnn_2026-11-20',
+      'sleep_2026-11-20',
+      'steps_2026-11-20',
+    ]);
     const hr = (await db().doc(`users/${uid}/series/heart_rate_2026-11-20`).get()).data();
-    expect(hr).toMatchObject({ metric: 'heart_rate', unit: 'count/min', sampleCount: 10, sources: ['Apple Watch'] });
+    expect(hr).toMatchObject({
+      metric: 'heart_rate',
+      unit: 'count/min',
+      sampleCount: 10,
+      sources: ['Apple Watch'],
+    });
     const doc = (await db().doc(`users/${uid}/uploads/up1`).get()).data();
     expect(doc).toMatchObject({
       status: 'ingested',
@@ -89,16 +108,27 @@ describe('ingestUpload', () => {
     await receivedUpload('up1', morningBatch());
     await ingestUpload({ uid, uploadId: 'up1' }, deps);
     // Simulate an attempt that wrote the series but died before finishing: back to an expired claim.
-    await db().doc(`users/${uid}/uploads/up1`).update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
+    await db()
+      .doc(`users/${uid}/uploads/up1`)
+      .update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
     const out = await ingestUpload({ uid, uploadId: 'up1' }, deps);
-    expect(out).toEqual({ kind: 'done', status: 'ingested', counts: { accepted: 14, duplicate: 0, rejected: 0 } });
+    expect(out).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: 14, duplicate: 0, rejected: 0 },
+    });
     expect((await db().doc(`users/${uid}/uploads/up1`).get()).get('attempts')).toBe(2);
   });
 
   it('leaves a fresh claim of another attempt alone and asks for a retry', async () => {
     await receivedUpload('up1', morningBatch());
-    await db().doc(`users/${uid}/uploads/up1`).update({ status: 'parsing', updatedAt: FieldValue.serverTimestamp() });
-    await expect(ingestUpload({ uid, uploadId: 'up1' }, deps)).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+    await db()
+      .doc(`users/${uid}/uploads/up1`)
+      .update({ status: 'parsing', updatedAt: FieldValue.serverTimestamp() });
+    await expect(ingestUpload({ uid, uploadId: 'up1' }, deps)).rejects.toMatchObject({
+      code: 'unavailable',
+      retryable: true,
+    });
   });
 
   it('counts a re-upload of the same samples as duplicates and stores nothing twice', async () => {
@@ -106,7 +136,11 @@ describe('ingestUpload', () => {
     await receivedUpload('up2', morningBatch());
     await ingestUpload({ uid, uploadId: 'up1' }, deps);
     const out = await ingestUpload({ uid, uploadId: 'up2' }, deps);
-    expect(out).toEqual({ kind: 'done', status: 'ingested', counts: { accepted: 0, duplicate: 14, rejected: 0 } });
+    expect(out).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: 0, duplicate: 14, rejected: 0 },
+    });
     expect(await seriesSampleCount()).toBe(14);
   });
 
@@ -125,7 +159,10 @@ describe('ingestUpload', () => {
     const out = await ingestUpload({ uid, uploadId: 'bad' }, deps);
     expect(out).toMatchObject({ kind: 'done', status: 'rejected' });
     const doc = (await db().doc(`users/${uid}/uploads/bad`).get()).data();
-    expect(doc).toMatchObject({ status: 'rejected', error: { code: 'parse_error', message: 'raw upload is not valid JSON' } });
+    expect(doc).toMatchObject({
+      status: 'rejected',
+      error: { code: 'parse_error', message: 'raw upload is not valid JSON' },
+    });
     expect(await deps.blobs.exists(rawPath)).toBe(true);
   });
 });

@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
 import { doc, getDoc, getDocs, collection, setDoc, deleteDoc } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { emulatorOrigin, repoRoot } from './support/emulators.ts';
@@ -16,12 +21,22 @@ const host = new URL(emulatorOrigin('firestore'));
 beforeAll(async () => {
   env = await initializeTestEnvironment({
     projectId: 'demo-clarity-rules',
-    firestore: { rules: readFileSync(path.join(repoRoot, 'firestore.rules'), 'utf8'), host: host.hostname, port: Number(host.port) },
+    firestore: {
+      rules: readFileSync(path.join(repoRoot, 'firestore.rules'), 'utf8'),
+      host: host.hostname,
+      port: Number(host.port),
+    },
   });
   await env.withSecurityRulesDisabled(async (ctx) => {
     const db = ctx.firestore();
     await setDoc(doc(db, 'users/alice'), { locale: 'en' });
-    for (const sub of ['uploads/u1', 'series/heart_rate_2026-11-20', 'jobs/j1', 'analyses/a1', 'insights/i1']) {
+    for (const sub of [
+      'uploads/u1',
+      'series/heart_rate_2026-11-20',
+      'jobs/j1',
+      'analyses/a1',
+      'insights/i1',
+    ]) {
       await setDoc(doc(db, `users/alice/${sub}`), { x: 1 });
     }
     await setDoc(doc(db, 'audit/e1'), { x: 1 });
@@ -50,7 +65,10 @@ describe('firestore.rules (slice)', () => {
   });
 
   it('another user and an unauthenticated client read nothing', async () => {
-    for (const db of [env.authenticatedContext('bob').firestore(), env.unauthenticatedContext().firestore()]) {
+    for (const db of [
+      env.authenticatedContext('bob').firestore(),
+      env.unauthenticatedContext().firestore(),
+    ]) {
       await assertFails(getDoc(doc(db, 'users/alice')));
       for (const sub of subcollections) {
         await assertFails(getDoc(doc(db, `users/alice/${sub}/${docIds[sub]}`)));
@@ -69,7 +87,10 @@ describe('firestore.rules (slice)', () => {
   });
 
   it('server-only collections are closed to every client', async () => {
-    for (const db of [env.authenticatedContext('alice').firestore(), env.unauthenticatedContext().firestore()]) {
+    for (const db of [
+      env.authenticatedContext('alice').firestore(),
+      env.unauthenticatedContext().firestore(),
+    ]) {
       await assertFails(getDoc(doc(db, 'audit/e1')));
       await assertFails(getDocs(collection(db, 'audit')));
       await assertFails(getDoc(doc(db, 'deadLetters/d1')));

@@ -24,7 +24,10 @@ const firestoreHost = new URL(emulatorOrigin('firestore'));
 const apps: FirebaseApp[] = [];
 
 async function clientFor(email: string): Promise<{ user: User; db: Firestore }> {
-  const app = initializeApp({ projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` }, email);
+  const app = initializeApp(
+    { projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` },
+    email,
+  );
   apps.push(app);
   const auth = getAuth(app);
   connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
@@ -43,7 +46,11 @@ interface UploadView {
  * Listens to the user's uploads BEFORE posting, so the listener sees the document from its creation
  * (`received`) to its final state; resolves with every status it saw for the new upload.
  */
-async function uploadAndFollow(user: User, db: Firestore, body: unknown): Promise<{ uploadId: string; seen: string[]; final: UploadView }> {
+async function uploadAndFollow(
+  user: User,
+  db: Firestore,
+  body: unknown,
+): Promise<{ uploadId: string; seen: string[]; final: UploadView }> {
   const seen = new Map<string, string[]>();
   let uploadId: string | undefined;
   let resolveFinal: (v: UploadView) => void = () => undefined;
@@ -60,7 +67,8 @@ async function uploadAndFollow(user: User, db: Firestore, body: unknown): Promis
         const list = seen.get(change.doc.id) ?? [];
         if (list.at(-1) !== data.status) list.push(data.status);
         seen.set(change.doc.id, list);
-        if (change.doc.id === uploadId && ['ingested', 'partial', 'rejected'].includes(data.status)) resolveFinal(data);
+        if (change.doc.id === uploadId && ['ingested', 'partial', 'rejected'].includes(data.status))
+          resolveFinal(data);
       }
     },
     rejectFinal,
@@ -74,9 +82,12 @@ async function uploadAndFollow(user: User, db: Firestore, body: unknown): Promis
     expect(res.status).toBe(202);
     uploadId = ((await res.json()) as { data: { uploadId: string } }).data.uploadId;
     // The listener may already have seen the final state before we knew the id.
-    const already = (await getDoc(doc(db, 'users', user.uid, 'uploads', uploadId))).data() as UploadView | undefined;
+    const already = (await getDoc(doc(db, 'users', user.uid, 'uploads', uploadId))).data() as
+      UploadView | undefined;
     if (already && ['ingested', 'partial', 'rejected'].includes(already.status)) resolveFinal(already);
-    const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error('upload not ingested within 30 s')), 30_000));
+    const timeout = new Promise<never>((_, rej) =>
+      setTimeout(() => rej(new Error('upload not ingested within 30 s')), 30_000),
+    );
     const result = await Promise.race([final, timeout]);
     return { uploadId, seen: seen.get(uploadId) ?? [], final: result };
   } finally {
@@ -102,7 +113,10 @@ describe('upload slice, end to end', () => {
   it('the health endpoint answers through the Functions emulator', async () => {
     const res = await fetch(`${apiUrl}/v1/system/health`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { data: { checks: { firestore: { status: string } } } }).data.checks.firestore.status).toBe('ok');
+    expect(
+      ((await res.json()) as { data: { checks: { firestore: { status: string } } } }).data.checks.firestore
+        .status,
+    ).toBe('ok');
   });
 
   it('a listener sees received, then ingested with the right counts', async () => {
@@ -111,7 +125,12 @@ describe('upload slice, end to end', () => {
     expect(seen.at(-1)).toBe('ingested');
     expect(final.counts).toEqual({ accepted: 14, duplicate: 0, rejected: 0 });
     const series = await getDocs(collection(alice.db, 'users', alice.user.uid, 'series'));
-    expect(series.docs.map((d) => d.id).sort()).toEqual(['heart_rate_2026-11-20', 'hrv_sdnn_2026-11-20', 'sleep_2026-11-20', 'steps_2026-11-20']);
+    expect(series.docs.map((d) => d.id).sort()).toEqual([
+      'heart_rate_2026-11-20',
+      'hrv_sdnn_2026-11-20',
+      'sleep_2026-11-20',
+      'steps_2026-11-20',
+    ]);
     expect(uploadId).toMatch(/^[0-9a-f]{24}$/);
   });
 
@@ -127,14 +146,26 @@ describe('upload slice, end to end', () => {
     const aliceUploads = await getDocs(collection(alice.db, 'users', alice.user.uid, 'uploads'));
     const someUpload = aliceUploads.docs[0]?.id;
     expect(someUpload).toBeDefined();
-    await expect(getDoc(doc(bob.db, 'users', alice.user.uid, 'uploads', someUpload as string))).rejects.toMatchObject({ code: 'permission-denied' });
-    await expect(getDocs(collection(bob.db, 'users', alice.user.uid, 'uploads'))).rejects.toMatchObject({ code: 'permission-denied' });
-    await expect(getDoc(doc(bob.db, 'users', alice.user.uid, 'series', 'heart_rate_2026-11-20'))).rejects.toMatchObject({ code: 'permission-denied' });
-    await expect(getDocs(collection(bob.db, 'users', alice.user.uid, 'series'))).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(
+      getDoc(doc(bob.db, 'users', alice.user.uid, 'uploads', someUpload as string)),
+    ).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(getDocs(collection(bob.db, 'users', alice.user.uid, 'uploads'))).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
+    await expect(
+      getDoc(doc(bob.db, 'users', alice.user.uid, 'series', 'heart_rate_2026-11-20')),
+    ).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(getDocs(collection(bob.db, 'users', alice.user.uid, 'series'))).rejects.toMatchObject({
+      code: 'permission-denied',
+    });
   });
 
   it('a user cannot upload without a valid token, and gets every invalid sample listed', async () => {
-    const anon = await fetch(`${apiUrl}/v1/health/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const anon = await fetch(`${apiUrl}/v1/health/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(anon.status).toBe(401);
     const batch = morningBatch();
     batch.samples[0] = { ...batch.samples[0], value: -5 };

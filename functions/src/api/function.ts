@@ -7,16 +7,19 @@ import type { Express } from 'express';
 
 let app: Express | undefined;
 
-export const api = onRequest({ region, memory: '512MiB', timeoutSeconds: 60, concurrency: 80 }, (req, res) => {
-  app ??= createApp({
-    db: firestore(),
-    auth: auth(),
-    blobs: blobStore(),
-    log: logger.child({ fn: 'api' }),
-    now: Date.now,
-    maxUploadBytes: maxUploadBytes.value(),
-    version: runtime.version,
-    startedAt: runtime.startedAt,
-  });
-  app(req, res);
-});
+export const api = onRequest(
+  { region, memory: '512MiB', timeoutSeconds: 60, concurrency: 80 },
+  (req, res) => {
+    app ??= createApp({
+      db: firestore(),
+      auth: auth(),
+      blobs: blobStore(),
+      log: logger.child({ fn: 'api' }),
+      now: Date.now,
+      maxUploadBytes: maxUploadBytes.value(),
+      version: runtime.version,
+      startedAt: runtime.startedAt,
+    });
+    app(req, res);
+  },
+);

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { ClarityError } from '@clarity/core';
 import { errorBody } from '../platform/errors.ts';
 import { setState, state, type ApiDeps } from './context.ts';
@@ -21,12 +27,19 @@ export function requireUser(deps: ApiDeps): RequestHandler {
     const header = req.get('authorization');
     const m = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header) : null;
     if (!m?.[1]) {
-      next(new ClarityError('unauthenticated', 'missing or malformed Authorization header: expected "Bearer <Firebase ID token>"'));
+      next(
+        new ClarityError(
+          'unauthenticated',
+          'missing or malformed Authorization header: expected "Bearer <Firebase ID token>"',
+        ),
+      );
       return;
     }
     deps.auth.verifyIdToken(m[1], true).then(
       (token) => {
-        const roles = Array.isArray(token.roles) ? (token.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+        const roles = Array.isArray(token.roles)
+          ? (token.roles as unknown[]).filter((r): r is string => typeof r === 'string')
+          : [];
         state(req).caller = { uid: token.uid, roles: roles.length > 0 ? roles : ['user'] };
         next();
       },
@@ -52,8 +65,10 @@ export function errorHandler(): ErrorRequestHandler {
     const s = state(req);
     let e = err;
     const type = (err as { type?: string }).type;
-    if (type === 'entity.too.large') e = new ClarityError('payload_too_large', 'request body is larger than the upload limit');
-    else if (type === 'entity.parse.failed') e = new ClarityError('parse_error', 'request body is not valid JSON');
+    if (type === 'entity.too.large')
+      e = new ClarityError('payload_too_large', 'request body is larger than the upload limit');
+    else if (type === 'entity.parse.failed')
+      e = new ClarityError('parse_error', 'request body is not valid JSON');
     else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       e = new ClarityError('unsupported_media_type', 'request body must be UTF-8 JSON');
     const { status, body } = errorBody(e, s.requestId);
@@ -74,7 +89,12 @@ export function rawJsonBody(limit: number): RequestHandler {
     const pre = (req as Request & { rawBody?: unknown }).rawBody;
     if (Buffer.isBuffer(pre)) {
       if (pre.length > limit) {
-        next(new ClarityError('payload_too_large', `request body is larger than the upload limit of ${limit} bytes`));
+        next(
+          new ClarityError(
+            'payload_too_large',
+            `request body is larger than the upload limit of ${limit} bytes`,
+          ),
+        );
         return;
       }
       setRawBody(req, pre);

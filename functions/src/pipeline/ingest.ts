@@ -51,7 +51,9 @@ async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<U
     if (doc.status === 'parsing') {
       const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
       if (deps.now() - updated < leaseMs) {
-        throw new ClarityError('unavailable', 'upload is being ingested by another attempt', { retryable: true });
+        throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
+          retryable: true,
+        });
       }
     } else if (doc.status !== 'received') {
       return `upload already ${doc.status}`;
@@ -88,7 +90,8 @@ async function mergeSeriesDoc(
     for (const { id, sample } of samples) {
       const prior = existing?.samples[id];
       if (prior) {
-        if (prior.up === uploadId) counts.accepted++; // our own earlier attempt stored it
+        if (prior.up === uploadId)
+          counts.accepted++; // our own earlier attempt stored it
         else counts.duplicate++;
       } else if (added[id]) {
         counts.duplicate++; // the same sample twice in one upload
@@ -130,10 +133,17 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 function add(a: Counts, b: Counts): Counts {
-  return { accepted: a.accepted + b.accepted, duplicate: a.duplicate + b.duplicate, rejected: a.rejected + b.rejected };
+  return {
+    accepted: a.accepted + b.accepted,
+    duplicate: a.duplicate + b.duplicate,
+    rejected: a.rejected + b.rejected,
+  };
 }
 
-export async function ingestUpload(input: { uid: string; uploadId: string }, deps: IngestDeps): Promise<IngestOutcome> {
+export async function ingestUpload(
+  input: { uid: string; uploadId: string },
+  deps: IngestDeps,
+): Promise<IngestOutcome> {
   const { uid, uploadId } = input;
   const claimed = await claim(deps, uid, uploadId);
   if (typeof claimed === 'string') {
@@ -168,7 +178,10 @@ export async function ingestUpload(input: { uid: string; uploadId: string }, dep
     throw e;
   }
 
-  const groups = new Map<string, { metric: string; date: string; items: { id: string; sample: CanonicalSample }[] }>();
+  const groups = new Map<
+    string,
+    { metric: string; date: string; items: { id: string; sample: CanonicalSample }[] }
+  >();
   for (const sample of validation.samples) {
     const date = localDate(sample.startMs, sample.offsetMinutes);
     const key = `${sample.metric}_${date}`;
@@ -190,7 +203,8 @@ export async function ingestUpload(input: { uid: string; uploadId: string }, dep
   }
   counts.rejected = validation.rejectedIndexes.length;
   const rejections: FieldIssue[] = validation.issues.slice(0, maxStoredRejections);
-  const status = counts.rejected > 0 ? (counts.accepted + counts.duplicate > 0 ? 'partial' : 'rejected') : 'ingested';
+  const status =
+    counts.rejected > 0 ? (counts.accepted + counts.duplicate > 0 ? 'partial' : 'rejected') : 'ingested';
   await ref.update({
     status,
     counts,
@@ -199,6 +213,12 @@ export async function ingestUpload(input: { uid: string; uploadId: string }, dep
     updatedAt: FieldValue.serverTimestamp(),
     [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
   });
-  log.info('ingest.finished', { status, accepted: counts.accepted, duplicate: counts.duplicate, rejected: counts.rejected, seriesDocs: groups.size });
+  log.info('ingest.finished', {
+    status,
+    accepted: counts.accepted,
+    duplicate: counts.duplicate,
+    rejected: counts.rejected,
+    seriesDocs: groups.size,
+  });
   return { kind: 'done', status, counts };
 }

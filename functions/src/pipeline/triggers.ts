@@ -10,7 +10,12 @@ export const onUploadCreated = onDocumentCreated(
   async (event) => {
     await ingestUpload(
       { uid: event.params.uid, uploadId: event.params.uploadId },
-      { db: firestore(), blobs: blobStore(), log: logger.child({ fn: 'onUploadCreated', eventId: event.id }), now: Date.now },
+      {
+        db: firestore(),
+        blobs: blobStore(),
+        log: logger.child({ fn: 'onUploadCreated', eventId: event.id }),
+        now: Date.now,
+      },
     );
   },
 );

@@ -3,7 +3,12 @@ import { ClarityError, isClarityError } from '@clarity/core';
 export { ClarityError, isClarityError };
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: { path: (string | number)[]; message: string }[]; requestId: string };
+  error: {
+    code: string;
+    message: string;
+    details?: { path: (string | number)[]; message: string }[];
+    requestId: string;
+  };
 }
 
 /** The one error shape of the API. Unknown errors become a generic 500: no stack, no internals. */
@@ -11,7 +16,9 @@ export function errorBody(e: unknown, requestId: string): { status: number; body
   if (isClarityError(e)) {
     return {
       status: e.httpStatus,
-      body: { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId } },
+      body: {
+        error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId },
+      },
     };
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };

@@ -19,7 +19,13 @@ export function createLogger(base: LogFields = {}): Logger {
   const emit =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (event: string, fields: LogFields = {}): void =>
-      functionsLogger.write({ severity: level === 'warn' ? 'WARNING' : (level.toUpperCase() as 'INFO'), message: event, event, ...base, ...fields });
+      functionsLogger.write({
+        severity: level === 'warn' ? 'WARNING' : (level.toUpperCase() as 'INFO'),
+        message: event,
+        event,
+        ...base,
+        ...fields,
+      });
   return {
     debug: emit('debug'),
     info: emit('info'),

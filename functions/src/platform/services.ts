@@ -31,7 +31,10 @@ export function blobStore(): BlobStore {
     app();
     // The emulator runs functions with the functions folder as working directory; BLOB_DIR is relative to
     // the repository root so every process (API, triggers, tests) agrees on it.
-    blobs = blobStoreKind.value() === 'fs' ? new FsBlobStore(path.resolve(process.cwd(), '..', blobDir.value())) : new GcsBlobStore();
+    blobs =
+      blobStoreKind.value() === 'fs'
+        ? new FsBlobStore(path.resolve(process.cwd(), '..', blobDir.value()))
+        : new GcsBlobStore();
   }
   return blobs;
 }

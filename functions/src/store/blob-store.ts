@@ -49,7 +49,8 @@ export class FsBlobStore implements BlobStore {
     try {
       return await readFile(this.file(objectPath));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ClarityError('not_found', `object ${objectPath} not found`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new ClarityError('not_found', `object ${objectPath} not found`);
       throw e;
     }
   }

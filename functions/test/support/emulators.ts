@@ -27,7 +27,9 @@ export function emulatorOrigin(name: 'auth' | 'firestore' | 'functions' | 'tasks
 export function requireEmulators(): void {
   const missing = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST'].filter((v) => !process.env[v]);
   if (missing.length > 0) {
-    throw new Error(`${missing.join(', ')} not set: run integration tests through "npm run test:integration" (firebase emulators:exec)`);
+    throw new Error(
+      `${missing.join(', ')} not set: run integration tests through "npm run test:integration" (firebase emulators:exec)`,
+    );
   }
 }
 
@@ -52,7 +54,10 @@ export function adminAuth() {
 export async function clearFirestore(project = projectId): Promise<void> {
   // 409 while a transaction is still open in the emulator: try again shortly.
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${emulatorOrigin('firestore')}/emulator/v1/projects/${project}/databases/(default)/documents`, { method: 'DELETE' });
+    const res = await fetch(
+      `${emulatorOrigin('firestore')}/emulator/v1/projects/${project}/databases/(default)/documents`,
+      { method: 'DELETE' },
+    );
     if (res.ok) return;
     if (res.status !== 409 || attempt >= 20) throw new Error(`clearing Firestore failed: ${res.status}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -60,24 +65,36 @@ export async function clearFirestore(project = projectId): Promise<void> {
 }
 
 export async function clearAuth(): Promise<void> {
-  const res = await fetch(`${emulatorOrigin('auth')}/emulator/v1/projects/${projectId}/accounts`, { method: 'DELETE' });
+  const res = await fetch(`${emulatorOrigin('auth')}/emulator/v1/projects/${projectId}/accounts`, {
+    method: 'DELETE',
+  });
   if (!res.ok) throw new Error(`clearing Auth failed: ${res.status}`);
 }
 
 /** Signs a user up in the Auth emulator through its REST API and returns uid + ID token. */
-export async function signUp(email: string, password = 'correct-horse-battery'): Promise<{ uid: string; idToken: string }> {
-  const res = await fetch(`${emulatorOrigin('auth')}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password, returnSecureToken: true }),
-  });
+export async function signUp(
+  email: string,
+  password = 'correct-horse-battery',
+): Promise<{ uid: string; idToken: string }> {
+  const res = await fetch(
+    `${emulatorOrigin('auth')}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, returnSecureToken: true }),
+    },
+  );
   const body = (await res.json()) as { localId: string; idToken: string };
   if (!res.ok) throw new Error(`sign-up failed: ${res.status}`);
   return { uid: body.localId, idToken: body.idToken };
 }
 
 /** Polls until `check` returns a value (for admin-side reads; client tests use listeners). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -34,12 +34,18 @@ export class ClarityError extends Error {
   readonly details: FieldIssue[] | undefined;
   readonly retryable: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { details?: FieldIssue[]; cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: FieldIssue[]; cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClarityError';
     this.code = code;
     this.details = options.details;
-    this.retryable = options.retryable ?? (code === 'unavailable' || code === 'deadline_exceeded' || code === 'rate_limited');
+    this.retryable =
+      options.retryable ??
+      (code === 'unavailable' || code === 'deadline_exceeded' || code === 'rate_limited');
   }
 
   get httpStatus(): number {

@@ -17,72 +17,77 @@ import { rawBodyOf, rawJsonBody, requireJson, requireUser } from '../middleware.
  */
 export function uploadRoutes(deps: ApiDeps): Router {
   const r = Router();
-  r.post(
-    '/upload',
-    requireUser(deps),
-    requireJson(),
-    rawJsonBody(deps.maxUploadBytes),
-    async (req, res) => {
-      const s = state(req);
-      const uid = s.caller?.uid;
-      if (!uid) throw new ClarityError('unauthenticated', 'sign-in required');
-      const raw = rawBodyOf(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw new ClarityError('parse_error', 'request body is not valid JSON');
-      }
-      const result = validateHealthKitUpload(body, deps.now());
-      if (result.issues.length > 0) {
-        throw new ClarityError(
-          'invalid_input',
-          result.rejectedIndexes.length > 0
-            ? `${result.rejectedIndexes.length} of the samples are invalid; nothing was stored`
-            : 'the upload body is invalid; nothing was stored',
-          { details: result.issues },
-        );
-      }
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
-        throw new ClarityError('invalid_argument', 'Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-]');
-      }
-      const uploadId = key ? createHash('sha256').update(`${uid}\u0000${key}`).digest('hex').slice(0, 24) : randomUUID().replace(/-/g, '').slice(0, 24);
-      const rawPath = paths.rawObject(uid, uploadId, 'batch.json');
-      const ref = deps.db.doc(paths.upload(uid, uploadId));
-      if (key && (await ref.get()).exists) {
-        res.status(202).location(`/v1/health/uploads/${uploadId}`).json(envelope({ uploadId, status: 'received', replayed: true }, s.requestId));
-        return;
-      }
-      await deps.blobs.put(rawPath, raw, 'application/json');
-      const doc: UploadDoc = {
-        status: 'received',
-        source: 'healthkit',
-        format: 'json',
-        byteSize: raw.length,
-        sha256: createHash('sha256').update(raw).digest('hex'),
-        sampleCount: result.samples.length,
-        rawPath,
-        correlationId: s.requestId,
-        timezone: result.timezone ?? null,
-        counts: null,
-        byType: null,
-        rejections: result.issues.slice(0, maxStoredRejections),
-        error: null,
-        attempts: 0,
-        createdAt: FieldValue.serverTimestamp(),
-        updatedAt: FieldValue.serverTimestamp(),
-        statusTimes: { received: FieldValue.serverTimestamp() },
-      };
-      try {
-        await ref.create(doc);
-      } catch (e) {
-        // ALREADY_EXISTS: a concurrent retry with the same Idempotency-Key won the race.
-        if ((e as { code?: number }).code !== 6) throw e;
-      }
-      s.log.info('upload.received', { uploadId, samples: result.samples.length, byteSize: raw.length });
-      res.status(202).location(`/v1/health/uploads/${uploadId}`).json(envelope({ uploadId, status: 'received' }, s.requestId));
-    },
-  );
+  r.post('/upload', requireUser(deps), requireJson(), rawJsonBody(deps.maxUploadBytes), async (req, res) => {
+    const s = state(req);
+    const uid = s.caller?.uid;
+    if (!uid) throw new ClarityError('unauthenticated', 'sign-in required');
+    const raw = rawBodyOf(req);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new ClarityError('parse_error', 'request body is not valid JSON');
+    }
+    const result = validateHealthKitUpload(body, deps.now());
+    if (result.issues.length > 0) {
+      throw new ClarityError(
+        'invalid_input',
+        result.rejectedIndexes.length > 0
+          ? `${result.rejectedIndexes.length} of the samples are invalid; nothing was stored`
+          : 'the upload body is invalid; nothing was stored',
+        { details: result.issues },
+      );
+    }
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+      throw new ClarityError(
+        'invalid_argument',
+        'Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-]',
+      );
+    }
+    const uploadId = key
+      ? createHash('sha256').update(`${uid}\u0000${key}`).digest('hex').slice(0, 24)
+      : randomUUID().replace(/-/g, '').slice(0, 24);
+    const rawPath = paths.rawObject(uid, uploadId, 'batch.json');
+    const ref = deps.db.doc(paths.upload(uid, uploadId));
+    if (key && (await ref.get()).exists) {
+      res
+        .status(202)
+        .location(`/v1/health/uploads/${uploadId}`)
+        .json(envelope({ uploadId, status: 'received', replayed: true }, s.requestId));
+      return;
+    }
+    await deps.blobs.put(rawPath, raw, 'application/json');
+    const doc: UploadDoc = {
+      status: 'received',
+      source: 'healthkit',
+      format: 'json',
+      byteSize: raw.length,
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      sampleCount: result.samples.length,
+      rawPath,
+      correlationId: s.requestId,
+      timezone: result.timezone ?? null,
+      counts: null,
+      byType: null,
+      rejections: result.issues.slice(0, maxStoredRejections),
+      error: null,
+      attempts: 0,
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+      statusTimes: { received: FieldValue.serverTimestamp() },
+    };
+    try {
+      await ref.create(doc);
+    } catch (e) {
+      // ALREADY_EXISTS: a concurrent retry with the same Idempotency-Key won the race.
+      if ((e as { code?: number }).code !== 6) throw e;
+    }
+    s.log.info('upload.received', { uploadId, samples: result.samples.length, byteSize: raw.length });
+    res
+      .status(202)
+      .location(`/v1/health/uploads/${uploadId}`)
+      .json(envelope({ uploadId, status: 'received' }, s.requestId));
+  });
   return r;
 }

@@ -66,6 +66,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 // Entry point when run as a program (bin/clarity.js imports this module).
 if (process.argv[1] !== undefined && /clarity(\.js)?$|cli[\\/]main\.ts$/.test(process.argv[1])) {
+  // `clarity score FILE | head`: the reader went away; stop quietly like any Unix tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

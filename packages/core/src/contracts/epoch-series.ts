@@ -22,7 +22,9 @@ export interface EpochSeries {
   source: { format: string; device?: string; subject?: string; axis?: string };
 }
 
-export function createEpochSeries(init: Omit<EpochSeries, 'missing'> & { missing?: Uint8Array }): EpochSeries {
+export function createEpochSeries(
+  init: Omit<EpochSeries, 'missing'> & { missing?: Uint8Array },
+): EpochSeries {
   const missing = init.missing ?? new Uint8Array(init.values.length);
   if (missing.length !== init.values.length) {
     throw new RangeError(`missing mask length ${missing.length} != values length ${init.values.length}`);

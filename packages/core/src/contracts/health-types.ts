@@ -141,7 +141,14 @@ export function isCategoryType(t: string): t is CategoryTypeId {
  * Sleep stages, iOS 16+. Integer codes are HKCategoryValueSleepAnalysis raw values; the legacy
  * `HKCategoryValueSleepAnalysisAsleep` (iOS < 16) is the same raw value as asleepUnspecified (1).
  */
-export const sleepStages = ['inBed', 'asleepUnspecified', 'awake', 'asleepCore', 'asleepDeep', 'asleepREM'] as const;
+export const sleepStages = [
+  'inBed',
+  'asleepUnspecified',
+  'awake',
+  'asleepCore',
+  'asleepDeep',
+  'asleepREM',
+] as const;
 export type SleepStage = (typeof sleepStages)[number];
 
 const sleepStageAliases: Record<string, SleepStage> = {

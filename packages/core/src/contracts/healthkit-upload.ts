@@ -40,7 +40,9 @@ export const healthKitUploadSchema = z.object({
   samples: z.array(z.unknown()).min(1, 'at least one sample is required').max(maxSamplesPerUpload),
   /** IANA zone of the user; days are cut in this zone. Defaults to each sample's own UTC offset. */
   timezone: z.string().max(64).optional(),
-  client: z.object({ app: z.string().max(100).optional(), version: z.string().max(40).optional() }).optional(),
+  client: z
+    .object({ app: z.string().max(100).optional(), version: z.string().max(40).optional() })
+    .optional(),
 });
 
 export type HealthKitSampleInput = z.infer<typeof healthKitSampleSchema>;
@@ -85,7 +87,8 @@ export function canonicalizeSample(
   const at = (field: string, message: string): void => void issues.push({ path: [...path, field], message });
   const start = parseInstant(s.startDate);
   const end = parseInstant(s.endDate);
-  if (!start) at('startDate', 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T07:01:00-05:00');
+  if (!start)
+    at('startDate', 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T07:01:00-05:00');
   if (!end) at('endDate', 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T07:02:00-05:00');
   if (start && end) {
     if (end.ms < start.ms) at('endDate', 'must not be before startDate');
@@ -101,7 +104,8 @@ export function canonicalizeSample(
     const spec = quantityTypes[s.type];
     metric = spec.metric;
     const factor = s.unit === undefined ? undefined : (spec.units as Record<string, number>)[s.unit];
-    if (s.unit === undefined) at('unit', `is required for ${s.type} (expected ${Object.keys(spec.units).join(' or ')})`);
+    if (s.unit === undefined)
+      at('unit', `is required for ${s.type} (expected ${Object.keys(spec.units).join(' or ')})`);
     else if (factor === undefined)
       at('unit', `"${s.unit}" is not a unit of ${s.type} (expected ${Object.keys(spec.units).join(' or ')})`);
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) at('value', 'must be a finite number');
@@ -118,20 +122,32 @@ export function canonicalizeSample(
       value = v;
       unit = spec.canonicalUnit;
     }
-    if (spec.aggregation === 'instant' && start && end && end.ms - start.ms > 3600_000 && s.type === 'HKQuantityTypeIdentifierHeartRate')
+    if (
+      spec.aggregation === 'instant' &&
+      start &&
+      end &&
+      end.ms - start.ms > 3600_000 &&
+      s.type === 'HKQuantityTypeIdentifierHeartRate'
+    )
       at('endDate', 'a heart-rate sample may span at most one hour');
   } else if (isCategoryType(s.type)) {
     metric = 'sleep';
     const parsed = parseSleepStage(s.value);
     if (!parsed)
-      at('value', 'must be a sleep stage: inBed, asleepUnspecified, awake, asleepCore, asleepDeep or asleepREM (or 0-5)');
+      at(
+        'value',
+        'must be a sleep stage: inBed, asleepUnspecified, awake, asleepCore, asleepDeep or asleepREM (or 0-5)',
+      );
     else stage = parsed;
-    if (start && end && end.ms === start.ms) at('endDate', 'a sleep sample must span time (endDate after startDate)');
+    if (start && end && end.ms === start.ms)
+      at('endDate', 'a sleep sample must span time (endDate after startDate)');
   } else {
     at('type', `unsupported type "${s.type.slice(0, 120)}"; supported: ${healthTypeIds.join(', ')}`);
   }
   if (issues.length > 0 || !start || !end || metric === undefined) return issues;
-  const offsetMinutes = options.timezone ? zoneOffsetMinutes(start.ms, options.timezone) : start.offsetMinutes;
+  const offsetMinutes = options.timezone
+    ? zoneOffsetMinutes(start.ms, options.timezone)
+    : start.offsetMinutes;
   return {
     type: s.type as HealthTypeId,
     metric,
@@ -150,12 +166,19 @@ export function canonicalizeSample(
  * Validates an upload body. Every invalid sample is reported (path + reason), not just the first; the caller
  * decides whether any issue fails the whole request.
  */
-export function validateHealthKitUpload(body: unknown, nowMs: number = Date.now()): ValidationResult & { timezone?: string } {
+export function validateHealthKitUpload(
+  body: unknown,
+  nowMs: number = Date.now(),
+): ValidationResult & { timezone?: string } {
   const top = healthKitUploadSchema.safeParse(body);
   if (!top.success) return { samples: [], issues: zodIssues(top.error, []), rejectedIndexes: [] };
   const { timezone } = top.data;
   if (timezone !== undefined && !isValidTimeZone(timezone)) {
-    return { samples: [], issues: [{ path: ['timezone'], message: 'is not an IANA time zone name' }], rejectedIndexes: [] };
+    return {
+      samples: [],
+      issues: [{ path: ['timezone'], message: 'is not an IANA time zone name' }],
+      rejectedIndexes: [],
+    };
   }
   const samples: CanonicalSample[] = [];
   const issues: FieldIssue[] = [];
@@ -179,7 +202,13 @@ export function validateHealthKitUpload(body: unknown, nowMs: number = Date.now(
  * gets the same id, so it is stored once. Instants are compared as absolute times, so the same sample
  * written with another offset is still the same sample.
  */
-export function sampleId(uid: string, s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage'>): string {
+export function sampleId(
+  uid: string,
+  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage'>,
+): string {
   const v = s.stage ?? (s.value === null ? '' : s.value.toPrecision(12));
-  return createHash('sha256').update(`${uid}\u0000${s.type}\u0000${s.startMs}\u0000${s.endMs}\u0000${s.source}\u0000${v}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${uid}\u0000${s.type}\u0000${s.startMs}\u0000${s.endMs}\u0000${s.source}\u0000${v}`)
+    .digest('hex')
+    .slice(0, 32);
 }

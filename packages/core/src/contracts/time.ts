@@ -15,14 +15,25 @@ const isoRe = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})
 export function parseInstant(text: string): Instant | undefined {
   const m = isoRe.exec(text);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, off] = m as unknown as [string, string, string, string, string, string, string?, string?, string?];
+  const [, y, mo, d, h, mi, s, frac, off] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+    string?,
+    string?,
+  ];
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
   const hour = Number(h);
   const minute = Number(mi);
   const second = s === undefined ? 0 : Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return undefined;
   let offsetMinutes = 0;
   if (off !== undefined && off !== 'Z') {
     const sign = off.startsWith('-') ? -1 : 1;
@@ -55,7 +66,14 @@ export function zoneOffsetMinutes(ms: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(ms));
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
 }
 

@@ -46,12 +46,27 @@ describe('validateHealthKitUpload', () => {
           hr(),
           hr({ type: 'HKQuantityTypeIdentifierRestingHeartRate', value: 55 }),
           hr({ type: 'HKQuantityTypeIdentifierHeartRateVariabilitySDNN', value: 48.2, unit: 'ms' }),
-          hr({ type: 'HKQuantityTypeIdentifierStepCount', value: 120, unit: 'count', endDate: '2026-11-20T07:11:00-05:00' }),
-          hr({ type: 'HKQuantityTypeIdentifierActiveEnergyBurned', value: 41.84, unit: 'kJ', endDate: '2026-11-20T07:11:00-05:00' }),
+          hr({
+            type: 'HKQuantityTypeIdentifierStepCount',
+            value: 120,
+            unit: 'count',
+            endDate: '2026-11-20T07:11:00-05:00',
+          }),
+          hr({
+            type: 'HKQuantityTypeIdentifierActiveEnergyBurned',
+            value: 41.84,
+            unit: 'kJ',
+            endDate: '2026-11-20T07:11:00-05:00',
+          }),
           hr({ type: 'HKQuantityTypeIdentifierOxygenSaturation', value: 0.97, unit: '%' }),
           hr({ type: 'HKQuantityTypeIdentifierRespiratoryRate', value: 14, unit: 'count/min' }),
           ...['inBed', 'asleepUnspecified', 'awake', 'asleepCore', 'asleepDeep', 'asleepREM'].map((stage) =>
-            hr({ type: 'HKCategoryTypeIdentifierSleepAnalysis', value: stage, unit: undefined, endDate: '2026-11-20T07:31:00-05:00' }),
+            hr({
+              type: 'HKCategoryTypeIdentifierSleepAnalysis',
+              value: stage,
+              unit: undefined,
+              endDate: '2026-11-20T07:31:00-05:00',
+            }),
           ),
         ],
       },
@@ -62,7 +77,14 @@ describe('validateHealthKitUpload', () => {
     expect(r.samples[4]).toMatchObject({ metric: 'active_energy', unit: 'kcal' });
     expect(r.samples[4]?.value).toBeCloseTo(10, 10);
     expect(r.samples[5]).toMatchObject({ metric: 'oxygen_saturation', value: 0.97, unit: 'fraction' });
-    expect(r.samples.slice(7).map((s) => s.stage)).toEqual(['inBed', 'asleepUnspecified', 'awake', 'asleepCore', 'asleepDeep', 'asleepREM']);
+    expect(r.samples.slice(7).map((s) => s.stage)).toEqual([
+      'inBed',
+      'asleepUnspecified',
+      'awake',
+      'asleepCore',
+      'asleepDeep',
+      'asleepREM',
+    ]);
   });
 
   it('reports every invalid sample with its path and reason', () => {
@@ -75,7 +97,12 @@ describe('validateHealthKitUpload', () => {
           hr({ startDate: '2026-11-20 07:01' }),
           hr({ type: 'HKQuantityTypeIdentifierOxygenSaturation', value: 97, unit: '%' }),
           hr({ type: 'HKQuantityTypeIdentifierBloodGlucose' }),
-          hr({ type: 'HKCategoryTypeIdentifierSleepAnalysis', value: 'napping', unit: undefined, endDate: '2026-11-20T08:00:00-05:00' }),
+          hr({
+            type: 'HKCategoryTypeIdentifierSleepAnalysis',
+            value: 'napping',
+            unit: undefined,
+            endDate: '2026-11-20T08:00:00-05:00',
+          }),
           hr({ endDate: '2026-11-20T06:00:00-05:00' }),
           { type: 'HKQuantityTypeIdentifierHeartRate' },
           hr({ startDate: '2027-11-20T07:01:00-05:00', endDate: '2027-11-20T07:01:00-05:00' }),
@@ -85,7 +112,8 @@ describe('validateHealthKitUpload', () => {
     );
     expect(r.samples).toHaveLength(1);
     expect(r.rejectedIndexes).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const byIndex = (i: number) => r.issues.filter((x) => x.path[1] === i).map((x) => `${x.path.slice(2).join('.')}: ${x.message}`);
+    const byIndex = (i: number) =>
+      r.issues.filter((x) => x.path[1] === i).map((x) => `${x.path.slice(2).join('.')}: ${x.message}`);
     expect(byIndex(1)).toEqual(['value: is outside the plausible range 20-250 count/min']);
     expect(byIndex(2)[0]).toMatch(/^unit: "Hz" is not a unit of HKQuantityTypeIdentifierHeartRate/);
     expect(byIndex(3)[0]).toMatch(/^startDate: must be an ISO 8601 date-time with a UTC offset/);
@@ -93,21 +121,33 @@ describe('validateHealthKitUpload', () => {
     expect(byIndex(5)[0]).toMatch(/^type: unsupported type "HKQuantityTypeIdentifierBloodGlucose"/);
     expect(byIndex(6)[0]).toMatch(/^value: must be a sleep stage/);
     expect(byIndex(7)).toEqual(['endDate: must not be before startDate']);
-    expect(byIndex(8).map((m) => m.split(':')[0]).sort()).toEqual(['endDate', 'sourceName', 'startDate', 'value']);
+    expect(
+      byIndex(8)
+        .map((m) => m.split(':')[0])
+        .sort(),
+    ).toEqual(['endDate', 'sourceName', 'startDate', 'value']);
     expect(byIndex(9)).toEqual(['endDate: is in the future']);
   });
 
   it('refuses a body without samples, too many samples, or a bad time zone', () => {
     expect(validateHealthKitUpload({}, now).issues[0]?.path).toEqual(['samples']);
     expect(validateHealthKitUpload({ samples: [] }, now).issues[0]?.message).toMatch(/at least one sample/);
-    expect(validateHealthKitUpload({ samples: new Array(10_001).fill(hr()) }, now).issues[0]?.path).toEqual(['samples']);
+    expect(validateHealthKitUpload({ samples: new Array(10_001).fill(hr()) }, now).issues[0]?.path).toEqual([
+      'samples',
+    ]);
     expect(validateHealthKitUpload({ samples: [hr()], timezone: 'Mars/Olympus' }, now).issues).toEqual([
       { path: ['timezone'], message: 'is not an IANA time zone name' },
     ]);
   });
 
   it('cuts days in the user time zone when one is given', () => {
-    const r = validateHealthKitUpload({ samples: [hr({ startDate: '2026-11-21T03:30:00Z', endDate: '2026-11-21T03:30:00Z' })], timezone: 'America/Los_Angeles' }, now);
+    const r = validateHealthKitUpload(
+      {
+        samples: [hr({ startDate: '2026-11-21T03:30:00Z', endDate: '2026-11-21T03:30:00Z' })],
+        timezone: 'America/Los_Angeles',
+      },
+      now,
+    );
     const s = r.samples[0];
     expect(s?.offsetMinutes).toBe(-480);
     expect(s && localDate(s.startMs, s.offsetMinutes)).toBe('2026-11-20');
@@ -117,7 +157,10 @@ describe('validateHealthKitUpload', () => {
 describe('sampleId', () => {
   it('is deterministic, offset-independent and changes with any identifying field', () => {
     const [a] = validateHealthKitUpload({ samples: [hr()] }, now).samples;
-    const [b] = validateHealthKitUpload({ samples: [hr({ startDate: '2026-11-20T12:01:00Z', endDate: '2026-11-20T12:01:00Z' })] }, now).samples;
+    const [b] = validateHealthKitUpload(
+      { samples: [hr({ startDate: '2026-11-20T12:01:00Z', endDate: '2026-11-20T12:01:00Z' })] },
+      now,
+    ).samples;
     const [c] = validateHealthKitUpload({ samples: [hr({ value: 63 })] }, now).samples;
     if (!a || !b || !c) throw new Error('fixtures invalid');
     expect(sampleId('u1', a)).toBe(sampleId('u1', b));

@@ -12,7 +12,9 @@ export function sharedData(...parts: string[]): string {
   const root = process.env.CLARITY_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data');
   const file = path.join(root, ...parts);
   if (!existsSync(file)) {
-    throw new Error(`reference data not found: ${file} (expected ../shared/data beside the repository, or set CLARITY_SHARED_DATA)`);
+    throw new Error(
+      `reference data not found: ${file} (expected ../shared/data beside the repository, or set CLARITY_SHARED_DATA)`,
+    );
   }
   return file;
 }

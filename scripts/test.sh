@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `npm test`: lint, format check, typecheck, unit tests, then the integration and end-to-end tests inside
+# `firebase emulators:exec`. Every step runs even when an earlier one fails, so one run shows everything;
+# the exit status is non-zero if any step failed, and the last line is the combined pass/fail count.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/node-env.sh
+
+results=.cache/test-results
+rm -rf "$results" && mkdir -p "$results"
+failed=()
+step() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name ==="
+  local t0=$SECONDS
+  if "$@"; then
+    echo "--- $name: ok ($((SECONDS - t0)) s)"
+  else
+    echo "--- $name: FAILED ($((SECONDS - t0)) s)"
+    failed+=("$name")
+  fi
+}
+
+vitest=node_modules/vitest/vitest.mjs
+step lint node node_modules/eslint/bin/eslint.js --max-warnings 0 .
+step format node node_modules/prettier/bin/prettier.cjs --check --log-level warn .
+step typecheck node node_modules/typescript/bin/tsc -b
+step unit node "$vitest" run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+step integration node scripts/emulators.ts exec -- node "$vitest" run --project integration --reporter=default \
+  --reporter=json --outputFile.json="$results/integration.json"
+
+echo
+node scripts/test-summary.ts "$results" "${failed[@]}"
