@@ -5,11 +5,10 @@
  * the API, and the upload is followed live with a Firestore listener until it is ingested.
  * `npm run demo -- --keep` leaves the emulators running afterwards (Ctrl-C to stop).
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './emulator-binaries.ts';
-import { emulatorList, prepareEmulators, projectId, repoRoot } from './emulators.ts';
+import { emulatorList, firebase, prepareEmulators } from './emulators.ts';
 
 const keep = process.argv.includes('--keep');
 let env: NodeJS.ProcessEnv;
@@ -24,21 +23,8 @@ try {
 }
 const client = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-client.ts');
 const clientCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(client)}${keep ? ' --keep' : ''}`;
-const child = spawn(
-  process.execPath,
-  [
-    path.join(repoRoot, 'node_modules', 'firebase-tools', 'lib', 'bin', 'firebase.js'),
-    'emulators:exec',
-    '--only',
-    emulatorList,
-    '--project',
-    projectId,
-    '--log-verbosity',
-    'QUIET',
-    clientCmd,
-  ],
-  { cwd: repoRoot, env, stdio: ['inherit', 'inherit', 'inherit'] },
+const code = await firebase(
+  ['emulators:exec', '--only', emulatorList, '--log-verbosity', 'QUIET', clientCmd],
+  env,
 );
-child.on('exit', (code) => {
-  process.exitCode = code ?? 1;
-});
+process.exitCode = code;

@@ -5,7 +5,8 @@
  * Both build the functions bundle first and find Java and the Firestore/Pub/Sub emulators
  * (scripts/emulator-binaries.ts); anything missing is one clear sentence and exit status 2.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFunctions } from './build-functions.ts';
@@ -32,9 +33,17 @@ export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-function firebase(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+const lockFile = path.join(tmpdir(), 'clarity-emulators.lock');
+function hasFlock(): boolean {
+  return spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
+}
+
+export function firebase(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [firebaseBin, ...args, '--project', projectId], {
+    // The emulators listen on fixed ports (firebase.json): runs from parallel shells take turns.
+    const cmd = hasFlock() ? 'flock' : process.execPath;
+    const cmdArgs = [firebaseBin, ...args, '--project', projectId];
+    const child = spawn(cmd, hasFlock() ? [lockFile, process.execPath, ...cmdArgs] : cmdArgs, {
       cwd: repoRoot,
       env,
       stdio: [args[0] === 'emulators:start' ? 'inherit' : 'ignore', 'inherit', 'inherit'],
