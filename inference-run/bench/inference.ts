@@ -1,7 +1,7 @@
 /**
  * Inference benchmark: for the PAT-S and PAT-M stand-ins, in one run,
  *   1. the raw onnxruntime loop (same session options as the server): batch-1 latency and batch-8 throughput,
- *      the ceiling on this machine;
+ *      the ceiling on this machine (run before and after the server; the better run is the reference);
  *   2. the real server entry point (child process) under 1, 8 and 32 concurrent autocannon clients, one
  *      sequence per request;
  * then the throughput ratio server/raw at 32 clients, p50/p99 latency, and the server's peak RSS.
@@ -137,7 +137,7 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
   const dir = join(tmpdir(), 'clarity-bench', `pat-${size}`);
   await writeStandin({ size, out: dir });
   log(`pat-${size}: raw onnxruntime loop (${seconds}s)...`);
-  const raw = await rawLoop(join(dir, 'model.onnx'), size, seconds);
+  const before = await rawLoop(join(dir, 'model.onnx'), size, seconds);
   const { child, url } = await startChild(dir);
   const body = JSON.stringify({ sequences: [{ values: syntheticWeek(42, 97) }] });
   const server: Record<string, ServerPoint> = {};
@@ -153,6 +153,15 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+  // The cores are shared with other work, so the raw loop runs before and after the server and the better
+  // of the two is the reference: that makes the server/raw ratio conservative, never flattering.
+  log(`pat-${size}: raw onnxruntime loop again (${seconds}s)...`);
+  const after = await rawLoop(join(dir, 'model.onnx'), size, seconds);
+  const raw = {
+    rawPerSec: Math.max(before.rawPerSec, after.rawPerSec),
+    rawSingleMs: Math.min(before.rawSingleMs, after.rawSingleMs),
+    raw8Ms: Math.min(before.raw8Ms, after.raw8Ms),
+  };
   const sat = server['32']?.perSec ?? 0;
   return {
     name: `pat-${size}`,

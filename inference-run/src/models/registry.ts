@@ -19,7 +19,8 @@ import {
 } from '@clarity/core';
 import { MicroBatcher, type BatchStats } from '../batching/micro-batcher.ts';
 import { DriftMonitor } from './drift.ts';
-import { openSession, type ProviderChoice } from './session.ts';
+import { Encoder } from './encoder.ts';
+import type { ProviderChoice } from './session.ts';
 
 export interface EmbedItem {
   /** Normalised input, 10 080 float32 values. */
@@ -41,7 +42,7 @@ export interface LoadedModel {
   key: string;
   manifest: ModelManifest;
   provider: 'cpu' | 'cuda';
-  session: ort.InferenceSession;
+  encoder: Encoder;
   heads: LoadedHead[];
   drift: DriftMonitor;
   batcher: MicroBatcher<EmbedItem, EmbedOutput>;
@@ -123,17 +124,21 @@ export class ModelRegistry {
         }),
       });
     }
-    const { session, provider } = await openSession(
+    const encoder = await Encoder.open({
       bytes,
-      manifest.architecture.size,
-      this.options.threads,
-      this.options.provider,
-    );
+      size: manifest.architecture.size,
+      threads: this.options.threads,
+      provider: this.options.provider,
+      inputName: manifest.input.name,
+      embeddingName: manifest.outputs.embedding,
+      tokensName: manifest.outputs.tokens,
+      minutes: PAT_SEQUENCE_MINUTES,
+    });
     const model: LoadedModel = {
       key,
       manifest,
-      provider,
-      session,
+      provider: encoder.provider,
+      encoder,
       heads,
       drift: new DriftMonitor(manifest.drift),
       batcher: undefined as unknown as MicroBatcher<EmbedItem, EmbedOutput>,
@@ -186,6 +191,10 @@ export class ModelRegistry {
   async drain(): Promise<void> {
     await Promise.all(this.list().map((m) => m.batcher.drain()));
   }
+
+  async close(): Promise<void> {
+    await Promise.all(this.list().map((m) => m.encoder.close()));
+  }
 }
 
 async function runEncoder(model: LoadedModel, items: EmbedItem[]): Promise<EmbedOutput[]> {
@@ -193,11 +202,7 @@ async function runEncoder(model: LoadedModel, items: EmbedItem[]): Promise<Embed
   const input = new Float32Array(n * PAT_SEQUENCE_MINUTES);
   items.forEach((it, i) => input.set(it.input, i * PAT_SEQUENCE_MINUTES));
   const wantTokens = items.some((it) => it.wantTokens);
-  const { embedding, tokens } = model.manifest.outputs;
-  const feeds = { [model.manifest.input.name]: new ort.Tensor('float32', input, [n, PAT_SEQUENCE_MINUTES]) };
-  const result = await model.session.run(feeds, wantTokens ? [embedding, tokens] : [embedding]);
-  const emb = result[embedding]?.data as Float32Array;
-  const tok = wantTokens ? (result[tokens]?.data as Float32Array) : undefined;
+  const { embedding: emb, tokens: tok } = await model.encoder.run(input, n, wantTokens);
   const perSeqTokens = tok ? tok.length / n : 0;
   return items.map((it, i) => ({
     embedding: emb.slice(i * PAT_EMBED_DIM, (i + 1) * PAT_EMBED_DIM),

@@ -125,6 +125,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
       clearTimeout(timer);
       server.closeAllConnections();
+      await registry.close();
       logger.log('INFO', 'stopped', { inFlight: state.inFlight });
     })();
     return shuttingDown;
