@@ -1,5 +1,69 @@
+import { isUtf8 } from 'node:buffer';
 import { ClarityError } from '../../errors.ts';
 import type { AttrMap, ElementBuilder } from './elements.ts';
+
+/**
+ * Turns UTF-8 byte chunks into latin1 strings (one char per byte) cut at character boundaries, after
+ * checking that they are valid UTF-8 (simdutf, via buffer.isUtf8). Latin1 strings are one byte per char
+ * in V8 and cost a copy to make, where UTF-8 decoding of text with any non-ASCII character (Apple's
+ * "Jane’s iPhone") gives two-byte strings; all markup is ASCII, and the scanner decodes the few values with
+ * bytes above 0x7f itself. A leading byte-order mark is dropped, as a UTF-8 decoder does.
+ */
+export class Utf8Window {
+  private carry: Buffer | null = null;
+  private atStart = true;
+  /** Bytes accepted so far (for error positions). */
+  bytes = 0;
+
+  push(chunk: Uint8Array): string {
+    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.carry) buf = Buffer.concat([this.carry, buf]);
+    this.carry = null;
+    if (this.atStart) {
+      if (buf.length < 3 && [0xef, 0xbb, 0xbf].slice(0, buf.length).every((b, i) => buf[i] === b)) {
+        this.carry = Buffer.from(buf);
+        return '';
+      }
+      this.atStart = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    let cut = buf.length;
+    for (let k = 1; k <= Math.min(3, buf.length); k++) {
+      const b = buf[buf.length - k] as number;
+      if (b < 0x80) break;
+      if (b >= 0xc0) {
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        if (need > k) cut = buf.length - k;
+        break;
+      }
+    }
+    if (cut < buf.length) {
+      this.carry = Buffer.from(buf.subarray(cut));
+      buf = buf.subarray(0, cut);
+    }
+    if (!isUtf8(buf))
+      throw new ClarityError('parse_error', `the file is not valid UTF-8 (near byte ${this.bytes})`);
+    this.bytes += buf.length;
+    return buf.toString('latin1');
+  }
+
+  /** Bytes of an incomplete character held back (handed to a UTF-8 decoder on a switch). */
+  takeCarry(): Buffer | null {
+    const c = this.carry;
+    this.carry = null;
+    return c;
+  }
+
+  end(): void {
+    if (this.carry)
+      throw new ClarityError('parse_error', 'the file ends inside a UTF-8 character (truncated?)');
+  }
+}
+
+/** Latin1 text of UTF-8 bytes (as the fast path holds it) back to the characters. */
+export function latin1ToUtf8(text: string): string {
+  return Buffer.from(text, 'latin1').toString('utf8');
+}
 
 /**
  * A scanner for the subset of XML that Apple Health writes: start/end/empty tags with quoted attributes,
@@ -51,49 +115,140 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
-/** Decodes an attribute value that contains '&', '<' or literal whitespace other than space (XML 1.0 3.3.3). */
-function decodeValue(v: string): string {
+const nonAsciiRe = /[^\x00-\x7f]/; // eslint-disable-line no-control-regex -- the complement of ASCII
+// eslint-disable-next-line no-control-regex -- control characters are what these look for
+const ctrlRe = /[\x00-\x1f]/;
+// eslint-disable-next-line no-control-regex -- control characters are what these look for
+const badCtrlRe = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+const wsNormRe = /\r\n|[\t\n\r]/g;
+// eslint-disable-next-line no-control-regex -- control characters are among what it looks for
+const careRe = /[&<\x00-\x1f\x80-\xff]/;
+
+/**
+ * Decodes an attribute value that holds '&', '<', control characters or non-ASCII bytes: UTF-8 from the
+ * latin1 window, literal tab/CR/LF to spaces (XML 1.0 3.3.3), then entities. Jumps from '&' to '&' with
+ * indexOf and copies the runs between: Apple's device descriptions (`&lt;&lt;HKDevice: ...&gt;`) are on
+ * most records, and a per-character build would flood the collector.
+ */
+function decodeValue(raw: string): string {
+  // The scanner reads UTF-8 bytes as latin1 (one char per byte, see Utf8Window); non-ASCII values are
+  // turned back into their characters before entity decoding (entities are ASCII, so order is safe).
+  let v = nonAsciiRe.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+  if (v.includes('<')) leave('"<" in an attribute value');
+  if (ctrlRe.test(v)) {
+    if (badCtrlRe.test(v)) leave('control character in an attribute value');
+    // Literal line ends and tabs become spaces (a CR LF pair is one line end); character references do not.
+    v = v.replace(wsNormRe, ' ');
+  }
+  let amp = v.indexOf('&');
+  if (amp === -1) return v;
   let out = '';
   let i = 0;
-  const n = v.length;
-  while (i < n) {
-    const c = v.charCodeAt(i);
-    if (c === 38) {
-      const semi = v.indexOf(';', i + 1);
-      if (semi === -1) leave('"&" without ";" in an attribute value');
-      const ent = v.slice(i + 1, semi);
-      if (ent === 'lt') out += '<';
-      else if (ent === 'gt') out += '>';
-      else if (ent === 'amp') out += '&';
-      else if (ent === 'quot') out += '"';
-      else if (ent === 'apos') out += "'";
-      else if (ent.charCodeAt(0) === 35) {
-        const hex = ent.charCodeAt(1) === 120;
-        const digits = ent.slice(hex ? 2 : 1);
-        if (!(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) leave('malformed character reference');
-        const cp = parseInt(digits, hex ? 16 : 10);
-        if (!isXmlChar(cp)) leave('character reference to a character XML does not allow');
-        out += String.fromCodePoint(cp);
-      } else leave('entity reference other than the five predefined ones');
-      i = semi + 1;
-    } else if (c === 60) {
-      leave('"<" in an attribute value');
-    } else if (c === 13) {
-      // A literal CR LF (or lone CR) is one line end, normalised to a single space.
-      out += ' ';
-      i += v.charCodeAt(i + 1) === 10 ? 2 : 1;
-    } else if (c === 9 || c === 10) {
-      out += ' ';
-      i++;
-    } else {
-      out += v[i];
-      i++;
-    }
+  while (amp !== -1) {
+    out += v.slice(i, amp);
+    const semi = v.indexOf(';', amp + 1);
+    if (semi === -1) leave('"&" without ";" in an attribute value');
+    const k = amp + 1;
+    if (semi === k + 2 && v.startsWith('lt', k)) out += '<';
+    else if (semi === k + 2 && v.startsWith('gt', k)) out += '>';
+    else if (semi === k + 3 && v.startsWith('amp', k)) out += '&';
+    else if (semi === k + 4 && v.startsWith('quot', k)) out += '"';
+    else if (semi === k + 4 && v.startsWith('apos', k)) out += "'";
+    else if (v.charCodeAt(k) === 35) {
+      const hex = v.charCodeAt(k + 1) === 120;
+      const digits = v.slice(hex ? k + 2 : k + 1, semi);
+      if (!(hex ? /^[0-9A-Fa-f]+$/ : /^[0-9]+$/).test(digits)) leave('malformed character reference');
+      const cp = parseInt(digits, hex ? 16 : 10);
+      if (!isXmlChar(cp)) leave('character reference to a character XML does not allow');
+      out += String.fromCodePoint(cp);
+    } else leave('entity reference other than the five predefined ones');
+    i = semi + 1;
+    amp = v.indexOf('&', i);
   }
-  return out;
+  return out + v.slice(i);
 }
 
-const careRe = /[&<\t\n\r]/;
+/**
+ * Element and attribute names Apple writes. A name matched here is used as this constant string, so object
+ * keys are internalised once rather than per record (a measurable share of the scan time).
+ */
+const knownNames = [
+  'HealthData',
+  'ExportDate',
+  'Me',
+  'Record',
+  'MetadataEntry',
+  'HeartRateVariabilityMetadataList',
+  'InstantaneousBeatsPerMinute',
+  'Workout',
+  'WorkoutEvent',
+  'WorkoutStatistics',
+  'WorkoutRoute',
+  'Location',
+  'FileReference',
+  'ActivitySummary',
+  'Correlation',
+  'type',
+  'unit',
+  'value',
+  'sourceName',
+  'sourceVersion',
+  'device',
+  'creationDate',
+  'startDate',
+  'endDate',
+  'key',
+  'bpm',
+  'time',
+  'date',
+  'locale',
+  'workoutActivityType',
+  'duration',
+  'durationUnit',
+  'totalDistance',
+  'totalDistanceUnit',
+  'totalEnergyBurned',
+  'totalEnergyBurnedUnit',
+  'sum',
+  'average',
+  'minimum',
+  'maximum',
+  'dateComponents',
+  'activeEnergyBurned',
+  'activeEnergyBurnedGoal',
+  'activeEnergyBurnedUnit',
+  'appleMoveTime',
+  'appleMoveTimeGoal',
+  'appleExerciseTime',
+  'appleExerciseTimeGoal',
+  'appleStandHours',
+  'appleStandHoursGoal',
+  'latitude',
+  'longitude',
+  'altitude',
+  'horizontalAccuracy',
+  'verticalAccuracy',
+  'course',
+  'speed',
+  'path',
+];
+// Keyed by length, first and last character: one candidate to confirm with startsWith.
+const knownByKey = new Map<number, string[]>();
+const nameKey = (len: number, first: number, last: number): number => (len << 16) | (first << 8) | last;
+for (const n of knownNames) {
+  const key = nameKey(n.length, n.charCodeAt(0), n.charCodeAt(n.length - 1));
+  const list = knownByKey.get(key);
+  if (list) list.push(n);
+  else knownByKey.set(key, [n]);
+}
+
+function knownName(s: string, a: number, b: number): string | undefined {
+  if (b <= a) return undefined;
+  const list = knownByKey.get(nameKey(b - a, s.charCodeAt(a) & 0xff, s.charCodeAt(b - 1) & 0xff));
+  if (list === undefined) return undefined;
+  for (const k of list) if (s.startsWith(k, a)) return k;
+  return undefined;
+}
 
 export class FastScanner {
   private pending = '';
@@ -232,7 +387,7 @@ export class FastScanner {
       p++;
     }
     if (p >= len) return -1;
-    const name = s.slice(lt + 1, p);
+    const name = knownName(s, lt + 1, p) ?? s.slice(lt + 1, p);
     if (!nameRe.test(name)) leave('element name outside the fast path (namespaces, non-ASCII or invalid)');
     const attrs: AttrMap = {};
     for (;;) {
@@ -259,18 +414,23 @@ export class FastScanner {
       if (eq === -1) return -1;
       let ne = eq;
       while (isWs(s.charCodeAt(ne - 1))) ne--;
-      const an = s.slice(p, ne);
-      if (!nameRe.test(an) || an === '__proto__') leave('attribute name outside the fast path');
+      let an = knownName(s, p, ne);
+      if (an === undefined) {
+        an = s.slice(p, ne);
+        if (!nameRe.test(an) || an === '__proto__') leave('attribute name outside the fast path');
+      }
       let q = eq + 1;
       while (isWs(s.charCodeAt(q))) q++;
       if (q >= len) return -1;
       const quote = s.charCodeAt(q);
       if (quote !== 34 && quote !== 39) leave('unquoted attribute value');
+      // One pass finds the closing quote and whether the value needs decoding ('&', '<', control chars).
       const ve = s.indexOf(quote === 34 ? '"' : "'", q + 1);
       if (ve === -1) return -1;
       let v = s.slice(q + 1, ve);
       if (careRe.test(v)) v = decodeValue(v);
-      if (Object.hasOwn(attrs, an)) leave('duplicate attribute');
+      // A plain-object lookup; a name found on Object.prototype also leaves (saxes decides), never wrongly stays.
+      if (attrs[an] !== undefined) leave('duplicate attribute');
       attrs[an] = v;
       p = ve + 1;
     }

@@ -1,6 +1,7 @@
+import { TextDecoder } from 'node:util';
 import { ClarityError } from '../../errors.ts';
 import { ElementBuilder, type ExportElement } from './elements.ts';
-import { FastScanner, LeaveFastPath } from './fast-scanner.ts';
+import { FastScanner, LeaveFastPath, Utf8Window, latin1ToUtf8 } from './fast-scanner.ts';
 import { ConformingParser } from './saxes-parser.ts';
 
 /** A byte source: a Node Readable (async-iterable) or any AsyncIterable of byte chunks. */
@@ -38,10 +39,16 @@ export async function* readExportElements(
   const info: ParserInfo = options.info ?? { mode: 'fast', bytes: 0 };
   info.mode = choice === 'conforming' ? 'conforming' : 'fast';
   info.bytes = 0;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const builder = new ElementBuilder();
-  let fast: FastScanner | null = choice === 'conforming' ? null : new FastScanner(builder);
-  let conforming: ConformingParser | null = fast ? null : new ConformingParser(builder, 'whole');
+  // The fast path reads latin1 windows of validated UTF-8; the conforming parser gets decoded text.
+  const window = new Utf8Window();
+  let decoder: TextDecoder | null = null;
+  let fast: FastScanner | null = null;
+  let conforming: ConformingParser | null = null;
+  if (choice === 'conforming') {
+    decoder = new TextDecoder('utf-8', { fatal: true });
+    conforming = new ConformingParser(builder, 'whole');
+  } else fast = new FastScanner(builder);
 
   const switchOver = (e: LeaveFastPath): void => {
     if (choice === 'fast') {
@@ -50,19 +57,33 @@ export async function* readExportElements(
     info.mode = 'fast+conforming';
     info.fallbackReason = e.reason;
     fast = null;
+    decoder = new TextDecoder('utf-8', { fatal: true });
+    const carry = window.takeCarry();
+    if (carry) decoder.decode(carry, { stream: true });
     conforming = new ConformingParser(builder, e.mode);
-    conforming.feed(e.resumeText);
+    conforming.feed(latin1ToUtf8(e.resumeText));
   };
-  const feed = (text: string): void => {
+  const feedFast = (scanner: FastScanner, text: string): void => {
     if (text.length === 0) return;
-    if (fast) {
-      try {
-        fast.feed(text);
-      } catch (e) {
-        if (!(e instanceof LeaveFastPath)) throw e;
-        switchOver(e);
-      }
-    } else conforming?.feed(text);
+    try {
+      scanner.feed(text);
+    } catch (e) {
+      if (!(e instanceof LeaveFastPath)) throw e;
+      switchOver(e);
+    }
+  };
+  const decode = (bytes: Uint8Array | undefined): string => {
+    try {
+      return bytes === undefined
+        ? (decoder as TextDecoder).decode()
+        : (decoder as TextDecoder).decode(bytes, { stream: true });
+    } catch (e) {
+      throw bytes === undefined
+        ? new ClarityError('parse_error', 'the file ends inside a UTF-8 character (truncated?)', { cause: e })
+        : new ClarityError('parse_error', `the file is not valid UTF-8 (near byte ${info.bytes})`, {
+            cause: e,
+          });
+    }
   };
 
   let failure: Error | undefined;
@@ -70,28 +91,13 @@ export async function* readExportElements(
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       info.bytes += bytes.byteLength;
-      let text: string;
-      try {
-        text = decoder.decode(bytes, { stream: true });
-      } catch (e) {
-        throw new ClarityError('parse_error', `the file is not valid UTF-8 (near byte ${info.bytes})`, {
-          cause: e,
-        });
-      }
-      feed(text);
+      if (fast) feedFast(fast, window.push(bytes));
+      else conforming?.feed(decode(bytes));
       if (builder.out.length > 0) yield builder.take();
     }
     if (info.bytes === 0) throw new ClarityError('invalid_input', 'the file is empty');
-    let tail: string;
-    try {
-      tail = decoder.decode();
-    } catch (e) {
-      throw new ClarityError('parse_error', 'the file ends inside a UTF-8 character (truncated?)', {
-        cause: e,
-      });
-    }
-    feed(tail);
     if (fast) {
+      window.end();
       try {
         fast.end();
       } catch (e) {
@@ -99,7 +105,10 @@ export async function* readExportElements(
         switchOver(e);
       }
     }
-    conforming?.end();
+    if (conforming) {
+      conforming.feed(decode(undefined));
+      conforming.end();
+    }
   } catch (e) {
     failure = e instanceof Error ? e : new Error('the byte source failed');
   }

@@ -1,0 +1,34 @@
+/**
+ * One measurement of the import benchmark, run in its own process so that its peak RSS is ours alone.
+ * Usage: node import-child.ts parse|conforming|import FILE
+ *   parse       the fast XML path, counting Record elements (the work of the Python baseline)
+ *   conforming  saxes for the whole file, counting Record elements
+ *   import      the full importer: parse, validate and canonicalise every record, sample ids, duplicate
+ *               detection, batches of 500 to a sink that drops them
+ * Prints one JSON line: records, seconds, peakRssMB.
+ */
+import { createReadStream } from 'node:fs';
+import { importAppleHealthFile, readExportElements } from '../src/importers/apple-health/index.ts';
+
+const [mode, file] = process.argv.slice(2);
+if ((mode !== 'parse' && mode !== 'conforming' && mode !== 'import') || file === undefined) {
+  console.error('usage: node import-child.ts parse|conforming|import FILE');
+  process.exit(2);
+}
+const t0 = performance.now();
+let records = 0;
+if (mode === 'import') {
+  const summary = await importAppleHealthFile(file, { uid: 'bench', onBatch: () => undefined });
+  if (summary.status !== 'ingested')
+    throw new Error(`import ended ${summary.status}: ${summary.error?.message ?? ''}`);
+  records = summary.records;
+} else {
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  for await (const batch of readExportElements(stream, {
+    parser: mode === 'parse' ? 'fast' : 'conforming',
+  })) {
+    for (const e of batch) if (e.kind === 'Record') records++;
+  }
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ records, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
