@@ -13,12 +13,12 @@ import type http from 'node:http';
 import ort from 'onnxruntime-node';
 import {
   ClarityError,
-  embedRequestSchema,
+  embedRequestShallowSchema,
   isClarityError,
   normaliseInto,
   PAT_EMBED_DIM,
   PAT_SEQUENCE_MINUTES,
-  predictRequestSchema,
+  predictRequestShallowSchema,
   sequenceIssues,
   type EmbedResponse,
   type FieldIssue,
@@ -165,7 +165,7 @@ async function embed(
   requestId: string,
   deadline: number,
 ): Promise<EmbedResponse> {
-  const parsed = embedRequestSchema.safeParse(body);
+  const parsed = embedRequestShallowSchema.safeParse(body);
   if (!parsed.success)
     throw new ClarityError('invalid_input', 'request body does not match the embed contract', {
       details: zodIssues(parsed.error),
@@ -212,7 +212,7 @@ async function predict(
   requestId: string,
   deadline: number,
 ): Promise<PredictResponse> {
-  const parsed = predictRequestSchema.safeParse(body);
+  const parsed = predictRequestShallowSchema.safeParse(body);
   if (!parsed.success)
     throw new ClarityError('invalid_input', 'request body does not match the predict contract', {
       details: zodIssues(parsed.error),

@@ -111,13 +111,31 @@ export const sequenceSchema = z.object({
   values: z.array(z.number().nullable()),
 });
 
-export const embedRequestSchema = z.object({
+/**
+ * The same sequence with only the array checked: the server validates the 10 080 elements itself, once, with
+ * `sequenceIssues` (which also applies the manifest's bounds and names the index). Running zod over every
+ * element too doubled the per-request CPU on the server's event loop (~1 ms of ~2 ms measured).
+ */
+export const sequenceShallowSchema = z.object({
+  id: z.string().max(128).optional(),
+  values: z.custom<(number | null)[]>((v) => Array.isArray(v), 'must be an array of numbers or null'),
+});
+
+const embedRequestShape = {
   /** `name` or `name@version`; the server's default model when absent. */
   model: z.string().max(130).optional(),
-  sequences: z.array(sequenceSchema).min(1).max(64),
   includeTokens: z.boolean().default(false),
+};
+export const embedRequestSchema = z.object({
+  ...embedRequestShape,
+  sequences: z.array(sequenceSchema).min(1).max(64),
 });
 export type EmbedRequest = z.infer<typeof embedRequestSchema>;
+/** What the server parses: element checks are left to `sequenceIssues`. */
+export const embedRequestShallowSchema = z.object({
+  ...embedRequestShape,
+  sequences: z.array(sequenceShallowSchema).min(1).max(64),
+});
 
 export const modelRefSchema = z.object({
   name: z.string(),
@@ -141,12 +159,17 @@ export const embedResponseSchema = z.object({
 });
 export type EmbedResponse = z.infer<typeof embedResponseSchema>;
 
+/** Models to ensemble (name or name@version); every loaded model with a servable head when absent. */
+const predictModels = z.array(z.string().max(130)).min(1).max(8).optional();
 export const predictRequestSchema = z.object({
-  /** Models to ensemble (name or name@version); every loaded model with a servable head when absent. */
-  models: z.array(z.string().max(130)).min(1).max(8).optional(),
+  models: predictModels,
   sequences: z.array(sequenceSchema).min(1).max(64),
 });
 export type PredictRequest = z.infer<typeof predictRequestSchema>;
+export const predictRequestShallowSchema = z.object({
+  models: predictModels,
+  sequences: z.array(sequenceShallowSchema).min(1).max(64),
+});
 
 export const predictResponseSchema = z.object({
   models: z.array(modelRefSchema),
