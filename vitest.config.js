@@ -24,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: integrationGlobs.map((g) => `functions/test/${g.slice(3)}`),
+          include: integrationGlobs.map((g) => `functions/test/${g}`),
           exclude,
           testTimeout: 60_000,
           hookTimeout: 60_000,
