@@ -103,6 +103,17 @@ describe('weight layout checks', () => {
     expect(inferArchitecture(read)).toMatchObject({ size: 'm', known: true, tokens: 560 });
   });
 
+  it('reads a full-model save (weights under model_weights/) the same way', async () => {
+    const arch = patArchitecture('s');
+    const weights = seededPatWeights(arch, 8);
+    const prefixed = new Map([...weights].map(([k, v]) => [`model_weights/${k}`, v]));
+    const h5 = join(dir, 'full-model-s.h5');
+    await writeKerasH5(h5, prefixed);
+    const read = await readKerasH5(h5);
+    expect([...read.keys()].sort()).toEqual([...weights.keys()].sort());
+    expect(inferArchitecture(read)).toMatchObject({ size: 's', known: true });
+  });
+
   it('refuses a file with a missing tensor or a wrong shape, naming it', () => {
     const arch = patArchitecture('s');
     const missing = seededPatWeights(arch, 3);
