@@ -2,21 +2,30 @@ import express, { type Express } from 'express';
 import { ClarityError } from '@clarity/core';
 import type { ApiDeps } from './context.ts';
 import { errorHandler, requestContext } from './middleware.ts';
+import { rateLimitMiddleware } from './rate-limit.ts';
+import { bodyLimit, cors, defaultSecurity, securityHeaders } from './security.ts';
+import { signingRoutes } from './signing.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/upload.ts';
 
 /** The HTTPS API (`api` function), mounted under /v1. Express 5 forwards rejected promises to errorHandler. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
+  const security = deps.security ?? defaultSecurity;
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestContext(deps));
+  app.use(securityHeaders());
+  app.use(cors(security.corsOrigins));
+  app.use(bodyLimit({ maxJsonBytes: security.maxJsonBytes, maxUploadBytes: deps.maxUploadBytes }));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use('/v1/system', systemRoutes(deps));
+  // Anonymous routes are limited per client IP (authenticated ones per uid, inside requireUser).
+  app.use('/v1/system', rateLimitMiddleware(security.rateLimiter), systemRoutes(deps));
+  app.use('/v1/security', signingRoutes(deps));
   app.use('/v1/health', uploadRoutes(deps));
   app.use((req, _res, next) => next(new ClarityError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler());

@@ -3,6 +3,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Request } from 'express';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { SecurityDeps } from './security.ts';
 
 /** Everything the API needs, passed in: tests build it on the emulators, the function from config. */
 export interface ApiDeps {
@@ -14,11 +15,15 @@ export interface ApiDeps {
   maxUploadBytes: number;
   version: string;
   startedAt: number;
+  /** Rate limiter, CORS allowlist, body limit, signing secret (api/security.ts); defaults when absent. */
+  security?: SecurityDeps;
 }
 
 export interface Caller {
   uid: string;
   roles: string[];
+  /** Unix seconds of the sign-in behind the token (auth_time): recent sign-in checks. */
+  authTime?: number;
 }
 
 /** Per-request state set by middleware. */
@@ -26,6 +31,8 @@ export interface RequestState {
   requestId: string;
   caller?: Caller;
   log: Logger;
+  /** Set once the rate limiter has counted this request (it runs at most once per request). */
+  rateLimited?: boolean;
 }
 
 export function state(req: Request): RequestState {

@@ -1,6 +1,20 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { createApp } from './app.ts';
-import { maxUploadBytes, region, runtime } from '../platform/config.ts';
+import {
+  corsOrigins,
+  maxJsonBytes,
+  maxUploadBytes,
+  rateLimitGlobal,
+  rateLimitPerUser,
+  rateLimitWindowSeconds,
+  region,
+  runtime,
+  signatureMaxSkewSeconds,
+  signingSecret,
+} from '../platform/config.ts';
+import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
+import { FirestoreRateLimiter } from './rate-limit.ts';
+import { parseOrigins } from './security.ts';
 import { logger } from '../platform/logger.ts';
 import { auth, blobStore, firestore } from '../platform/services.ts';
 import type { Express } from 'express';
@@ -8,8 +22,14 @@ import type { Express } from 'express';
 let app: Express | undefined;
 
 export const api = onRequest(
-  { region, memory: '512MiB', timeoutSeconds: 60, concurrency: 80 },
-  (req, res) => {
+  {
+    region,
+    memory: '512MiB',
+    timeoutSeconds: 60,
+    concurrency: 80,
+    secrets: [...sentrySecrets, signingSecret],
+  },
+  withSentryRequest('api', (req, res) => {
     app ??= createApp({
       db: firestore(),
       auth: auth(),
@@ -19,7 +39,18 @@ export const api = onRequest(
       maxUploadBytes: maxUploadBytes.value(),
       version: runtime.version,
       startedAt: runtime.startedAt,
+      security: {
+        rateLimiter: new FirestoreRateLimiter(firestore(), {
+          windowSeconds: rateLimitWindowSeconds.value(),
+          perCaller: rateLimitPerUser.value(),
+          global: rateLimitGlobal.value(),
+        }),
+        corsOrigins: parseOrigins(corsOrigins.value()),
+        maxJsonBytes: maxJsonBytes.value(),
+        signingSecret: signingSecret.value() || undefined,
+        signatureMaxSkewSeconds: signatureMaxSkewSeconds.value(),
+      },
     });
     app(req, res);
-  },
+  }),
 );

@@ -8,6 +8,8 @@ import express, {
 } from 'express';
 import { ClarityError } from '@clarity/core';
 import { errorBody } from '../platform/errors.ts';
+import { captureError } from '../platform/sentry.ts';
+import { rateLimitMiddleware } from './rate-limit.ts';
 import { setState, state, type ApiDeps } from './context.ts';
 
 /** A caller-supplied X-Request-Id is kept (so app and backend logs line up) if it looks like an id. */
@@ -23,7 +25,9 @@ export function requestContext(deps: ApiDeps): RequestHandler {
 
 /** Verifies `Authorization: Bearer <Firebase ID token>`; 401 on a missing, malformed or bad token. */
 export function requireUser(deps: ApiDeps): RequestHandler {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  // Per-user (and global) rate limit: it needs the caller, so it runs right after verification.
+  const limit = rateLimitMiddleware(deps.security?.rateLimiter);
+  return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const m = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header) : null;
     if (!m?.[1]) {
@@ -40,8 +44,12 @@ export function requireUser(deps: ApiDeps): RequestHandler {
         const roles = Array.isArray(token.roles)
           ? (token.roles as unknown[]).filter((r): r is string => typeof r === 'string')
           : [];
-        state(req).caller = { uid: token.uid, roles: roles.length > 0 ? roles : ['user'] };
-        next();
+        state(req).caller = {
+          uid: token.uid,
+          roles: roles.length > 0 ? roles : ['user'],
+          authTime: token.auth_time,
+        };
+        limit(req, res, next);
       },
       () => next(new ClarityError('unauthenticated', 'the ID token is invalid, expired or revoked')),
     );
@@ -72,8 +80,10 @@ export function errorHandler(): ErrorRequestHandler {
     else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       e = new ClarityError('unsupported_media_type', 'request body must be UTF-8 JSON');
     const { status, body } = errorBody(e, s.requestId);
-    if (status >= 500) s.log.error('api.error', { status, errorName: (err as Error).name, path: req.path });
-    else s.log.info('api.rejected', { status, code: body.error.code, path: req.path });
+    if (status >= 500) {
+      s.log.error('api.error', { status, errorName: (err as Error).name, path: req.path });
+      captureError(err, { requestId: s.requestId, path: req.path });
+    } else s.log.info('api.rejected', { status, code: body.error.code, path: req.path });
     res.status(status).json(body);
   };
 }

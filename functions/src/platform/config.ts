@@ -2,7 +2,7 @@
  * The one config module: every tunable is a Firebase param (set per project in functions/.env.<project>,
  * or prompted at deploy), read here and nowhere else. Nothing outside this file reads process.env.
  */
-import { defineInt, defineString } from 'firebase-functions/params';
+import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
 
 export const region = defineString('REGION', {
   default: 'us-central1',
@@ -24,6 +24,45 @@ export const blobDir = defineString('BLOB_DIR', {
 export const logLevel = defineString('LOG_LEVEL', {
   default: 'info',
   description: 'debug | info | warn | error',
+});
+
+// --- Security (functions/README-security.md) ---
+export const rateLimitWindowSeconds = defineInt('RATE_LIMIT_WINDOW_SECONDS', {
+  default: 60,
+  description: 'Length of one fixed rate-limit window in seconds',
+});
+export const rateLimitPerUser = defineInt('RATE_LIMIT_PER_USER', {
+  default: 120,
+  description: 'Requests one signed-in user (or one client IP on public routes) may make per window',
+});
+export const rateLimitGlobal = defineInt('RATE_LIMIT_GLOBAL', {
+  default: 6000,
+  description: 'Requests all callers together may make per window, across all function instances',
+});
+export const corsOrigins = defineString('CORS_ORIGINS', {
+  default: '',
+  description:
+    'Comma-separated browser origins allowed to call the API with credentials (e.g. https://app.example.com); empty = none',
+});
+export const maxJsonBytes = defineInt('MAX_JSON_BYTES', {
+  default: 64 * 1024,
+  description: 'Largest request body in bytes for every route except the upload route (MAX_UPLOAD_BYTES)',
+});
+export const signatureMaxSkewSeconds = defineInt('SIGNATURE_MAX_SKEW_SECONDS', {
+  default: 300,
+  description: 'How far a signed request timestamp may be from server time; nonces are kept twice as long',
+});
+/** Master key of the per-user request-signing keys (HMAC(master, uid:version)); never leaves the server. */
+export const signingSecret = defineSecret('SIGNING_SECRET', {
+  description: 'Master secret for per-user request signing keys (32+ random bytes, base64 or hex)',
+});
+/** Sentry DSN; error reporting is off unless this is an http(s) URL (the emulator uses "off"). */
+export const sentryDsn = defineSecret('SENTRY_DSN', {
+  description: 'Sentry DSN for error reporting, or "off"',
+});
+export const sentryEnvironment = defineString('SENTRY_ENVIRONMENT', {
+  default: 'production',
+  description: 'Environment name attached to Sentry events',
 });
 
 /** Facts about the running process, not settings. */
