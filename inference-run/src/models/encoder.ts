@@ -1,5 +1,6 @@
 /** Main-thread handle on an encoder worker (see encoder-worker.ts): one batch at a time, promises by id. */
 import { Worker } from 'node:worker_threads';
+import { ClarityError } from '@clarity/core';
 import type { EncoderWorkerData, RunRequest, WorkerMessage } from './encoder-worker.ts';
 
 export interface EncoderResult {
@@ -15,6 +16,7 @@ export class Encoder {
     { resolve: (r: EncoderResult) => void; reject: (e: Error) => void }
   >();
   private nextId = 0;
+  private stopped: Error | undefined;
 
   private constructor(worker: Worker, provider: 'cpu' | 'cuda') {
     this.worker = worker;
@@ -26,10 +28,9 @@ export class Encoder {
       if (msg.type === 'result') p?.resolve({ embedding: msg.embedding, tokens: msg.tokens });
       else p?.reject(new Error(msg.message));
     });
-    worker.on('error', (e) => {
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    });
+    worker.on('error', (e) => this.fail(e));
+    // A worker that exits (crash, out of memory, terminate) answers nothing more: fail fast, not by timeout.
+    worker.on('exit', (code) => this.fail(new Error(`encoder worker exited with code ${code}`)));
   }
 
   static async open(data: EncoderWorkerData): Promise<Encoder> {
@@ -46,7 +47,21 @@ export class Encoder {
     return new Encoder(worker, provider);
   }
 
+  get running(): boolean {
+    return this.stopped === undefined;
+  }
+
+  private fail(e: Error): void {
+    this.stopped = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
   run(input: Float32Array, batch: number, wantTokens: boolean): Promise<EncoderResult> {
+    if (this.stopped)
+      return Promise.reject(
+        new ClarityError('unavailable', 'model worker is not running', { cause: this.stopped }),
+      );
     const id = this.nextId++;
     return new Promise<EncoderResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

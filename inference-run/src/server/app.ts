@@ -334,16 +334,18 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
           size: m.manifest.architecture.size,
           executionProvider: m.provider,
           trained: m.manifest.trained,
+          running: m.encoder.running,
         }));
+        const stopped = models.filter((m) => !m.running).map((m) => m.model);
         const providers = [...new Set(models.map((m) => m.executionProvider))];
         const body = {
-          status: state.phase,
-          reason: state.reason,
+          status: stopped.length > 0 && state.phase === 'ready' ? 'degraded' : state.phase,
+          reason: stopped.length > 0 ? `model worker stopped: ${stopped.join(', ')}` : state.reason,
           executionProvider: providers.join(',') || undefined,
           models,
           default: registry.default?.key,
         };
-        return [state.phase === 'ready' ? 200 : 503, body];
+        return [state.phase === 'ready' && stopped.length === 0 ? 200 : 503, body];
       }
       if (req.method === 'GET' && route === '/metrics') {
         for (const m of registry.list()) metrics.queueDepth.set({ model: m.key }, m.batcher.depth);
