@@ -1,3 +1,11 @@
 /** The functions codebase: this file only wires triggers to handlers. */
 export { api } from './api/function.ts';
 export { onUploadCreated } from './pipeline/triggers.ts';
+export {
+  onUploadFinished,
+  onJobCreated,
+  inferTask,
+  onAnalysisReady,
+  onInsightCreated,
+  scheduledAnalysis,
+} from './pipeline/stage-triggers.ts';

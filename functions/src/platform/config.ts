@@ -76,3 +76,45 @@ export const runtime = {
   startedAt: Date.now(),
   version: '0.1.0',
 };
+
+// --- Pipeline and insights (functions/README-pipeline.md) ---
+export const inferenceUrl = defineString('INFERENCE_URL', {
+  default: '',
+  description: 'Base URL of inference-run (PAT model server); empty = no model configured, the infer stage is skipped',
+});
+export const inferenceModel = defineString('INFERENCE_MODEL', {
+  default: '',
+  description: 'Model name (or name@version) to ask inference-run for; empty = its default model',
+});
+export const vertexProject = defineString('VERTEX_PROJECT', {
+  default: '',
+  description: 'Google Cloud project for Gemini on Vertex AI; empty = the rule-based insight generator only',
+});
+export const vertexLocation = defineString('VERTEX_LOCATION', {
+  default: 'us-central1',
+  description: 'Vertex AI location of the Gemini model',
+});
+export const geminiModel = defineString('GEMINI_MODEL', {
+  default: 'gemini-2.5-flash',
+  description: 'Gemini model id used for insights',
+});
+export const vertexBaseUrl = defineString('VERTEX_BASE_URL', {
+  default: '',
+  description: 'Override of the Vertex AI endpoint (tests and local stand-ins only); empty = the SDK default',
+});
+export const llmMaxConcurrency = defineInt('LLM_MAX_CONCURRENCY', {
+  default: 4,
+  description: 'Concurrent Gemini calls per function instance',
+});
+export const llmDailyTokensPerUser = defineInt('LLM_DAILY_TOKENS_PER_USER', {
+  default: 50_000,
+  description: 'Gemini tokens (prompt + output) one user may use per UTC day; beyond it the rules generator answers',
+});
+export const llmTimeoutMs = defineInt('LLM_TIMEOUT_MS', {
+  default: 20_000,
+  description: 'Timeout of one Gemini call in milliseconds',
+});
+export const uploadJobDebounceMinutes = defineInt('UPLOAD_JOB_DEBOUNCE_MINUTES', {
+  default: 10,
+  description: 'Finished uploads of one user within one window of this many minutes share one analysis job',
+});

@@ -9,3 +9,4 @@ export * from './analytics/activity/index.ts';
 export * from './analytics/trends/index.ts';
 export * from './importers/apple-health/index.ts';
 export * from './model/index.ts';
+export * from './insights/index.ts';

@@ -4,3 +4,4 @@ export * from './health-types.ts';
 export * from './time.ts';
 export * from './healthkit-upload.ts';
 export * from './documents.ts';
+export * from './pipeline.ts';

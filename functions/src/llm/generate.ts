@@ -1,0 +1,192 @@
+/**
+ * Insight generation: cache -> quota -> Gemini (limiter, breaker, retry with backoff) -> zod validation ->
+ * safety pass; any failure or no LLM configured -> the rule-based generator over the same analysis, with
+ * the cause recorded. Never throws for LLM trouble: the pipeline always gets an insight.
+ */
+import {
+  insightLlmOutputSchema,
+  rulesInsight,
+  rulesTemplateVersion,
+  safetyPass,
+  type AnalysisDoc,
+  type InsightLlmOutput,
+} from '@clarity/core';
+import { ClarityError } from '@clarity/core';
+import type { Breaker } from '../platform/circuit-breaker.ts';
+import type { Semaphore, TokenBudget } from '../platform/llm-limiter.ts';
+import { withRetry } from '../platform/retry.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { InsightLlm } from './adapter.ts';
+import {
+  inputHash,
+  insightResponseJsonSchema,
+  insightTemplateVersion,
+  systemInstruction,
+  userPrompt,
+  type InsightContext,
+} from './prompt.ts';
+
+export interface InsightCache {
+  get(hash: string): Promise<CachedInsight | undefined>;
+  put(hash: string, value: CachedInsight): Promise<void>;
+}
+
+export interface CachedInsight {
+  output: InsightLlmOutput;
+  generator: string;
+  templateVersion: string;
+  removed: number;
+  usage: { promptTokens: number; outputTokens: number };
+}
+
+export interface GenerateDeps {
+  llm: InsightLlm | null;
+  breaker: Breaker;
+  limiter: Semaphore;
+  budget: TokenBudget;
+  cache: InsightCache;
+  log: Logger;
+  now: () => number;
+  retry?: { attempts: number; baseMs: number; maxMs: number };
+}
+
+export interface GeneratedInsight {
+  output: InsightLlmOutput;
+  generator: string;
+  templateVersion: string;
+  inputHash: string;
+  figures: Record<string, number | null>;
+  fallback: { cause: string } | null;
+  usage: { promptTokens: number; outputTokens: number; cached: boolean } | null;
+  removed: number;
+}
+
+/** The analysis value at a path such as "activity.meanDailySteps" (numbers only). */
+export function metricAt(metrics: AnalysisDoc['metrics'], path: string): number | null | undefined {
+  let cur: unknown = metrics;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return typeof cur === 'number' ? cur : cur === null ? null : undefined;
+}
+
+function rules(ctx: InsightContext, hash: string, cause: string | null): GeneratedInsight {
+  const r = rulesInsight({
+    metrics: ctx.metrics,
+    window: ctx.window,
+    locale: ctx.locale,
+    hasEmbedding: ctx.embeddingComputed,
+  });
+  const safe = safetyPass(r.output);
+  return {
+    output: safe?.output ?? r.output,
+    generator: 'rules',
+    templateVersion: rulesTemplateVersion,
+    inputHash: hash,
+    figures: r.figures,
+    fallback: cause ? { cause } : null,
+    usage: null,
+    removed: safe?.removed ?? 0,
+  };
+}
+
+function causeOf(e: unknown): string {
+  return e instanceof ClarityError ? `${e.code}: ${e.message}` : 'internal: unexpected LLM failure';
+}
+
+function figuresOf(ctx: InsightContext, output: InsightLlmOutput): Record<string, number | null> {
+  const figures: Record<string, number | null> = {};
+  for (const k of output.keyInsights)
+    for (const p of k.metrics) {
+      const v = metricAt(ctx.metrics, p);
+      if (v !== undefined) figures[p] = v;
+    }
+  return figures;
+}
+
+export async function generateInsight(
+  uid: string,
+  ctx: InsightContext,
+  deps: GenerateDeps,
+): Promise<GeneratedInsight> {
+  const hash = inputHash(ctx, deps.llm?.model ?? 'rules');
+  if (!deps.llm) return rules(ctx, hash, null);
+  const llm = deps.llm;
+
+  const cached = await deps.cache.get(hash);
+  if (cached) {
+    deps.log.info('insight.cache_hit', { inputHash: hash });
+    return {
+      ...cached,
+      inputHash: hash,
+      figures: figuresOf(ctx, cached.output),
+      fallback: null,
+      usage: { ...cached.usage, cached: true },
+    };
+  }
+  if ((await deps.budget.remaining(uid, deps.now())) <= 0) {
+    deps.log.warn('insight.quota_exhausted', {});
+    return rules(ctx, hash, 'rate_limited: daily LLM token budget used up');
+  }
+
+  const system = systemInstruction(ctx.locale);
+  const prompt = userPrompt(ctx);
+  let lastUsage = { promptTokens: 0, outputTokens: 0 };
+  try {
+    const answer = await withRetry(
+      () =>
+        deps.limiter.run(() =>
+          deps.breaker.fire(async () => {
+            const res = await llm.generate({
+              system,
+              prompt,
+              responseJsonSchema: insightResponseJsonSchema,
+              locale: ctx.locale,
+            });
+            lastUsage = res.usage;
+            await deps.budget.record(uid, deps.now(), res.usage.promptTokens + res.usage.outputTokens);
+            let json: unknown;
+            try {
+              json = JSON.parse(res.text);
+            } catch {
+              throw new ClarityError('parse_error', 'LLM answer is not valid JSON', { retryable: true });
+            }
+            const parsed = insightLlmOutputSchema.safeParse(json);
+            if (!parsed.success)
+              throw new ClarityError('parse_error', 'LLM answer does not match the insight schema', {
+                retryable: true,
+              });
+            return parsed.data;
+          }),
+        ),
+      {
+        attempts: deps.retry?.attempts ?? 3,
+        baseMs: deps.retry?.baseMs ?? 300,
+        maxMs: deps.retry?.maxMs ?? 3_000,
+        onRetry: (attempt, delayMs, e) =>
+          deps.log.warn('insight.llm_retry', { attempt, delayMs, cause: causeOf(e) }),
+      },
+    );
+    const safe = safetyPass(answer);
+    if (!safe) return rules(ctx, hash, 'safety: LLM answer had no usable sentence after the safety pass');
+    const value: CachedInsight = {
+      output: safe.output,
+      generator: llm.model,
+      templateVersion: insightTemplateVersion,
+      removed: safe.removed,
+      usage: lastUsage,
+    };
+    await deps.cache.put(hash, value);
+    return {
+      ...value,
+      inputHash: hash,
+      figures: figuresOf(ctx, safe.output),
+      fallback: null,
+      usage: { ...lastUsage, cached: false },
+    };
+  } catch (e) {
+    deps.log.warn('insight.llm_failed', { cause: causeOf(e) });
+    return rules(ctx, hash, causeOf(e));
+  }
+}

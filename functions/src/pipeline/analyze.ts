@@ -1,0 +1,115 @@
+/**
+ * Analyze stage: a queued job becomes users/{uid}/analyses/{jobId} with the core analytics of its window
+ * (see analytics.ts), provenance and coverage. Then the infer stage is started (a Cloud Tasks task with a
+ * deterministic id) or, with no model configured, recorded as skipped and the analysis marked ready, which
+ * starts the insight stage.
+ */
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { ClarityError, type AnalysisDoc } from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { computeAnalysis } from './analytics.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import { claimStage, failJob, finishStage, releaseStage } from './jobs.ts';
+import { defaultWindow, loadBaseline, loadWindowSeries } from './series.ts';
+
+export interface AnalyzeDeps {
+  db: Firestore;
+  log: Logger;
+  now: () => number;
+  /** Starts the infer stage; undefined = no model configured. */
+  enqueueInfer?: (task: { uid: string; jobId: string }) => Promise<void>;
+}
+
+export type StageOutcome = { kind: 'skipped'; reason: string } | { kind: 'done'; status: string };
+
+async function createIfAbsent(db: Firestore, path: string, data: object): Promise<boolean> {
+  try {
+    await db.doc(path).create(data);
+    return true;
+  } catch (e) {
+    if ((e as { code?: number }).code === 6) return false;
+    throw e;
+  }
+}
+
+export async function analyzeJob(
+  input: { uid: string; jobId: string },
+  deps: AnalyzeDeps,
+): Promise<StageOutcome> {
+  const { uid, jobId } = input;
+  const claim = await claimStage(deps.db, uid, jobId, 'analyze', deps.now());
+  if (claim.kind === 'skipped') {
+    deps.log.info('analyze.skipped', { jobId, reason: claim.reason });
+    return claim;
+  }
+  const job = claim.job;
+  const log = deps.log.child({ jobId, correlationId: job.correlationId, stage: 'analyze' });
+  log.info('analyze.started', { reason: job.reason });
+  try {
+    const window = job.window ?? (await defaultWindow(deps.db, uid));
+    if (!window) throw new ClarityError('not_found', 'no stored data to analyse', { retryable: false });
+    const [docs, { baseline, ids }] = await Promise.all([
+      loadWindowSeries(deps.db, uid, window),
+      loadBaseline(deps.db, uid, window),
+    ]);
+    const result = computeAnalysis(docs, window, job.timezone, baseline);
+    const noModel = !deps.enqueueInfer;
+    const degraded = [...result.degraded, ...(noModel ? ['inference skipped: no model configured'] : [])];
+    const doc: AnalysisDoc = {
+      uid,
+      jobId,
+      correlationId: job.correlationId,
+      window,
+      timezone: job.timezone,
+      status: noModel ? 'ready' : 'analyzed',
+      metrics: result.metrics,
+      coverage: result.coverage,
+      inference: noModel ? { status: 'skipped', note: 'no model' } : { status: 'pending' },
+      degraded,
+      baselineAnalysisIds: ids,
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+    };
+    const created = await createIfAbsent(deps.db, pipelinePaths.analysis(uid, jobId), doc);
+    if (!created) log.info('analyze.analysis_exists', {});
+    if (deps.enqueueInfer) await deps.enqueueInfer({ uid, jobId });
+    await finishStage(deps.db, uid, jobId, 'analyze', 'done', {
+      degraded,
+      fields: {
+        analysisId: jobId,
+        window,
+        ...(noModel
+          ? {
+              'stages.infer.status': 'skipped',
+              'stages.infer.note': 'no model configured',
+              'stages.infer.finishedAt': FieldValue.serverTimestamp(),
+            }
+          : {}),
+      },
+    });
+    log.info('analyze.finished', {
+      days: result.coverage.days,
+      seriesDocs: docs.length,
+      inferQueued: !noModel,
+    });
+    return { kind: 'done', status: 'done' };
+  } catch (e) {
+    if (e instanceof ClarityError && e.retryable) {
+      await releaseStage(deps.db, uid, jobId, 'analyze');
+      log.warn('analyze.retry', { code: e.code });
+      throw e;
+    }
+    log.error('analyze.failed', { code: e instanceof ClarityError ? e.code : 'internal' });
+    await failJob(deps.db, uid, jobId, 'analyze', e);
+    await recordDeadLetter(deps.db, {
+      stage: 'analyze',
+      uid,
+      jobId,
+      correlationId: job.correlationId,
+      attempts: job.stages.analyze.attempts + 1,
+      error: e,
+    });
+    return { kind: 'done', status: 'failed' };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Insight stage: when an analysis is ready (inference merged, skipped or degraded), assemble the context
+ * (this analysis, earlier analyses and insights, the user's locale and preferences), generate the insight
+ * (Gemini or rules, llm/generate.ts) and write users/{uid}/insights/{jobId} (create-if-absent).
+ */
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { ClarityError, messages, resolveLocale, type InsightDoc } from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
+import type { InsightContext } from '../llm/prompt.ts';
+import { paths } from '../store/paths.ts';
+import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { analysisConverter, insightConverter } from '../store/converters.ts';
+import type { StageOutcome } from './analyze.ts';
+import { recordDeadLetter } from './dead-letters.ts';
+import { claimStage, failJob, finishStage, releaseStage } from './jobs.ts';
+
+export interface InsightDeps extends GenerateDeps {
+  db: Firestore;
+  log: Logger;
+}
+
+async function context(db: Firestore, uid: string, analysisId: string) {
+  const [analysisSnap, userSnap, prevSnap, insightSnap] = await Promise.all([
+    db.doc(pipelinePaths.analysis(uid, analysisId)).withConverter(analysisConverter).get(),
+    db.doc(paths.user(uid)).get(),
+    db
+      .collection(pipelinePaths.analyses(uid))
+      .orderBy('window.end', 'desc')
+      .limit(4)
+      .withConverter(analysisConverter)
+      .get(),
+    db
+      .collection(pipelinePaths.insights(uid))
+      .orderBy('createdAt', 'desc')
+      .limit(3)
+      .withConverter(insightConverter)
+      .get(),
+  ]);
+  const analysis = analysisSnap.data();
+  if (!analysis) return undefined;
+  const locale = resolveLocale(userSnap.get('locale') as string | undefined);
+  const prefs = userSnap.get('preferences') as { goals?: unknown } | undefined;
+  const ctx: InsightContext = {
+    locale,
+    window: analysis.window,
+    metrics: analysis.metrics,
+    coverage: analysis.coverage,
+    previous: prevSnap.docs
+      .filter((d) => d.id !== analysisId && d.data().window.end < analysis.window.end)
+      .slice(0, 3)
+      .map((d) => ({
+        window: d.data().window,
+        meanDailySteps: d.data().metrics.activity?.meanDailySteps ?? null,
+        meanTotalSleepMinutes: d.data().metrics.sleep?.meanTotalSleepMinutes ?? null,
+      })),
+    earlierInsightTitles: insightSnap.docs
+      .flatMap((d) => d.data().keyInsights.map((k) => k.title))
+      .slice(0, 10),
+    userPreferences: typeof prefs?.goals === 'string' ? prefs.goals.slice(0, 500) : null,
+    embeddingComputed: analysis.inference.status === 'done',
+  };
+  return { analysis, ctx };
+}
+
+export async function insightForAnalysis(
+  input: { uid: string; analysisId: string },
+  deps: InsightDeps,
+): Promise<StageOutcome> {
+  const { uid, analysisId } = input;
+  const jobId = analysisId;
+  const claim = await claimStage(deps.db, uid, jobId, 'insight', deps.now());
+  if (claim.kind === 'skipped') {
+    deps.log.info('insight.skipped', { jobId, reason: claim.reason });
+    return claim;
+  }
+  const job = claim.job;
+  const log = deps.log.child({ jobId, correlationId: job.correlationId, stage: 'insight' });
+  try {
+    const loaded = await context(deps.db, uid, analysisId);
+    if (!loaded) throw new ClarityError('unavailable', 'analysis not found yet', { retryable: true });
+    const { ctx } = loaded;
+    log.info('insight.started', { locale: ctx.locale, llm: deps.llm ? deps.llm.model : 'none' });
+    const g = await generateInsight(uid, ctx, { ...deps, log });
+    const doc: InsightDoc = {
+      ...g.output,
+      uid,
+      jobId,
+      analysisId,
+      correlationId: job.correlationId,
+      locale: ctx.locale,
+      disclaimer: messages[ctx.locale].disclaimer,
+      generator: g.generator,
+      templateVersion: g.templateVersion,
+      inputHash: g.inputHash,
+      figures: g.figures,
+      fallback: g.fallback,
+      usage: g.usage,
+      safety: { removed: g.removed },
+      createdAt: FieldValue.serverTimestamp(),
+    };
+    try {
+      await deps.db.doc(pipelinePaths.insight(uid, jobId)).create(doc);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 6) throw e;
+      log.info('insight.exists', {});
+    }
+    const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
+    await finishStage(deps.db, uid, jobId, 'insight', g.fallback ? 'degraded' : 'done', {
+      note: `${g.generator} ${g.templateVersion}${g.fallback ? ` (fallback: ${g.fallback.cause})` : ''}`,
+      degraded,
+      fields: { insightId: jobId },
+    });
+    log.info('insight.finished', { generator: g.generator, fallback: g.fallback !== null });
+    return { kind: 'done', status: g.fallback ? 'degraded' : 'done' };
+  } catch (e) {
+    if (e instanceof ClarityError && e.retryable) {
+      await releaseStage(deps.db, uid, jobId, 'insight');
+      throw e;
+    }
+    log.error('insight.failed', { code: e instanceof ClarityError ? e.code : 'internal' });
+    await failJob(deps.db, uid, jobId, 'insight', e);
+    await recordDeadLetter(deps.db, {
+      stage: 'insight',
+      uid,
+      jobId,
+      correlationId: job.correlationId,
+      attempts: job.stages.insight.attempts + 1,
+      error: e,
+    });
+    return { kind: 'done', status: 'failed' };
+  }
+}

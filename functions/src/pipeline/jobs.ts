@@ -1,0 +1,195 @@
+/**
+ * Analysis jobs (users/{uid}/jobs/{jobId}) and the per-stage status machine every stage goes through.
+ *
+ * - createAnalysisJob is create-if-absent with a deterministic id where a natural key exists (the upload
+ *   debounce window, the scheduled day, or the caller's idempotency key), so a retried request or a
+ *   redelivered trigger never makes a second job.
+ * - claimStage checks and moves a stage to `running` in a transaction: a stage already done/skipped/degraded
+ *   is not run again (redelivery); a stage `running` for less than the lease belongs to another attempt.
+ * - finishStage/failJob record the outcome and timestamps; the client listens to the job document.
+ */
+import { createHash } from 'node:crypto';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import {
+  ClarityError,
+  type AnalysisWindow,
+  type JobDoc,
+  type JobReason,
+  type StageName,
+  type StageState,
+  type StageStatus,
+} from '@clarity/core';
+import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { jobConverter } from '../store/converters.ts';
+
+export interface CreateJobInput {
+  uid: string;
+  /** null lets the analyze stage choose the 7 days ending at the newest stored day. */
+  window: AnalysisWindow | null;
+  requestedBy: string;
+  correlationId: string;
+  reason: JobReason;
+  timezone?: string;
+  uploadId?: string | null;
+  /** Natural key of the request (an Idempotency-Key, the upload window...); derived id when given. */
+  key?: string;
+  /** Deterministic id chosen by the caller (overrides key). */
+  jobId?: string;
+}
+
+const freshStage = (): StageState => ({ status: 'pending', attempts: 0 });
+
+/** A job id from a natural key: short, path-safe, the same for the same key. */
+export function jobIdFor(uid: string, reason: JobReason, key: string): string {
+  const h = createHash('sha256').update(`${uid}\u0000${reason}\u0000${key}`).digest('hex').slice(0, 20);
+  return `${reason}-${h}`;
+}
+
+/** Debounce: all uploads of a user finishing in the same N-minute window share one job. */
+export function uploadJobId(uid: string, finishedAtMs: number, debounceMinutes: number): string {
+  const bucket = Math.floor(finishedAtMs / (Math.max(1, debounceMinutes) * 60_000));
+  return jobIdFor(uid, 'upload', String(bucket));
+}
+
+export function newJobDoc(input: CreateJobInput): JobDoc {
+  return {
+    uid: input.uid,
+    status: 'queued',
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    correlationId: input.correlationId,
+    window: input.window,
+    timezone: input.timezone ?? 'UTC',
+    uploadId: input.uploadId ?? null,
+    stages: { analyze: freshStage(), infer: freshStage(), insight: freshStage(), deliver: freshStage() },
+    degraded: [],
+    analysisId: null,
+    insightId: null,
+    channels: [],
+    error: null,
+    createdAt: FieldValue.serverTimestamp(),
+    updatedAt: FieldValue.serverTimestamp(),
+  };
+}
+
+/**
+ * Creates the job unless it exists. Returns its id and whether this call created it. The API calls this
+ * for POST /v1/health/analyze (reason 'api'); the upload and schedule triggers call it too.
+ */
+export async function createAnalysisJob(
+  db: Firestore,
+  input: CreateJobInput,
+): Promise<{ jobId: string; created: boolean }> {
+  if (input.window && input.window.start > input.window.end) {
+    throw new ClarityError('invalid_input', 'window.start is after window.end', {
+      details: [{ path: ['window', 'start'], message: 'must not be after window.end' }],
+    });
+  }
+  const jobId =
+    input.jobId ?? (input.key ? jobIdFor(input.uid, input.reason, input.key) : db.collection('_').doc().id);
+  const ref = db.doc(pipelinePaths.job(input.uid, jobId));
+  try {
+    await ref.create(newJobDoc(input));
+    return { jobId, created: true };
+  } catch (e) {
+    if ((e as { code?: number }).code === 6) return { jobId, created: false }; // ALREADY_EXISTS
+    throw e;
+  }
+}
+
+export async function readJob(db: Firestore, uid: string, jobId: string): Promise<JobDoc | undefined> {
+  const snap = await db.doc(pipelinePaths.job(uid, jobId)).withConverter(jobConverter).get();
+  return snap.data();
+}
+
+/** A stage left `running` longer than this is taken over (its attempt died). */
+export const stageLeaseMs = 5 * 60_000;
+
+export type Claim = { kind: 'claimed'; job: JobDoc } | { kind: 'skipped'; reason: string };
+
+const finished: ReadonlySet<StageStatus> = new Set(['done', 'skipped', 'degraded', 'failed']);
+
+export async function claimStage(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  stage: StageName,
+  nowMs: number,
+): Promise<Claim> {
+  const ref = db.doc(pipelinePaths.job(uid, jobId)).withConverter(jobConverter);
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const job = snap.data();
+    if (!job) return { kind: 'skipped', reason: 'job not found' };
+    const st = job.stages[stage];
+    if (finished.has(st.status)) return { kind: 'skipped', reason: `stage ${stage} already ${st.status}` };
+    if (st.status === 'running') {
+      const started = (st.startedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
+      if (nowMs - started < stageLeaseMs) {
+        throw new ClarityError('unavailable', `stage ${stage} is running in another attempt`, {
+          retryable: true,
+        });
+      }
+    }
+    tx.update(snap.ref, {
+      status: 'running',
+      [`stages.${stage}.status`]: 'running',
+      [`stages.${stage}.attempts`]: FieldValue.increment(1),
+      [`stages.${stage}.startedAt`]: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+    return { kind: 'claimed', job };
+  });
+}
+
+export async function finishStage(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  stage: StageName,
+  status: Exclude<StageStatus, 'pending' | 'running'>,
+  extra: { note?: string; degraded?: string[]; fields?: Record<string, unknown> } = {},
+): Promise<void> {
+  await db.doc(pipelinePaths.job(uid, jobId)).update({
+    [`stages.${stage}.status`]: status,
+    [`stages.${stage}.finishedAt`]: FieldValue.serverTimestamp(),
+    ...(extra.note ? { [`stages.${stage}.note`]: extra.note.slice(0, 500) } : {}),
+    ...(extra.degraded && extra.degraded.length > 0
+      ? { degraded: FieldValue.arrayUnion(...extra.degraded) }
+      : {}),
+    ...extra.fields,
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+}
+
+/** Puts a claimed stage back to pending so a redelivery can take it (the attempt failed retryably). */
+export async function releaseStage(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  stage: StageName,
+): Promise<void> {
+  await db.doc(pipelinePaths.job(uid, jobId)).update({
+    [`stages.${stage}.status`]: 'pending',
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+}
+
+export async function failJob(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  stage: StageName,
+  e: unknown,
+): Promise<void> {
+  const code = e instanceof ClarityError ? e.code : 'internal';
+  const message = e instanceof ClarityError ? e.message : 'internal error';
+  await db.doc(pipelinePaths.job(uid, jobId)).update({
+    status: 'failed',
+    [`stages.${stage}.status`]: 'failed',
+    [`stages.${stage}.finishedAt`]: FieldValue.serverTimestamp(),
+    [`stages.${stage}.note`]: `${code}: ${message}`.slice(0, 500),
+    error: { stage, code, message },
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+}

@@ -1,0 +1,66 @@
+/** Dependencies of the stage handlers built from config, for the triggers and the replay command. */
+import type { Firestore } from 'firebase-admin/firestore';
+import { breakerFor } from '../platform/circuit-breaker.ts';
+import {
+  geminiModel,
+  inferenceModel,
+  inferenceUrl,
+  llmDailyTokensPerUser,
+  llmMaxConcurrency,
+  llmTimeoutMs,
+  vertexBaseUrl,
+  vertexLocation,
+  vertexProject,
+} from '../platform/config.ts';
+import { firestoreTokenBudget, Semaphore } from '../platform/llm-limiter.ts';
+import type { Logger } from '../platform/logger.ts';
+import { firestoreInsightCache } from '../llm/cache.ts';
+import { createGemini } from '../llm/gemini.ts';
+import type { InsightLlm } from '../llm/adapter.ts';
+import { createInferenceClient } from './inference-client.ts';
+import type { InferDeps } from './infer.ts';
+import type { InsightDeps } from './insight.ts';
+
+let limiter: Semaphore | undefined;
+let llm: InsightLlm | null | undefined;
+
+export function insightDeps(db: Firestore, log: Logger): InsightDeps {
+  limiter ??= new Semaphore(llmMaxConcurrency.value());
+  if (llm === undefined) {
+    llm = vertexProject.value()
+      ? createGemini({
+          project: vertexProject.value(),
+          location: vertexLocation.value(),
+          model: geminiModel.value(),
+          timeoutMs: llmTimeoutMs.value(),
+          ...(vertexBaseUrl.value() ? { baseUrl: vertexBaseUrl.value() } : {}),
+        })
+      : null;
+  }
+  return {
+    db,
+    log,
+    now: Date.now,
+    llm,
+    breaker: breakerFor('gemini', { timeoutMs: llmTimeoutMs.value() + 1_000 }),
+    limiter,
+    budget: firestoreTokenBudget(db, llmDailyTokensPerUser.value()),
+    cache: firestoreInsightCache(db, Date.now),
+  };
+}
+
+export function inferenceConfigured(): boolean {
+  return inferenceUrl.value() !== '';
+}
+
+export function inferDeps(db: Firestore, log: Logger): InferDeps {
+  return {
+    db,
+    log,
+    now: Date.now,
+    client: createInferenceClient(inferenceUrl.value(), {
+      ...(inferenceModel.value() ? { model: inferenceModel.value() } : {}),
+    }),
+    breaker: breakerFor('inference-run', { timeoutMs: 35_000 }),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * A week of real actigraphy as an app's HealthKit batch, for the pipeline tests, the demo and the benchmark.
+ *
+ * How: the first 7 complete local days (midnight to midnight) of an Actiwatch AWD recording are cut into
+ * 5-minute blocks; each block with data becomes one HKQuantityTypeIdentifierStepCount sample whose value is
+ * the block's summed activity counts (HealthKit step samples commonly span minutes; ingest spreads them
+ * evenly over the minutes). The recording's local device times are kept as wall-clock times but moved to
+ * the 7 days ending `endDate`, in UTC (the AWD file has no zone, and the upload's validator refuses dates
+ * far in the past). Counts are not steps: the analyses label movement-derived sleep as an estimate.
+ *
+ * The HealthKit part (heart rate every 10 minutes, SDNN twice a day) is GENERATED from the same activity
+ * (55 bpm at rest, rising with movement), because no public real HealthKit file covers the same week.
+ */
+import { readAwdFile, type AwdRecording } from '@clarity/core';
+
+export const blockMinutes = 5;
+
+export interface WeekBatch {
+  samples: Record<string, unknown>[];
+  window: { start: string; end: string };
+  timezone: 'UTC';
+  counts: { steps: number; heartRate: number; hrv: number };
+}
+
+const day = 86_400_000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', '+00:00');
+}
+
+export function weekBatch(rec: AwdRecording, endDate: string): WeekBatch {
+  const s = rec.series;
+  if (s.epochSeconds !== 60) throw new Error('expects 1-minute epochs');
+  const m = /T(\d{2}):(\d{2})/.exec(s.start);
+  const startMinute = m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+  const first = (1440 - startMinute) % 1440; // index of the first local midnight
+  if (first + 7 * 1440 > s.values.length) throw new Error('recording has fewer than 7 complete days');
+  const startMs = Date.parse(`${endDate}T00:00:00Z`) - 6 * day;
+  const samples: Record<string, unknown>[] = [];
+  const counts = { steps: 0, heartRate: 0, hrv: 0 };
+  for (let b = 0; b < (7 * 1440) / blockMinutes; b++) {
+    let sum = 0;
+    let valid = 0;
+    for (let i = 0; i < blockMinutes; i++) {
+      const v = s.values[first + b * blockMinutes + i] as number;
+      if (!Number.isNaN(v)) {
+        sum += v;
+        valid++;
+      }
+    }
+    const t0 = startMs + b * blockMinutes * 60_000;
+    if (valid === blockMinutes) {
+      samples.push({
+        type: 'HKQuantityTypeIdentifierStepCount',
+        value: Math.round(sum),
+        unit: 'count',
+        startDate: iso(t0),
+        endDate: iso(t0 + blockMinutes * 60_000),
+        sourceName: 'Actiwatch-4 (counts as steps)',
+      });
+      counts.steps++;
+    }
+    if (b % 2 === 0 && valid > 0) {
+      samples.push({
+        type: 'HKQuantityTypeIdentifierHeartRate',
+        value: Math.round(55 + Math.min(45, sum / valid / 15)),
+        unit: 'count/min',
+        startDate: iso(t0),
+        endDate: iso(t0),
+        sourceName: 'Generated Watch',
+      });
+      counts.heartRate++;
+    }
+    if (b % 144 === 0) {
+      samples.push({
+        type: 'HKQuantityTypeIdentifierHeartRateVariabilitySDNN',
+        value: 40 + (b % 7) * 3,
+        unit: 'ms',
+        startDate: iso(t0),
+        endDate: iso(t0),
+        sourceName: 'Generated Watch',
+      });
+      counts.hrv++;
+    }
+  }
+  const start = new Date(startMs).toISOString().slice(0, 10);
+  return { samples, window: { start, end: endDate }, timezone: 'UTC', counts };
+}
+
+export async function weekBatchFromFile(file: string, endDate: string): Promise<WeekBatch> {
+  return weekBatch(await readAwdFile(file), endDate);
+}
+
+/** Yesterday in UTC: the newest complete day an upload can hold. */
+export function yesterday(nowMs = Date.now()): string {
+  return new Date(nowMs - day).toISOString().slice(0, 10);
+}

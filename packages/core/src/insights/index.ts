@@ -1,0 +1,3 @@
+export * from './rules.ts';
+export * from './safety.ts';
+export * from './messages.ts';
