@@ -196,6 +196,21 @@ describe('limits', () => {
     expect((await post(`${s.url}/v1/embed`, { sequences: [{ values: week(1) }] })).status).toBe(503);
   });
 
+  it('fails fast with 503 and turns /readyz to 503 when a model worker stops', async () => {
+    const s = await start();
+    await s.ready;
+    const v1 = s.registry.resolve('pat-s@v1');
+    await v1.encoder.close();
+    const r = await post(`${s.url}/v1/embed`, { model: 'pat-s@v1', sequences: [{ values: week(1) }] });
+    expect(r.status).toBe(503);
+    const ready = await fetch(`${s.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(await ready.json())).toMatch(/model worker stopped: pat-s@v1/);
+    expect(
+      (await post(`${s.url}/v1/embed`, { model: 'pat-s@v2', sequences: [{ values: week(1) }] })).status,
+    ).toBe(200);
+  });
+
   it('answers 504 when the deadline passes while sequences are still queued', async () => {
     // maxBatch 1: the second and third sequence wait for the first run, which outlasts a 1 ms deadline.
     const s = await start({ maxBatch: 1, server: { requestTimeoutMs: 1 } });
