@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { storedZip } from '@clarity/core';
 
 export class SetupError extends Error {}
 
@@ -69,39 +69,6 @@ function manifestLine(name: string, value: string): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-/** A zip with one stored (uncompressed) entry: all a manifest-only jar needs. */
-function storedZip(name: string, data: Buffer): Buffer {
-  const nameBuf = Buffer.from(name, 'utf8');
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(10, 4);
-  local.writeUInt16LE(0, 6);
-  local.writeUInt16LE(0, 8);
-  local.writeUInt32LE(0, 10);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
-  local.writeUInt16LE(0, 28);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(10, 6);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
-  const localSize = local.length + nameBuf.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + nameBuf.length, 12);
-  end.writeUInt32LE(localSize, 16);
-  return Buffer.concat([local, nameBuf, data, central, nameBuf, end]);
-}
-
 export function writeFirestoreWrapperJar(sdkJar: string, cacheDir: string): string {
   mkdirSync(cacheDir, { recursive: true });
   const out = path.join(cacheDir, 'cloud-firestore-emulator-wrapper.jar');
@@ -110,7 +77,7 @@ export function writeFirestoreWrapperJar(sdkJar: string, cacheDir: string): stri
     manifestLine('Main-Class', firestoreMainClass) +
     manifestLine('Class-Path', new URL(`file://${path.resolve(sdkJar)}`).href) +
     '\r\n';
-  writeFileSync(out, storedZip('META-INF/MANIFEST.MF', Buffer.from(manifest, 'utf8')));
+  writeFileSync(out, storedZip([{ name: 'META-INF/MANIFEST.MF', data: Buffer.from(manifest, 'utf8') }]));
   return out;
 }
 

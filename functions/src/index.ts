@@ -1,6 +1,7 @@
 /** The functions codebase: this file only wires triggers to handlers. */
 export { api } from './api/function.ts';
 export { onUploadCreated } from './pipeline/triggers.ts';
+export { onUploadObjectFinalized } from './pipeline/storage-triggers.ts';
 export {
   onUploadFinished,
   onJobCreated,

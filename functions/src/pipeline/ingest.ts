@@ -10,19 +10,16 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import {
   ClarityError,
   maxStoredRejections,
-  sampleId,
-  localDate,
   validateHealthKitUpload,
-  type CanonicalSample,
   type Counts,
   type FieldIssue,
-  type SeriesDoc,
-  type StoredSample,
   type UploadDoc,
 } from '@clarity/core';
 import type { BlobStore } from '../store/blob-store.ts';
 import { paths } from '../store/paths.ts';
+import { writeSamples, zeroCounts } from '../store/series-writer.ts';
 import type { Logger } from '../platform/logger.ts';
+import { recordAudit } from '../platform/audit.ts';
 
 export interface IngestDeps {
   db: Firestore;
@@ -35,12 +32,7 @@ export type IngestOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
 
-const leaseMs = 5 * 60_000;
-const seriesConcurrency = 8;
-
-function zeroCounts(): Counts {
-  return { accepted: 0, duplicate: 0, rejected: 0 };
-}
+export const leaseMs = 5 * 60_000;
 
 async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<UploadDoc | string> {
   const ref = deps.db.doc(paths.upload(uid, uploadId));
@@ -48,6 +40,7 @@ async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<U
     const snap = await tx.get(ref);
     if (!snap.exists) return 'upload document not found';
     const doc = snap.data() as UploadDoc;
+    if (doc.format !== 'json') return 'a file upload: ingested by the storage trigger';
     if (doc.status === 'parsing') {
       const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
       if (deps.now() - updated < leaseMs) {
@@ -66,78 +59,6 @@ async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<U
     });
     return doc;
   });
-}
-
-function toStored(s: CanonicalSample, uploadId: string): StoredSample {
-  return { s: s.startMs, e: s.endMs, v: s.value, st: s.stage, src: s.source, up: uploadId };
-}
-
-async function mergeSeriesDoc(
-  deps: IngestDeps,
-  uid: string,
-  uploadId: string,
-  metric: string,
-  date: string,
-  samples: { id: string; sample: CanonicalSample }[],
-): Promise<Counts> {
-  const ref = deps.db.doc(paths.seriesDoc(uid, metric, date));
-  return deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const existing = snap.exists ? (snap.data() as SeriesDoc) : undefined;
-    const counts = zeroCounts();
-    const added: Record<string, StoredSample> = {};
-    const sources = new Set(existing?.sources ?? []);
-    for (const { id, sample } of samples) {
-      const prior = existing?.samples[id];
-      if (prior) {
-        if (prior.up === uploadId)
-          counts.accepted++; // our own earlier attempt stored it
-        else counts.duplicate++;
-      } else if (added[id]) {
-        counts.duplicate++; // the same sample twice in one upload
-      } else {
-        added[id] = toStored(sample, uploadId);
-        sources.add(sample.source);
-        counts.accepted++;
-      }
-    }
-    const newCount = Object.keys(added).length;
-    if (newCount > 0) {
-      const update = {
-        metric,
-        date,
-        unit: samples[0]?.sample.unit ?? null,
-        samples: added,
-        sampleCount: (existing?.sampleCount ?? 0) + newCount,
-        sources: [...sources].sort(),
-        updatedAt: FieldValue.serverTimestamp(),
-      };
-      // merge: adds the new sample keys to the map without rewriting the others.
-      tx.set(ref, update, { merge: true });
-    }
-    return counts;
-  });
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-function add(a: Counts, b: Counts): Counts {
-  return {
-    accepted: a.accepted + b.accepted,
-    duplicate: a.duplicate + b.duplicate,
-    rejected: a.rejected + b.rejected,
-  };
 }
 
 export async function ingestUpload(
@@ -178,29 +99,9 @@ export async function ingestUpload(
     throw e;
   }
 
-  const groups = new Map<
-    string,
-    { metric: string; date: string; items: { id: string; sample: CanonicalSample }[] }
-  >();
-  for (const sample of validation.samples) {
-    const date = localDate(sample.startMs, sample.offsetMinutes);
-    const key = `${sample.metric}_${date}`;
-    const id = sampleId(uid, sample);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { metric: sample.metric, date, items: [] }));
-    g.items.push({ id, sample });
-  }
-
-  const perGroup = await mapLimit([...groups.values()], seriesConcurrency, (g) =>
-    mergeSeriesDoc(deps, uid, uploadId, g.metric, g.date, g.items).then((c) => ({ g, c })),
-  );
-  let counts = zeroCounts();
-  const byType: Record<string, Counts> = {};
-  for (const { g, c } of perGroup) {
-    counts = add(counts, c);
-    const type = g.items[0]?.sample.type ?? g.metric;
-    byType[type] = add(byType[type] ?? zeroCounts(), c);
-  }
+  const written = await writeSamples(deps.db, uid, uploadId, validation.samples);
+  const counts = { ...written.counts };
+  const byType = written.byType;
   counts.rejected = validation.rejectedIndexes.length;
   const rejections: FieldIssue[] = validation.issues.slice(0, maxStoredRejections);
   const status =
@@ -213,12 +114,28 @@ export async function ingestUpload(
     updatedAt: FieldValue.serverTimestamp(),
     [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
   });
+  // Audit: the pipeline mutated this user's health data (identifiers and counts only).
+  await recordAudit(deps.db, {
+    actorUid: 'system:ingest',
+    actorRoles: ['system'],
+    action: 'health.ingest',
+    targetUid: uid,
+    resource: paths.upload(uid, uploadId),
+    requestId: claimed.correlationId,
+    details: {
+      uploadId,
+      status,
+      accepted: counts.accepted,
+      duplicate: counts.duplicate,
+      rejected: counts.rejected,
+    },
+  });
   log.info('ingest.finished', {
     status,
     accepted: counts.accepted,
     duplicate: counts.duplicate,
     rejected: counts.rejected,
-    seriesDocs: groups.size,
+    seriesDocs: written.seriesDocs,
   });
   return { kind: 'done', status, counts };
 }

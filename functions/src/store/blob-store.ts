@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { getStorage } from 'firebase-admin/storage';
 import { ClarityError } from '@clarity/core';
@@ -16,6 +16,9 @@ export interface BlobStore {
   get(objectPath: string): Promise<Buffer>;
   /** Streams an object: large exports are never read whole into memory. */
   openRead(objectPath: string): Readable;
+  /** Streams bytes [start, end) of an object (zip archives are read by ranges). */
+  openRange(objectPath: string, start: number, end: number): Readable;
+  size(objectPath: string): Promise<number>;
   copy(from: string, to: string): Promise<void>;
   exists(objectPath: string): Promise<boolean>;
   deletePrefix(prefix: string): Promise<void>;
@@ -57,6 +60,18 @@ export class FsBlobStore implements BlobStore {
   openRead(objectPath: string): Readable {
     return createReadStream(this.file(objectPath));
   }
+  openRange(objectPath: string, start: number, end: number): Readable {
+    if (end <= start) return Readable.from([]);
+    // createReadStream's `end` is inclusive; ours is exclusive.
+    return createReadStream(this.file(objectPath), { start, end: end - 1 });
+  }
+  async size(objectPath: string): Promise<number> {
+    try {
+      return (await stat(this.file(objectPath))).size;
+    } catch {
+      throw new ClarityError('not_found', `object ${objectPath} not found`);
+    }
+  }
   async copy(from: string, to: string): Promise<void> {
     const dest = this.file(to);
     await mkdir(path.dirname(dest), { recursive: true });
@@ -90,6 +105,13 @@ export class GcsBlobStore implements BlobStore {
   }
   openRead(objectPath: string): Readable {
     return this.bucket.file(checkPath(objectPath)).createReadStream();
+  }
+  openRange(objectPath: string, start: number, end: number): Readable {
+    return this.bucket.file(checkPath(objectPath)).createReadStream({ start, end: end - 1 });
+  }
+  async size(objectPath: string): Promise<number> {
+    const [meta] = await this.bucket.file(checkPath(objectPath)).getMetadata();
+    return Number(meta.size);
   }
   async copy(from: string, to: string): Promise<void> {
     await this.bucket.file(checkPath(from)).copy(this.bucket.file(checkPath(to)));

@@ -10,3 +10,4 @@ export * from './analytics/trends/index.ts';
 export * from './importers/apple-health/index.ts';
 export * from './model/index.ts';
 export * from './insights/index.ts';
+export * from './util/stored-zip.ts';

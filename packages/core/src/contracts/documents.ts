@@ -30,7 +30,8 @@ export const uploadDocSchema = z.object({
   source: z.enum(['healthkit', 'apple_health_export', 'actigraphy', 'fitbit']),
   format: z.enum(['json', 'xml', 'zip', 'awd', 'csv', 'agd']),
   byteSize: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Of the raw bytes; null until a streamed file has been read to the end. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
   sampleCount: z.number().int().nonnegative().nullable(),
   rawPath: z.string(),
   correlationId: z.string(),

@@ -1,0 +1,244 @@
+/**
+ * File ingest: an object finalized at uploads/{uid}/{uploadId}/{filename} (the app uploads it with the
+ * Firebase Storage SDK) is kept under raw/{uid}/{uploadId}/{filename}, streamed through the Apple Health
+ * importer (export.xml or export.zip, any size: never read whole), and its samples written to the per-day
+ * series documents. The upload document shows live progress (bytes, records) and ends with per-type counts.
+ *
+ * Safe under redelivery: the upload document is created or claimed in a transaction (a finished upload is
+ * left alone; a claim older than the lease is taken over) and the series writer counts a retried attempt's
+ * own samples as accepted, so a retry never double-writes or double-counts.
+ */
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import {
+  ClarityError,
+  importAppleHealthXml,
+  importAppleHealthZip,
+  maxStoredRejections,
+  type Counts,
+  type ImportSummary,
+  type UploadDoc,
+} from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { isSafeId, paths } from '../store/paths.ts';
+import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
+import { leaseMs } from './ingest.ts';
+
+export interface FileIngestDeps {
+  db: Firestore;
+  blobs: BlobStore;
+  log: Logger;
+  now: () => number;
+  /** Least time between two progress writes to the upload document. */
+  progressEveryMs?: number;
+}
+
+export interface StorageObject {
+  name: string;
+  size: number;
+  contentType?: string | undefined;
+}
+
+export type FileIngestOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
+
+const uploadPathRe = /^uploads\/([^/]+)\/([^/]+)\/([^/]{1,200})$/;
+
+export function parseUploadPath(name: string): { uid: string; uploadId: string; filename: string } | undefined {
+  const m = uploadPathRe.exec(name);
+  if (!m) return undefined;
+  const [, uid, uploadId, filename] = m as unknown as [string, string, string, string];
+  if (!isSafeId(uid) || !isSafeId(uploadId) || filename === '.' || filename === '..') return undefined;
+  return { uid, uploadId, filename };
+}
+
+/** Creates the upload document, or claims an unfinished one; a string says why there is nothing to do. */
+async function createOrClaim(
+  deps: FileIngestDeps,
+  uid: string,
+  uploadId: string,
+  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'>,
+): Promise<UploadDoc | string> {
+  const ref = deps.db.doc(paths.upload(uid, uploadId));
+  return deps.db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.exists) {
+      const doc = snap.data() as UploadDoc;
+      if (doc.status === 'parsing') {
+        const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
+        if (deps.now() - updated < leaseMs) {
+          throw new ClarityError('unavailable', 'upload is being ingested by another attempt', { retryable: true });
+        }
+      } else if (doc.status !== 'received') {
+        return `upload already ${doc.status}`;
+      }
+      tx.update(ref, {
+        status: 'parsing',
+        attempts: FieldValue.increment(1),
+        updatedAt: FieldValue.serverTimestamp(),
+        'statusTimes.parsing': FieldValue.serverTimestamp(),
+      });
+      return doc;
+    }
+    const doc: UploadDoc = {
+      status: 'parsing',
+      source: 'apple_health_export',
+      ...fields,
+      sha256: null,
+      sampleCount: null,
+      correlationId: `upload-${uploadId}`,
+      counts: null,
+      byType: null,
+      rejections: [],
+      error: null,
+      attempts: 1,
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+      statusTimes: { received: FieldValue.serverTimestamp(), parsing: FieldValue.serverTimestamp() },
+    };
+    tx.create(ref, doc);
+    return doc;
+  });
+}
+
+/** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */
+function hashing(): { stream: Transform; digest: () => string; bytes: () => number } {
+  const hash = createHash('sha256');
+  let n = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      n += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { stream, digest: () => hash.digest('hex'), bytes: () => n };
+}
+
+export async function ingestStorageObject(object: StorageObject, deps: FileIngestDeps): Promise<FileIngestOutcome> {
+  const parsed = parseUploadPath(object.name);
+  if (!parsed) {
+    deps.log.info('ingest_file.ignored', { reason: 'not an upload path' });
+    return { kind: 'skipped', reason: 'not an upload path' };
+  }
+  const { uid, uploadId, filename } = parsed;
+  const rawPath = paths.rawObject(uid, uploadId, filename);
+  const profile = await deps.db.doc(paths.user(uid)).get();
+  const timezone = typeof profile.get('timezone') === 'string' ? (profile.get('timezone') as string) : null;
+  const head = await readHead(deps.blobs.openRange(object.name, 0, 4));
+  const isZip = head.length === 4 && head.readUInt32LE(0) === 0x04034b50;
+  const claimed = await createOrClaim(deps, uid, uploadId, {
+    format: isZip ? 'zip' : 'xml',
+    byteSize: object.size,
+    rawPath,
+    timezone,
+  });
+  if (typeof claimed === 'string') {
+    deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
+    return { kind: 'skipped', reason: claimed };
+  }
+  const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
+  const ref = deps.db.doc(paths.upload(uid, uploadId));
+  log.info('ingest_file.started', { format: isZip ? 'zip' : 'xml', byteSize: object.size });
+
+  // Keep what the user sent, whatever parsing makes of it.
+  if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
+
+  let written = zeroCounts();
+  const byTypeWritten: Record<string, Counts> = {};
+  const every = deps.progressEveryMs ?? 1000;
+  let lastProgress = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  const options = {
+    uid,
+    ...(timezone ? { timezone } : {}),
+    nowMs: deps.now(),
+    onBatch: async (batch: { samples: Parameters<typeof writeSamples>[3] }) => {
+      const r = await writeSamples(deps.db, uid, uploadId, batch.samples);
+      written = addCounts(written, r.counts);
+      for (const [t, c] of Object.entries(r.byType)) byTypeWritten[t] = addCounts(byTypeWritten[t] ?? zeroCounts(), c);
+    },
+    onProgress: (p: { bytes: number; totalBytes?: number; records: number }) => {
+      const t = deps.now();
+      if (t - lastProgress < every) return;
+      lastProgress = t;
+      // Progress is advisory: written in the background, one at a time, never awaited by the parser.
+      pending = pending.then(() =>
+        ref
+          .update({ progress: { bytes: p.bytes, totalBytes: p.totalBytes ?? null, records: p.records }, updatedAt: FieldValue.serverTimestamp() })
+          .catch(() => undefined),
+      );
+    },
+  };
+
+  let summary: ImportSummary;
+  let sha256: string | null = null;
+  try {
+    if (isZip) {
+      summary = await importAppleHealthZip(
+        { size: object.size, read: (start, end) => deps.blobs.openRange(rawPath, start, end) },
+        options,
+      );
+    } else {
+      const h = hashing();
+      summary = await importAppleHealthXml(deps.blobs.openRead(rawPath).pipe(h.stream), options);
+      sha256 = h.digest();
+    }
+  } catch (e) {
+    await pending;
+    if (e instanceof ClarityError && !e.retryable) {
+      await ref.update({
+        status: 'rejected',
+        error: { code: e.code, message: e.message },
+        counts: written,
+        updatedAt: FieldValue.serverTimestamp(),
+        'statusTimes.rejected': FieldValue.serverTimestamp(),
+      });
+      log.warn('ingest_file.rejected', { code: e.code });
+      return { kind: 'done', status: 'rejected', counts: written };
+    }
+    throw e;
+  }
+  await pending;
+
+  // Per type: stored vs already stored (series writer) + duplicates inside the file and rejections (importer).
+  const byType: Record<string, Counts> = {};
+  for (const [type, c] of Object.entries(summary.byType)) {
+    const w = byTypeWritten[type] ?? zeroCounts();
+    byType[type] = { accepted: w.accepted, duplicate: w.duplicate + c.duplicate, rejected: c.rejected };
+  }
+  const counts: Counts = { accepted: written.accepted, duplicate: written.duplicate + summary.duplicate, rejected: summary.rejected };
+  const status = summary.status;
+  await ref.update({
+    status,
+    counts,
+    byType,
+    sha256,
+    sampleCount: summary.records,
+    rejections: summary.rejections.slice(0, maxStoredRejections).map((r) => ({ path: r.path, message: r.message })),
+    error: summary.error ?? null,
+    importSummary: {
+      records: summary.records,
+      unknownTypes: summary.unknownTypes,
+      workouts: summary.workouts,
+      activitySummaries: summary.activitySummaries,
+      bytesRead: summary.bytesRead,
+      parser: summary.parser.mode,
+      locale: summary.locale,
+    },
+    progress: { bytes: summary.bytesRead, totalBytes: summary.bytesRead, records: summary.records },
+    updatedAt: FieldValue.serverTimestamp(),
+    [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
+  });
+  log.info('ingest_file.finished', { status, records: summary.records, accepted: counts.accepted, duplicate: counts.duplicate, rejected: counts.rejected });
+  return { kind: 'done', status, counts };
+}
+
+async function readHead(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(chunks);
+}

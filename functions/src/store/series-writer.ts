@@ -1,0 +1,120 @@
+/**
+ * Writes canonical samples into users/{uid}/series/{metric}_{YYYY-MM-DD}, one transaction per day document.
+ * Shared by the JSON-batch ingest and the file import so both count alike:
+ *  - a sample already stored by another upload is a duplicate;
+ *  - a sample already stored by THIS upload (a retried attempt) counts as accepted again, so counts are
+ *    the same however often a stage is redelivered;
+ *  - the same sample twice in one call is a duplicate.
+ */
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { localDate, sampleId, type CanonicalSample, type Counts, type SeriesDoc, type StoredSample } from '@clarity/core';
+import { paths } from './paths.ts';
+
+export function zeroCounts(): Counts {
+  return { accepted: 0, duplicate: 0, rejected: 0 };
+}
+
+export function addCounts(a: Counts, b: Counts): Counts {
+  return { accepted: a.accepted + b.accepted, duplicate: a.duplicate + b.duplicate, rejected: a.rejected + b.rejected };
+}
+
+export interface WriteResult {
+  counts: Counts;
+  byType: Record<string, Counts>;
+  seriesDocs: number;
+}
+
+const seriesConcurrency = 8;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function toStored(s: CanonicalSample, uploadId: string): StoredSample {
+  return { s: s.startMs, e: s.endMs, v: s.value, st: s.stage, src: s.source, up: uploadId };
+}
+
+async function mergeDay(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  metric: string,
+  date: string,
+  items: { id: string; sample: CanonicalSample }[],
+): Promise<Counts> {
+  const ref = db.doc(paths.seriesDoc(uid, metric, date));
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const existing = snap.exists ? (snap.data() as SeriesDoc) : undefined;
+    const counts = zeroCounts();
+    const added: Record<string, StoredSample> = {};
+    const sources = new Set(existing?.sources ?? []);
+    for (const { id, sample } of items) {
+      const prior = existing?.samples[id];
+      if (prior) {
+        if (prior.up === uploadId) counts.accepted++;
+        else counts.duplicate++;
+      } else if (added[id]) {
+        counts.duplicate++;
+      } else {
+        added[id] = toStored(sample, uploadId);
+        sources.add(sample.source);
+        counts.accepted++;
+      }
+    }
+    const newCount = Object.keys(added).length;
+    if (newCount > 0) {
+      // merge: adds the new keys to the samples map without rewriting the others.
+      tx.set(
+        ref,
+        {
+          metric,
+          date,
+          unit: items[0]?.sample.unit ?? null,
+          samples: added,
+          sampleCount: (existing?.sampleCount ?? 0) + newCount,
+          sources: [...sources].sort(),
+          updatedAt: FieldValue.serverTimestamp(),
+        },
+        { merge: true },
+      );
+    }
+    return counts;
+  });
+}
+
+export async function writeSamples(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  samples: readonly (CanonicalSample & { id?: string })[],
+): Promise<WriteResult> {
+  const groups = new Map<string, { metric: string; date: string; type: string; items: { id: string; sample: CanonicalSample }[] }>();
+  for (const sample of samples) {
+    const date = localDate(sample.startMs, sample.offsetMinutes);
+    const key = `${sample.metric}_${date}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { metric: sample.metric, date, type: sample.type, items: [] }));
+    g.items.push({ id: sample.id ?? sampleId(uid, sample), sample });
+  }
+  const perGroup = await mapLimit([...groups.values()], seriesConcurrency, async (g) => ({
+    g,
+    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items),
+  }));
+  let counts = zeroCounts();
+  const byType: Record<string, Counts> = {};
+  for (const { g, c } of perGroup) {
+    counts = addCounts(counts, c);
+    byType[g.type] = addCounts(byType[g.type] ?? zeroCounts(), c);
+  }
+  return { counts, byType, seriesDocs: groups.size };
+}
