@@ -47,7 +47,9 @@ export type FileIngestOutcome =
 
 const uploadPathRe = /^uploads\/([^/]+)\/([^/]+)\/([^/]{1,200})$/;
 
-export function parseUploadPath(name: string): { uid: string; uploadId: string; filename: string } | undefined {
+export function parseUploadPath(
+  name: string,
+): { uid: string; uploadId: string; filename: string } | undefined {
   const m = uploadPathRe.exec(name);
   if (!m) return undefined;
   const [, uid, uploadId, filename] = m as unknown as [string, string, string, string];
@@ -70,7 +72,9 @@ async function createOrClaim(
       if (doc.status === 'parsing') {
         const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
         if (deps.now() - updated < leaseMs) {
-          throw new ClarityError('unavailable', 'upload is being ingested by another attempt', { retryable: true });
+          throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
+            retryable: true,
+          });
         }
       } else if (doc.status !== 'received') {
         return `upload already ${doc.status}`;
@@ -118,7 +122,10 @@ function hashing(): { stream: Transform; digest: () => string; bytes: () => numb
   return { stream, digest: () => hash.digest('hex'), bytes: () => n };
 }
 
-export async function ingestStorageObject(object: StorageObject, deps: FileIngestDeps): Promise<FileIngestOutcome> {
+export async function ingestStorageObject(
+  object: StorageObject,
+  deps: FileIngestDeps,
+): Promise<FileIngestOutcome> {
   const parsed = parseUploadPath(object.name);
   if (!parsed) {
     deps.log.info('ingest_file.ignored', { reason: 'not an upload path' });
@@ -159,7 +166,8 @@ export async function ingestStorageObject(object: StorageObject, deps: FileInges
     onBatch: async (batch: { samples: Parameters<typeof writeSamples>[3] }) => {
       const r = await writeSamples(deps.db, uid, uploadId, batch.samples);
       written = addCounts(written, r.counts);
-      for (const [t, c] of Object.entries(r.byType)) byTypeWritten[t] = addCounts(byTypeWritten[t] ?? zeroCounts(), c);
+      for (const [t, c] of Object.entries(r.byType))
+        byTypeWritten[t] = addCounts(byTypeWritten[t] ?? zeroCounts(), c);
     },
     onProgress: (p: { bytes: number; totalBytes?: number; records: number }) => {
       const t = deps.now();
@@ -168,7 +176,10 @@ export async function ingestStorageObject(object: StorageObject, deps: FileInges
       // Progress is advisory: written in the background, one at a time, never awaited by the parser.
       pending = pending.then(() =>
         ref
-          .update({ progress: { bytes: p.bytes, totalBytes: p.totalBytes ?? null, records: p.records }, updatedAt: FieldValue.serverTimestamp() })
+          .update({
+            progress: { bytes: p.bytes, totalBytes: p.totalBytes ?? null, records: p.records },
+            updatedAt: FieldValue.serverTimestamp(),
+          })
           .catch(() => undefined),
       );
     },
@@ -210,7 +221,11 @@ export async function ingestStorageObject(object: StorageObject, deps: FileInges
     const w = byTypeWritten[type] ?? zeroCounts();
     byType[type] = { accepted: w.accepted, duplicate: w.duplicate + c.duplicate, rejected: c.rejected };
   }
-  const counts: Counts = { accepted: written.accepted, duplicate: written.duplicate + summary.duplicate, rejected: summary.rejected };
+  const counts: Counts = {
+    accepted: written.accepted,
+    duplicate: written.duplicate + summary.duplicate,
+    rejected: summary.rejected,
+  };
   const status = summary.status;
   await ref.update({
     status,
@@ -218,7 +233,9 @@ export async function ingestStorageObject(object: StorageObject, deps: FileInges
     byType,
     sha256,
     sampleCount: summary.records,
-    rejections: summary.rejections.slice(0, maxStoredRejections).map((r) => ({ path: r.path, message: r.message })),
+    rejections: summary.rejections
+      .slice(0, maxStoredRejections)
+      .map((r) => ({ path: r.path, message: r.message })),
     error: summary.error ?? null,
     importSummary: {
       records: summary.records,
@@ -233,7 +250,13 @@ export async function ingestStorageObject(object: StorageObject, deps: FileInges
     updatedAt: FieldValue.serverTimestamp(),
     [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
   });
-  log.info('ingest_file.finished', { status, records: summary.records, accepted: counts.accepted, duplicate: counts.duplicate, rejected: counts.rejected });
+  log.info('ingest_file.finished', {
+    status,
+    records: summary.records,
+    accepted: counts.accepted,
+    duplicate: counts.duplicate,
+    rejected: counts.rejected,
+  });
   return { kind: 'done', status, counts };
 }
 

@@ -7,7 +7,14 @@
  *  - the same sample twice in one call is a duplicate.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { localDate, sampleId, type CanonicalSample, type Counts, type SeriesDoc, type StoredSample } from '@clarity/core';
+import {
+  localDate,
+  sampleId,
+  type CanonicalSample,
+  type Counts,
+  type SeriesDoc,
+  type StoredSample,
+} from '@clarity/core';
 import { paths } from './paths.ts';
 
 export function zeroCounts(): Counts {
@@ -15,7 +22,11 @@ export function zeroCounts(): Counts {
 }
 
 export function addCounts(a: Counts, b: Counts): Counts {
-  return { accepted: a.accepted + b.accepted, duplicate: a.duplicate + b.duplicate, rejected: a.rejected + b.rejected };
+  return {
+    accepted: a.accepted + b.accepted,
+    duplicate: a.duplicate + b.duplicate,
+    rejected: a.rejected + b.rejected,
+  };
 }
 
 export interface WriteResult {
@@ -98,7 +109,10 @@ export async function writeSamples(
   uploadId: string,
   samples: readonly (CanonicalSample & { id?: string })[],
 ): Promise<WriteResult> {
-  const groups = new Map<string, { metric: string; date: string; type: string; items: { id: string; sample: CanonicalSample }[] }>();
+  const groups = new Map<
+    string,
+    { metric: string; date: string; type: string; items: { id: string; sample: CanonicalSample }[] }
+  >();
   for (const sample of samples) {
     const date = localDate(sample.startMs, sample.offsetMinutes);
     const key = `${sample.metric}_${date}`;

@@ -42,7 +42,11 @@ beforeEach(() => {
 
 describe('parseUploadPath', () => {
   it('accepts uploads/{uid}/{uploadId}/{file} only', () => {
-    expect(parseUploadPath('uploads/u1/up-1/export.zip')).toEqual({ uid: 'u1', uploadId: 'up-1', filename: 'export.zip' });
+    expect(parseUploadPath('uploads/u1/up-1/export.zip')).toEqual({
+      uid: 'u1',
+      uploadId: 'up-1',
+      filename: 'export.zip',
+    });
     expect(parseUploadPath('raw/u1/up-1/export.zip')).toBeUndefined();
     expect(parseUploadPath('uploads/u1/export.zip')).toBeUndefined();
     expect(parseUploadPath('uploads/u1/a/b/export.zip')).toBeUndefined();
@@ -57,7 +61,11 @@ describe('ingestStorageObject', () => {
     const out = await ingestStorageObject(object, deps);
     const records = recordsIn(xml.toString('utf8'));
     expect(records).toBe(15);
-    expect(out).toEqual({ kind: 'done', status: 'ingested', counts: { accepted: records, duplicate: 0, rejected: 0 } });
+    expect(out).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: records, duplicate: 0, rejected: 0 },
+    });
     const doc = await uploadDoc('up1');
     expect(doc).toMatchObject({
       status: 'ingested',
@@ -93,8 +101,14 @@ describe('ingestStorageObject', () => {
     const object = await put(`uploads/${uid}/d1/export.xml`, xml);
     const first = await ingestStorageObject(object, deps);
     expect(first.kind).toBe('done');
-    expect(await ingestStorageObject(object, deps)).toEqual({ kind: 'skipped', reason: 'upload already ingested' });
-    expect(await ingestStorageObject(object, deps)).toEqual({ kind: 'skipped', reason: 'upload already ingested' });
+    expect(await ingestStorageObject(object, deps)).toEqual({
+      kind: 'skipped',
+      reason: 'upload already ingested',
+    });
+    expect(await ingestStorageObject(object, deps)).toEqual({
+      kind: 'skipped',
+      reason: 'upload already ingested',
+    });
     expect(await uploadDoc('d1')).toMatchObject({ attempts: 1 });
   });
 
@@ -103,9 +117,15 @@ describe('ingestStorageObject', () => {
     const object = await put(`uploads/${uid}/r1/export.xml`, xml);
     await ingestStorageObject(object, deps);
     // The attempt "died" after writing the series: its claim expired.
-    await db().doc(`users/${uid}/uploads/r1`).update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
+    await db()
+      .doc(`users/${uid}/uploads/r1`)
+      .update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
     const retry = await ingestStorageObject(object, deps);
-    expect(retry).toEqual({ kind: 'done', status: 'ingested', counts: { accepted: 15, duplicate: 0, rejected: 0 } });
+    expect(retry).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: 15, duplicate: 0, rejected: 0 },
+    });
     const series = await db().collection(`users/${uid}/series`).get();
     expect(series.docs.reduce((n, d) => n + Object.keys(d.get('samples') as object).length, 0)).toBe(15);
   });
@@ -117,16 +137,25 @@ describe('ingestStorageObject', () => {
     const out = await ingestStorageObject(object, deps);
     expect(out.kind === 'done' && ['partial', 'rejected'].includes(out.status)).toBe(true);
     const doc = await uploadDoc('t1');
-    expect(doc.error).toMatchObject({ code: expect.any(String) as string, message: expect.any(String) as string });
+    expect(doc.error).toMatchObject({
+      code: expect.any(String) as string,
+      message: expect.any(String) as string,
+    });
     expect(await blobs.exists(`raw/${uid}/t1/export.xml`)).toBe(true);
   });
 
   it('an empty file and a zip without export.xml are rejected with a clear reason', async () => {
     await ingestStorageObject(await put(`uploads/${uid}/e1/export.xml`, Buffer.alloc(0)), deps);
-    expect(await uploadDoc('e1')).toMatchObject({ status: 'rejected', error: { message: expect.stringMatching(/empty/i) as string } });
+    expect(await uploadDoc('e1')).toMatchObject({
+      status: 'rejected',
+      error: { message: expect.stringMatching(/empty/i) as string },
+    });
     const zip = storedZip([{ name: 'apple_health_export/notes.txt', data: Buffer.from('hi') }]);
     await ingestStorageObject(await put(`uploads/${uid}/e2/export.zip`, zip), deps);
-    expect(await uploadDoc('e2')).toMatchObject({ status: 'rejected', error: { message: expect.stringMatching(/export\.xml/) as string } });
+    expect(await uploadDoc('e2')).toMatchObject({
+      status: 'rejected',
+      error: { message: expect.stringMatching(/export\.xml/) as string },
+    });
     expect(await blobs.exists(`raw/${uid}/e2/export.zip`)).toBe(true);
   });
 });

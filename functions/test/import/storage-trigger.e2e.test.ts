@@ -33,13 +33,23 @@ async function fireFinalized(name: string, size: number): Promise<void> {
     subject: `objects/${name}`,
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
-    data: { bucket, name, size: String(size), contentType: 'application/xml', kind: 'storage#object', generation: '1' },
+    data: {
+      bucket,
+      name,
+      size: String(size),
+      contentType: 'application/xml',
+      kind: 'storage#object',
+      generation: '1',
+    },
   };
-  const res = await fetch(`${emulatorOrigin('functions')}/functions/projects/${projectId}/trigger_multicast`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify(event),
-  });
+  const res = await fetch(
+    `${emulatorOrigin('functions')}/functions/projects/${projectId}/trigger_multicast`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(event),
+    },
+  );
   expect(res.status).toBe(200);
 }
 
@@ -50,7 +60,11 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
     const db = getFirestore(app);
     const fs = new URL(emulatorOrigin('firestore'));
     connectFirestoreEmulator(db, fs.hostname, Number(fs.port));
-    const { user } = await createUserWithEmailAndPassword(auth, `storage-${Date.now()}@example.com`, 'correct-horse-battery');
+    const { user } = await createUserWithEmailAndPassword(
+      auth,
+      `storage-${Date.now()}@example.com`,
+      'correct-horse-battery',
+    );
 
     const xml = readFileSync(sharedData('apple_health', 'tdda_export6s3sample.xml'));
     const records = xml.toString('utf8').split('<Record ').length - 1;
@@ -60,7 +74,10 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
 
     const seen: string[] = [];
     const final = new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ingested in 30 s; saw ${seen.join(',')}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`not ingested in 30 s; saw ${seen.join(',')}`)),
+        30_000,
+      );
       const stop = onSnapshot(
         doc(db, 'users', user.uid, 'uploads', uploadId),
         (snap) => {
