@@ -5,7 +5,7 @@
  *   conforming  saxes for the whole file, counting Record elements
  *   import      the full importer: parse, validate and canonicalise every record, sample ids, duplicate
  *               detection, batches of 500 to a sink that drops them
- * Prints one JSON line: records, seconds, peakRssMB.
+ * Prints one JSON line: records, seconds (in-process wall), cpuSeconds (user + system since process start), peakRssMB.
  */
 import { createReadStream } from 'node:fs';
 import { importAppleHealthFile, readExportElements } from '../src/importers/apple-health/index.ts';
@@ -31,4 +31,12 @@ if (mode === 'import') {
   }
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ records, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage();
+console.log(
+  JSON.stringify({
+    records,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

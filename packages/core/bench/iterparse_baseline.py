@@ -1,6 +1,6 @@
 """Baseline for the import benchmark: Python's standard xml.etree.ElementTree.iterparse counting Record
 elements of an Apple Health export.xml, clearing elements as the common tools do (e.g. applehealthdata,
-healthkit-to-sqlite) so memory stays flat. Prints one JSON line: records, seconds, peak RSS in MB."""
+healthkit-to-sqlite) so memory stays flat. Prints one JSON line: records, seconds, cpuSeconds (user + system since process start), peak RSS in MB."""
 import json
 import resource
 import sys
@@ -25,8 +25,8 @@ def main(path: str) -> None:
             if root is not None:
                 root.clear()
     seconds = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"records": records, "seconds": seconds, "peakRssMB": rss_mb}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"records": records, "seconds": seconds, "cpuSeconds": usage.ru_utime + usage.ru_stime, "peakRssMB": usage.ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

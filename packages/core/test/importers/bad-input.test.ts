@@ -120,13 +120,11 @@ describe('bad input', () => {
     const zip = makeZip([{ name: 'apple_health_export/export.xml', data: tdda() }]);
     // Damage the deflate stream after the local header (30 bytes + name).
     for (let i = 80; i < 200; i++) zip[i] = 0xff;
-    const p = importAppleHealthZip(bufferSource(zip), { uid: 'u1', nowMs });
-    const result = await p.then(
-      (s) => s,
-      (err: unknown) => err,
-    );
-    if (result instanceof ClarityError) expect(result.code).toBe('parse_error');
-    else expect((result as ImportSummary).status).not.toBe('ingested');
+    const summary = await importAppleHealthZip(bufferSource(zip), { uid: 'u1', nowMs });
+    expect(summary.status).toBe('rejected');
+    expect(summary.records).toBe(0);
+    expect(summary.error?.code).toBe('parse_error');
+    expect(summary.error?.message).toMatch(/^the zip entry is corrupt: /);
   });
 
   it('an invalid timezone option is refused', async () => {

@@ -216,7 +216,13 @@ describe('mapping Records to canonical samples', () => {
       '2024-03-14 10:00:00 -0400',
       'unit="kg"',
     );
-    const { summary, batches } = await run(doc(r + r + r2 + other + other + '<ClinicalRecord type="x"/>'));
+    const w =
+      ' <Workout workoutActivityType="HKWorkoutActivityTypeWalking" sourceName="Apple Watch" startDate="2024-03-14 17:00:00 -0400" endDate="2024-03-14 17:30:00 -0400"/>\n';
+    const { summary, batches } = await run(
+      doc(r + r + r2 + other + other + w + w + '<ClinicalRecord type="x"/>'),
+    );
+    expect([summary.workouts, summary.workoutsAccepted, summary.workoutsDuplicate]).toEqual([2, 1, 1]);
+    expect(batches.flatMap((b) => b.workouts)).toHaveLength(1);
     expect(summary.records).toBe(5);
     expect(summary.byType.HKQuantityTypeIdentifierHeartRate).toEqual({
       accepted: 1,
@@ -331,6 +337,7 @@ describe('mapping Records to canonical samples', () => {
     expect(w!.energyKcal).toBeCloseTo(500, 9);
     expect(summary.workouts).toBe(2);
     expect(summary.workoutsAccepted).toBe(1);
+    expect(summary.workoutsDuplicate).toBe(0);
     expect(summary.rejections[0]).toMatchObject({ path: ['Workout', 1, 'duration'], type: 'Workout' });
     const [a] = batches.flatMap((b) => b.activitySummaries);
     expect(a!.activeEnergyKcal).toBeCloseTo(500, 9);

@@ -89,7 +89,7 @@ function textSummary(file: string, s: ImportSummary, seconds: number): string {
   if (s.rejections.length > 0) {
     lines.push(
       '',
-      `first rejections (${s.rejections.length} of ${s.rejected + s.workouts - s.workoutsAccepted + s.activitySummaries - s.activitySummariesAccepted}):`,
+      `first rejections (${s.rejections.length} of ${s.rejected + s.workouts - s.workoutsAccepted - s.workoutsDuplicate + s.activitySummaries - s.activitySummariesAccepted}):`,
     );
     for (const r of s.rejections)
       lines.push(`  ${r.path.join(' ')}${r.type ? ` [${r.type}]` : ''}: ${r.message}`);

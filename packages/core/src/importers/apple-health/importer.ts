@@ -48,6 +48,8 @@ export interface ImportSummary {
   unknownTypes: Record<string, number>;
   workouts: number;
   workoutsAccepted: number;
+  /** Workouts repeated within the file (same workout id). */
+  workoutsDuplicate: number;
   activitySummaries: number;
   activitySummariesAccepted: number;
   correlations: number;
@@ -233,6 +235,7 @@ async function runImport(
     unknownTypes: {},
     workouts: 0,
     workoutsAccepted: 0,
+    workoutsDuplicate: 0,
     activitySummaries: 0,
     activitySummariesAccepted: 0,
     correlations: 0,
@@ -323,7 +326,7 @@ async function runImport(
             else if (seen.add(w.id)) {
               summary.workoutsAccepted++;
               batch.workouts.push(w);
-            }
+            } else summary.workoutsDuplicate++;
             break;
           }
           case 'ActivitySummary': {
