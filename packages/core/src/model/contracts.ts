@@ -37,16 +37,21 @@ export const calibrationSchema = z.discriminatedUnion('method', [
 ]);
 
 /** An optional task head: an ONNX graph from `embedding` [batch, 96] to `logit` [batch, 1]. */
-export const headSchema = z.object({
-  task: modelName,
-  label: z.string().min(1),
-  file: z.string().min(1),
-  sha256: sha256Hex,
-  calibration: calibrationSchema,
-  /** Only a head validated for its task (with `validation` naming the study) may be served as a prediction. */
-  validated: z.boolean(),
-  validation: z.string().optional(),
-});
+export const headSchema = z
+  .object({
+    task: modelName,
+    label: z.string().min(1),
+    file: z.string().min(1),
+    sha256: sha256Hex,
+    calibration: calibrationSchema,
+    /** Only a head validated for its task (with `validation` naming the study) may be served as a prediction. */
+    validated: z.boolean(),
+    validation: z.string().optional(),
+  })
+  .refine((h) => !h.validated || (h.validation !== undefined && h.validation.trim() !== ''), {
+    message: 'a validated head must name its validation (study, cohort, metrics)',
+    path: ['validation'],
+  });
 export type ModelHead = z.infer<typeof headSchema>;
 
 export const driftReferenceSchema = z.object({

@@ -134,3 +134,21 @@ describe('PAT constants and contracts', () => {
     expect(bad.success).toBe(false);
   });
 });
+
+describe('head contract', () => {
+  it('requires a validated head to name its validation', async () => {
+    const { headSchema } = await import('../../src/model/contracts.ts');
+    const base = {
+      task: 'depression',
+      label: 'PHQ-9 >= 10',
+      file: 'h.onnx',
+      sha256: 'a'.repeat(64),
+      calibration: { method: 'none' },
+    };
+    expect(headSchema.safeParse({ ...base, validated: true }).success).toBe(false);
+    expect(
+      headSchema.safeParse({ ...base, validated: true, validation: 'external cohort, AUC 0.7' }).success,
+    ).toBe(true);
+    expect(headSchema.safeParse({ ...base, validated: false }).success).toBe(true);
+  });
+});
