@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validateHealthKitUpload } from '../../src/contracts/healthkit-upload.ts';
+import { healthKitSampleSchema, validateHealthKitUpload } from '../../src/contracts/healthkit-upload.ts';
 import {
   importAppleHealthXml,
   mapBeats,
+  passesSampleShape,
   type ImportBatch,
   type ImportSummary,
 } from '../../src/importers/apple-health/index.ts';
@@ -342,5 +344,33 @@ describe('mapping Records to canonical samples', () => {
     const [a] = batches.flatMap((b) => b.activitySummaries);
     expect(a!.activeEnergyKcal).toBeCloseTo(500, 9);
     expect(a!.standHours).toBe(10);
+  });
+
+  it('the zod-free shape check agrees with healthKitSampleSchema on random and edge inputs', () => {
+    const str = (max: number): fc.Arbitrary<string | undefined> =>
+      fc.option(
+        fc.oneof(
+          fc.string({ maxLength: max + 3 }),
+          fc.constantFrom('', 'x'.repeat(max), 'x'.repeat(max + 1)),
+        ),
+        { nil: undefined },
+      );
+    const input = fc.record({
+      type: str(120),
+      value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 72), str(100)),
+      unit: str(40),
+      startDate: str(40),
+      endDate: str(40),
+      sourceName: str(200),
+      sourceVersion: str(100),
+      device: str(500),
+    });
+    fc.assert(
+      fc.property(input, (raw) => {
+        const x = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+        expect(passesSampleShape(x)).toBe(healthKitSampleSchema.safeParse(x).success);
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
   });
 });

@@ -15,6 +15,7 @@ export {
   mapActivitySummary,
   mapBeats,
   isKnownRecordType,
+  passesSampleShape,
   type BeatRate,
   type ImportedSample,
   type ImportedWorkout,
