@@ -5,6 +5,7 @@ import {
   importAppleHealthXml,
   mapBeats,
   passesSampleShape,
+  SeenIds,
   type ImportBatch,
   type ImportSummary,
 } from '../../src/importers/apple-health/index.ts';
@@ -372,5 +373,38 @@ describe('mapping Records to canonical samples', () => {
       }),
       { numRuns: 3000, seed: 42 },
     );
+  });
+
+  it('the in-file duplicate set finds repeats, grows, and stays bounded at its capacity', async () => {
+    const ids = Array.from(
+      { length: 5000 },
+      (_, i) => (i * 2654435761 + 12345).toString(16).padStart(16, '0').slice(-16) + 'ffff',
+    );
+    const seen = new SeenIds();
+    expect(ids.every((id) => seen.add(id))).toBe(true);
+    expect(ids.every((id) => !seen.add(id))).toBe(true);
+    expect(seen.size).toBe(5000);
+    const small = new SeenIds(100);
+    ids.slice(0, 150).forEach((id) => small.add(id));
+    expect([small.size, small.overflow]).toEqual([100, 50]);
+    expect(small.add(ids[0]!)).toBe(false);
+    expect(small.add(ids[120]!)).toBe(true);
+    // Through the importer: with room for one id, the second distinct sample overflows and a repeat of it passes.
+    const r = (v: number): string =>
+      rec(
+        'HKQuantityTypeIdentifierHeartRate',
+        String(v),
+        '2024-03-14 10:00:00 -0400',
+        '2024-03-14 10:00:00 -0400',
+        'unit="count/min"',
+      );
+    const batches: ImportBatch[] = [];
+    const summary = await importAppleHealthXml(chunks(doc(r(70) + r(70) + r(71) + r(71)), 100), {
+      uid: 'u1',
+      nowMs,
+      dedupeCapacity: 1,
+      onBatch: (b) => void batches.push(b),
+    });
+    expect([summary.accepted, summary.duplicate, summary.dedupeOverflow]).toEqual([3, 1, 2]);
   });
 });

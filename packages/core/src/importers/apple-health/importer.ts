@@ -55,6 +55,11 @@ export interface ImportSummary {
   correlations: number;
   /** Other children of HealthData (ClinicalRecord, Audiogram, ...) by element name. */
   otherElements: Record<string, number>;
+  /**
+   * Samples accepted after the in-file duplicate set was full (see ImportOptions.dedupeCapacity): repeats
+   * among them are left to the store's create-if-absent. 0 for exports below about 4 million records.
+   */
+  dedupeOverflow: number;
   /** HRV records whose beat times could not be read (kept without their beat list). */
   hrvBeatListsUnreadable: number;
   /** The first rejection reasons (capped at maxRejections). */
@@ -105,6 +110,8 @@ export interface ImportOptions {
   maxRejections?: number;
   /** Total XML bytes for progress, when the caller knows it. */
   totalBytes?: number;
+  /** Most sample ids remembered for in-file duplicate detection (default 4 194 304, a 64 MiB table). */
+  dedupeCapacity?: number;
 }
 
 const progressStepBytes = 1 << 20;
@@ -240,6 +247,7 @@ async function runImport(
     activitySummariesAccepted: 0,
     correlations: 0,
     otherElements: {},
+    dedupeOverflow: 0,
     hrvBeatListsUnreadable: 0,
     rejections: [],
     bytesRead: 0,
@@ -247,7 +255,7 @@ async function runImport(
     exportDate: null,
     parser: { mode: 'fast' },
   };
-  const seen = new SeenIds();
+  const seen = new SeenIds(options.dedupeCapacity);
   let batch: ImportBatch = { samples: [], workouts: [], activitySummaries: [] };
   const flush = async (): Promise<void> => {
     if (
@@ -365,6 +373,7 @@ async function runImport(
     summary.error = { code: e.code, message: e.message };
   }
   await flush();
+  summary.dedupeOverflow = seen.overflow;
   summary.bytesRead = info.bytes;
   summary.parser = {
     mode: info.mode,

@@ -10,12 +10,29 @@ export class SeenIds {
   private table = new Uint32Array(2 * 1024);
   private mask = 1023;
   size = 0;
+  /** Ids that arrived after the set was full: not remembered, so later repeats of them are not caught here. */
+  overflow = 0;
+  private readonly capacity: number;
+
+  /**
+   * @param capacity most ids remembered (default 4 194 304: a 64 MiB table), so memory stays bounded
+   *   whatever the export's size; later ids still count as new, and the store's create-if-absent on the
+   *   same ids catches repeats among them.
+   */
+  constructor(capacity = 4 * 1024 * 1024) {
+    this.capacity = capacity;
+  }
 
   /** Adds a hex id (at least 16 hex digits); returns false when it was already present. */
   add(hexId: string): boolean {
     let hi = parseInt(hexId.slice(0, 8), 16) >>> 0;
     const lo = parseInt(hexId.slice(8, 16), 16) >>> 0;
     if (hi === 0 && lo === 0) hi = 1; // (0, 0) marks an empty slot
+    if (this.size >= this.capacity) {
+      if (this.has(hi, lo)) return false;
+      this.overflow++;
+      return true;
+    }
     if (!this.insert(hi, lo)) return false;
     this.size++;
     if (this.size * 2 > this.mask + 1) this.grow();
@@ -34,6 +51,18 @@ export class SeenIds {
         return true;
       }
       if (a === hi && b === lo) return false;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private has(hi: number, lo: number): boolean {
+    const t = this.table;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const a = t[2 * i];
+      const b = t[2 * i + 1];
+      if (a === 0 && b === 0) return false;
+      if (a === hi && b === lo) return true;
       i = (i + 1) & this.mask;
     }
   }
