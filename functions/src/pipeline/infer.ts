@@ -20,6 +20,9 @@ import type { InferenceClient } from './inference-client.ts';
 import { claimStage, finishStage, releaseStage } from './jobs.ts';
 import { loadWindowSeries } from './series.ts';
 
+/** The degradation recorded when inference stays unavailable. */
+export const inferenceDegraded = 'inference unavailable: analytics-only';
+
 export interface InferDeps {
   db: Firestore;
   log: Logger;
@@ -83,7 +86,13 @@ export async function inferJob(
       missingFraction: result.missingFraction,
       ...(res.notice ? { notice: res.notice } : {}),
     };
-    await ref.update({ inference, status: 'ready', updatedAt: FieldValue.serverTimestamp() });
+    await ref.update({
+      inference,
+      status: 'ready',
+      // A replay after a degraded run: the analysis is whole again.
+      degraded: FieldValue.arrayRemove(inferenceDegraded),
+      updatedAt: FieldValue.serverTimestamp(),
+    });
     await finishStage(deps.db, uid, jobId, 'infer', 'done', {
       note: `${res.model.name}@${res.model.version}${res.model.trained ? '' : ' (untrained stand-in)'}`,
     });
@@ -110,12 +119,12 @@ export async function inferJob(
     await ref.update({
       status: 'ready',
       inference: { status: 'failed', note: `${cause} (dead letter ${dlq})`.slice(0, 500) },
-      degraded: FieldValue.arrayUnion('inference unavailable: analytics-only'),
+      degraded: FieldValue.arrayUnion(inferenceDegraded),
       updatedAt: FieldValue.serverTimestamp(),
     });
     await finishStage(deps.db, uid, jobId, 'infer', 'degraded', {
       note: `${cause}; dead letter ${dlq}`,
-      degraded: ['inference unavailable: analytics-only'],
+      degraded: [inferenceDegraded],
     });
     log.error('infer.dead_lettered', { code, deadLetter: dlq });
     return { kind: 'done', status: 'degraded' };

@@ -1,0 +1,69 @@
+/**
+ * Replays a dead letter: puts its stage back to pending and runs the stage handler again with the given
+ * dependencies (the same handlers the triggers call, so a replay is exactly a redelivery). The job's later
+ * stages follow through the normal triggers. Used by `npm run replay -- ID` and by the tests.
+ */
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { ClarityError } from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { deadLetterConverter } from '../store/converters.ts';
+import { analyzeJob, type AnalyzeDeps, type StageOutcome } from './analyze.ts';
+import { inferJob, inferenceDegraded, type InferDeps } from './infer.ts';
+import { insightForAnalysis, type InsightDeps } from './insight.ts';
+
+export interface ReplayDeps {
+  db: Firestore;
+  log: Logger;
+  analyze: () => AnalyzeDeps;
+  infer: () => InferDeps;
+  insight: () => InsightDeps;
+}
+
+export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<StageOutcome> {
+  const ref = deps.db.doc(pipelinePaths.deadLetter(id)).withConverter(deadLetterConverter);
+  const dl = (await ref.get()).data();
+  if (!dl) throw new ClarityError('not_found', `dead letter ${id} not found`);
+  const { uid, jobId, stage } = dl;
+  const log = deps.log.child({ deadLetter: id, jobId, correlationId: dl.correlationId, stage });
+  log.info('replay.started', {});
+  await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
+    status: 'running',
+    error: null,
+    [`stages.${stage}.status`]: 'pending',
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+  let outcome: StageOutcome;
+  switch (stage) {
+    case 'analyze':
+      outcome = await analyzeJob({ uid, jobId }, deps.analyze());
+      break;
+    case 'infer':
+      // One attempt, and its failure is final again (a new dead letter) rather than silent.
+      outcome = await inferJob({ uid, jobId, attempt: 0, maxAttempts: 1 }, deps.infer());
+      break;
+    case 'insight':
+      outcome = await insightForAnalysis({ uid, analysisId: jobId }, deps.insight());
+      break;
+    case 'deliver':
+      throw new ClarityError('invalid_input', 'deliver is not dead-lettered; re-run it by replaying insight');
+  }
+  const ok = outcome.kind === 'done' && (outcome.status === 'done' || outcome.status === 'degraded');
+  const stillFailing = stage === 'infer' && outcome.kind === 'done' && outcome.status === 'degraded';
+  if (ok && !stillFailing) {
+    await deps.db.doc(pipelinePaths.deadLetter(id)).update({
+      status: 'replayed',
+      replayedAt: FieldValue.serverTimestamp(),
+    });
+    // A replayed infer adds the embedding to an analysis that already has its (analytics-only) insight.
+    if (stage === 'infer') {
+      await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
+        status: 'complete',
+        degraded: FieldValue.arrayRemove(inferenceDegraded),
+        updatedAt: FieldValue.serverTimestamp(),
+      });
+    }
+  }
+  log.info('replay.finished', { outcome: outcome.kind === 'done' ? outcome.status : outcome.reason });
+  return outcome;
+}
