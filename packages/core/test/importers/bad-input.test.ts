@@ -173,3 +173,35 @@ describe('zip archives', () => {
     expect(summary.records).toBe(15);
   });
 });
+
+describe('streaming', () => {
+  it('awaits the sink: a slow sink holds the reading back (backpressure), nothing is read far ahead', async () => {
+    const { generateAppleExport } = await import('../../bench/generate-apple-export.ts');
+    const xml = Buffer.from([...generateAppleExport({ targetBytes: 3e6, seed: 9 })].join(''));
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < xml.length; i += 16_384) {
+        pulled += Math.min(16_384, xml.length - i);
+        await Promise.resolve();
+        yield xml.subarray(i, i + 16_384);
+      }
+    }
+    const aheadAtBatch: number[] = [];
+    let consumed = 0;
+    const summary = await importAppleHealthXml(source(), {
+      uid: 'u1',
+      nowMs,
+      batchSize: 200,
+      onBatch: async (b) => {
+        consumed += b.samples.length;
+        aheadAtBatch.push(pulled);
+        await new Promise((r) => setTimeout(r, 1));
+      },
+    });
+    expect(summary.status).toBe('ingested');
+    expect(consumed).toBe(summary.accepted);
+    // When the first batch is delivered, only a small part of the 3 MB has been pulled from the source.
+    expect(aheadAtBatch[0]).toBeLessThan(200_000);
+    expect(aheadAtBatch.length).toBeGreaterThan(20);
+  });
+});
