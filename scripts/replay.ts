@@ -1,0 +1,58 @@
+/**
+ * `npm run replay -- DEAD_LETTER_ID [--project ID]`: replays one deadLetters/{id} entry by running its stage
+ * handler again (the same code the triggers run); the normal triggers then carry the job on.
+ *
+ * Targets the Firestore emulator when FIRESTORE_EMULATOR_HOST is set (e.g. with `npm run emulators` running:
+ * FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 npm run replay -- ID), otherwise the project's Firestore with
+ * Application Default Credentials. Stage dependencies come from the same names as the functions' params:
+ * INFERENCE_URL, INFERENCE_MODEL, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL, VERTEX_BASE_URL,
+ * LLM_DAILY_TOKENS_PER_USER (unset = no model / the rule-based generator).
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface ReplayModule {
+  runReplay: (
+    id: string,
+    o: Record<string, string | number>,
+  ) => Promise<{ kind: 'done'; status: string } | { kind: 'skipped'; reason: string }>;
+}
+
+const args = process.argv.slice(2);
+const projectFlag = args.indexOf('--project');
+const id = args.find((a, i) => !a.startsWith('--') && !(projectFlag >= 0 && i === projectFlag + 1));
+if (!id) {
+  console.error('usage: npm run replay -- DEAD_LETTER_ID [--project PROJECT_ID]');
+  process.exit(2);
+}
+const env = (name: string, fallback = ''): string => process.env[name] || fallback;
+// Loaded by URL: the functions codebase is its own TypeScript project.
+const moduleUrl = pathToFileURL(
+  path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'functions',
+    'src',
+    'pipeline',
+    'replay-cli.ts',
+  ),
+).href;
+const { runReplay } = (await import(moduleUrl)) as ReplayModule;
+try {
+  const outcome = await runReplay(id, {
+    projectId:
+      (projectFlag >= 0 ? args[projectFlag + 1] : undefined) ?? env('GCLOUD_PROJECT', 'demo-clarity'),
+    inferenceUrl: env('INFERENCE_URL'),
+    inferenceModel: env('INFERENCE_MODEL'),
+    vertexProject: env('VERTEX_PROJECT'),
+    vertexLocation: env('VERTEX_LOCATION', 'us-central1'),
+    geminiModel: env('GEMINI_MODEL', 'gemini-2.5-flash'),
+    vertexBaseUrl: env('VERTEX_BASE_URL'),
+    dailyTokens: Number(env('LLM_DAILY_TOKENS_PER_USER', '50000')),
+  });
+  console.log(`replay ${id}: ${outcome.kind === 'done' ? outcome.status : `skipped (${outcome.reason})`}`);
+  process.exit(outcome.kind === 'done' && outcome.status !== 'failed' ? 0 : 1);
+} catch (e) {
+  console.error(`replay ${id}: ${e instanceof Error ? e.message : 'failed'}`);
+  process.exit(1);
+}
