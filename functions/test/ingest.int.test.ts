@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FieldValue } from 'firebase-admin/firestore';
+import { seedReceivedUpload } from './support/uploads.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/platform/logger.ts';
 import { ingestUpload, type IngestDeps } from '../src/pipeline/ingest.ts';
@@ -21,30 +22,8 @@ const project = 'demo-clarity-handlers';
 const db = () => adminDb(project);
 let deps: IngestDeps;
 
-async function receivedUpload(uploadId: string, body: unknown): Promise<void> {
-  const rawPath = `raw/${uid}/${uploadId}/batch.json`;
-  await deps.blobs.put(rawPath, Buffer.from(JSON.stringify(body)), 'application/json');
-  await db()
-    .doc(`users/${uid}/uploads/${uploadId}`)
-    .set({
-      status: 'received',
-      source: 'healthkit',
-      format: 'json',
-      byteSize: 1,
-      sha256: '0'.repeat(64),
-      sampleCount: null,
-      rawPath,
-      correlationId: `corr-${uploadId}`,
-      timezone: null,
-      counts: null,
-      byType: null,
-      rejections: [],
-      error: null,
-      attempts: 0,
-      createdAt: FieldValue.serverTimestamp(),
-      updatedAt: FieldValue.serverTimestamp(),
-      statusTimes: {},
-    });
+function receivedUpload(uploadId: string, body: unknown): Promise<void> {
+  return seedReceivedUpload(db(), deps.blobs, uid, uploadId, body);
 }
 
 async function seriesSampleCount(): Promise<number> {

@@ -23,6 +23,7 @@ import {
 import type { Logger } from '../platform/logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { isSafeId, paths } from '../store/paths.ts';
+import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import { leaseMs } from './ingest.ts';
 
@@ -156,6 +157,8 @@ export async function ingestStorageObject(
 
   let written = zeroCounts();
   const byTypeWritten: Record<string, Counts> = {};
+  const days: DayKey[] = [];
+  let firstOffset: number | undefined;
   const every = deps.progressEveryMs ?? 1000;
   let lastProgress = 0;
   let pending: Promise<unknown> = Promise.resolve();
@@ -165,6 +168,8 @@ export async function ingestStorageObject(
     nowMs: deps.now(),
     onBatch: async (batch: { samples: Parameters<typeof writeSamples>[3] }) => {
       const r = await writeSamples(deps.db, uid, uploadId, batch.samples);
+      firstOffset ??= batch.samples[0]?.offsetMinutes;
+      days.push(...r.days);
       written = addCounts(written, r.counts);
       for (const [t, c] of Object.entries(r.byType))
         byTypeWritten[t] = addCounts(byTypeWritten[t] ?? zeroCounts(), c);
@@ -214,6 +219,7 @@ export async function ingestStorageObject(
     throw e;
   }
   await pending;
+  await refreshMinuteSeries(deps.db, uid, days, dayZone(timezone, null, firstOffset));
 
   // Per type: stored vs already stored (series writer) + duplicates inside the file and rejections (importer).
   const byType: Record<string, Counts> = {};

@@ -17,6 +17,7 @@ import {
 } from '@clarity/core';
 import type { BlobStore } from '../store/blob-store.ts';
 import { paths } from '../store/paths.ts';
+import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
 import type { Logger } from '../platform/logger.ts';
 import { recordAudit } from '../platform/audit.ts';
@@ -100,6 +101,17 @@ export async function ingestUpload(
   }
 
   const written = await writeSamples(deps.db, uid, uploadId, validation.samples);
+  const profileZone = (await deps.db.doc(paths.user(uid)).get()).get('timezone') as unknown;
+  await refreshMinuteSeries(
+    deps.db,
+    uid,
+    written.days,
+    dayZone(
+      typeof profileZone === 'string' ? profileZone : null,
+      validation.timezone ?? null,
+      validation.samples[0]?.offsetMinutes,
+    ),
+  );
   const counts = { ...written.counts };
   const byType = written.byType;
   counts.rejected = validation.rejectedIndexes.length;

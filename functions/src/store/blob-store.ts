@@ -3,6 +3,7 @@
  * emulators, where no Storage emulator can run on every machine, it is a local folder. Handlers take a
  * BlobStore, so the same code is tested on real files either way.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,11 +41,12 @@ export class FsBlobStore implements BlobStore {
   private file(objectPath: string): string {
     return path.join(this.root, checkPath(objectPath));
   }
-  async put(objectPath: string, data: Buffer): Promise<void> {
+  async put(objectPath: string, data: Buffer, _contentType?: string): Promise<void> {
     const f = this.file(objectPath);
     await mkdir(path.dirname(f), { recursive: true });
-    // Write-then-rename so a reader never sees half an object.
-    const tmp = `${f}.${process.pid}.${Date.now()}.tmp`;
+    // Write-then-rename so a reader never sees half an object; a unique temporary name per write, because
+    // concurrent writes of one object (retried uploads under load) in the same millisecond collided.
+    const tmp = `${f}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(tmp, data);
     await rename(tmp, f);
   }

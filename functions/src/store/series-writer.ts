@@ -33,6 +33,8 @@ export interface WriteResult {
   counts: Counts;
   byType: Record<string, Counts>;
   seriesDocs: number;
+  /** The (metric, local day) documents written to, for the minute-series refresh. */
+  days: { metric: string; date: string }[];
 }
 
 const seriesConcurrency = 8;
@@ -130,5 +132,10 @@ export async function writeSamples(
     counts = addCounts(counts, c);
     byType[g.type] = addCounts(byType[g.type] ?? zeroCounts(), c);
   }
-  return { counts, byType, seriesDocs: groups.size };
+  return {
+    counts,
+    byType,
+    seriesDocs: groups.size,
+    days: [...groups.values()].map((g) => ({ metric: g.metric, date: g.date })),
+  };
 }

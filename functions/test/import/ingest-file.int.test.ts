@@ -13,7 +13,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { ingestStorageObject, parseUploadPath, type FileIngestDeps } from '../../src/pipeline/ingest-file.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { adminDb } from '../support/emulators.ts';
-import { sharedData } from '../../../packages/core/test/support/shared-data.ts';
+import { sharedData } from '@clarity/core/testing';
 
 const project = 'demo-clarity-files';
 const db = () => adminDb(project);

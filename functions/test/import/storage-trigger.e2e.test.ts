@@ -18,7 +18,7 @@ import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebas
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { emulatorOrigin, projectId, repoRoot } from '../support/emulators.ts';
-import { sharedData } from '../../../packages/core/test/support/shared-data.ts';
+import { sharedData } from '@clarity/core/testing';
 
 const bucket = `${projectId}.appspot.com`;
 const app = initializeApp({ projectId, apiKey: 'demo-key' }, `storage-e2e-${Date.now()}`);
