@@ -10,3 +10,4 @@ export {
   onInsightCreated,
   scheduledAnalysis,
 } from './pipeline/stage-triggers.ts';
+export { onAuthUserDeleted } from './pipeline/account-trigger.ts';

@@ -49,23 +49,12 @@ const post = (body: string, headers: Record<string, string> = {}) =>
   });
 
 describe('GET /v1/system/health', () => {
-  it('reports Firestore ok, version and uptime', async () => {
+  // Public callers get only the status; version, uptime and checks are for admins (test/gateway).
+  it('reports ok, and nothing more to an anonymous caller', async () => {
     const res = await fetch(`${base}/v1/system/health`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      data: {
-        status: string;
-        version: string;
-        uptimeSeconds: number;
-        checks: { firestore: { status: string } };
-      };
-    };
-    expect(body.data).toMatchObject({
-      status: 'ok',
-      version: 'test',
-      checks: { firestore: { status: 'ok' } },
-    });
-    expect(body.data.uptimeSeconds).toBeGreaterThanOrEqual(0);
+    const body = (await res.json()) as { data: Record<string, unknown> };
+    expect(body.data).toEqual({ status: 'ok' });
   });
 });
 

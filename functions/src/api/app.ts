@@ -4,7 +4,14 @@ import type { ApiDeps } from './context.ts';
 import { errorHandler, requestContext } from './middleware.ts';
 import { rateLimitMiddleware } from './rate-limit.ts';
 import { bodyLimit, cors, defaultSecurity, securityHeaders } from './security.ts';
-import { signingRoutes } from './signing.ts';
+import { requireSignedRequest, signingRoutes } from './signing.ts';
+import { openApiRoutes } from './openapi.ts';
+import { RequestMetrics } from './request-metrics.ts';
+import { accountRoutes } from './routes/account.ts';
+import { analyzeRoutes } from './routes/analyze.ts';
+import { authRoutes } from './routes/auth.ts';
+import { insightRoutes } from './routes/insights.ts';
+import { trendRoutes } from './routes/trends.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/upload.ts';
 
@@ -15,6 +22,8 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(requestContext(deps));
+  const metrics = new RequestMetrics();
+  app.use(metrics.middleware());
   app.use(securityHeaders());
   app.use(cors(security.corsOrigins));
   app.use(bodyLimit({ maxJsonBytes: security.maxJsonBytes, maxUploadBytes: deps.maxUploadBytes }));
@@ -24,9 +33,12 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   // Anonymous routes are limited per client IP (authenticated ones per uid, inside requireUser).
-  app.use('/v1/system', rateLimitMiddleware(security.rateLimiter), systemRoutes(deps));
+  app.use('/v1/system', rateLimitMiddleware(security.rateLimiter), systemRoutes(deps, metrics));
+  app.use('/v1/auth', rateLimitMiddleware(security.rateLimiter), authRoutes(deps));
+  app.use('/v1', openApiRoutes(deps.version));
   app.use('/v1/security', signingRoutes(deps));
-  app.use('/v1/health', uploadRoutes(deps));
+  app.use('/v1/health', uploadRoutes(deps), insightRoutes(deps), trendRoutes(deps), analyzeRoutes(deps));
+  app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
   app.use((req, _res, next) => next(new ClarityError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler());
   return app;

@@ -23,13 +23,42 @@ export function requestContext(deps: ApiDeps): RequestHandler {
   };
 }
 
-/** Verifies `Authorization: Bearer <Firebase ID token>`; 401 on a missing, malformed or bad token. */
+/**
+ * Verifies `Authorization: Bearer <Firebase ID token>`, or, when there is no Authorization header, the
+ * `__session` cookie that POST /v1/auth/login sets for web clients (verifySessionCookie). 401 on a missing,
+ * malformed or bad credential.
+ *
+ * CSRF: the cookie is SameSite=Strict (browsers do not send it on cross-site requests), and a request
+ * authenticated by the cookie that is not GET/HEAD must also carry `X-Clarity-CSRF` (any non-empty value):
+ * a cross-origin page cannot add a custom header without a CORS preflight, which the allowlist refuses.
+ * Bearer-token requests need neither (a browser never attaches a bearer token by itself).
+ */
 export function requireUser(deps: ApiDeps): RequestHandler {
   // Per-user (and global) rate limit: it needs the caller, so it runs right after verification.
   const limit = rateLimitMiddleware(deps.security?.rateLimiter);
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const m = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header) : null;
+    const cookie = header === undefined ? sessionCookieOf(req) : undefined;
+    if (cookie !== undefined) {
+      if (!['GET', 'HEAD'].includes(req.method) && !req.get('x-clarity-csrf')) {
+        next(
+          new ClarityError(
+            'permission_denied',
+            'requests authenticated by the session cookie must send the X-Clarity-CSRF header',
+          ),
+        );
+        return;
+      }
+      deps.auth.verifySessionCookie(cookie, true).then(
+        (token) => {
+          state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
+          limit(req, res, next);
+        },
+        () => next(new ClarityError('unauthenticated', 'the session cookie is invalid, expired or revoked')),
+      );
+      return;
+    }
     if (!m?.[1]) {
       next(
         new ClarityError(
@@ -41,19 +70,37 @@ export function requireUser(deps: ApiDeps): RequestHandler {
     }
     deps.auth.verifyIdToken(m[1], true).then(
       (token) => {
-        const roles = Array.isArray(token.roles)
-          ? (token.roles as unknown[]).filter((r): r is string => typeof r === 'string')
-          : [];
-        state(req).caller = {
-          uid: token.uid,
-          roles: roles.length > 0 ? roles : ['user'],
-          authTime: token.auth_time,
-        };
+        state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
         limit(req, res, next);
       },
       () => next(new ClarityError('unauthenticated', 'the ID token is invalid, expired or revoked')),
     );
   };
+}
+
+/** The `roles` custom claim (strings only); a token without it is a plain user. */
+export function rolesOf(token: object): string[] {
+  const claim: unknown = (token as { roles?: unknown }).roles;
+  const roles = Array.isArray(claim)
+    ? (claim as unknown[]).filter((r): r is string => typeof r === 'string')
+    : [];
+  return roles.length > 0 ? roles : ['user'];
+}
+
+/** `__session` is the only cookie Firebase Hosting forwards to functions. */
+export const sessionCookieName = '__session';
+
+function sessionCookieOf(req: Request): string | undefined {
+  const header = req.get('cookie');
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === sessionCookieName) {
+      const v = part.slice(eq + 1).trim();
+      return /^[A-Za-z0-9._-]{1,4096}$/.test(v) ? v : undefined;
+    }
+  }
+  return undefined;
 }
 
 /** 415 unless the body is JSON (checked before the body is read). */

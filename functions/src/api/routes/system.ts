@@ -1,10 +1,52 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
+import { uploadStatuses, jobStatuses } from '@clarity/core';
+import { ClarityError } from '@clarity/core';
 import { envelope, state, type ApiDeps } from '../context.ts';
+import { requireUser } from '../middleware.ts';
+import { hasRole, requireRole } from '../rbac.ts';
+import type { RequestMetrics } from '../request-metrics.ts';
 
-/** GET /v1/system/health: liveness plus a Firestore round trip. 503 when a dependency is down. */
-export function systemRoutes(deps: ApiDeps): Router {
+/**
+ * Verifies a bearer token when one is sent (401 if it is bad), and lets anonymous requests through: the
+ * health check is public, its detail is for admins.
+ */
+function optionalUser(deps: ApiDeps): RequestHandler {
+  const verify = requireUser(deps);
+  return (req, res, next) => {
+    if (req.get('authorization') === undefined && req.get('cookie') === undefined) {
+      next();
+      return;
+    }
+    verify(req, res, next);
+  };
+}
+
+/** Counts by status with count() aggregation queries (one cheap query per status, no documents read). */
+async function countByStatus(
+  deps: ApiDeps,
+  group: string,
+  field: string,
+  statuses: readonly string[],
+): Promise<Record<string, number>> {
+  const counts = await Promise.all(
+    statuses.map(async (st) => {
+      const snap = await deps.db.collectionGroup(group).where(field, '==', st).count().get();
+      return [st, snap.data().count] as const;
+    }),
+  );
+  return Object.fromEntries(counts);
+}
+
+/**
+ * GET /v1/system/health: public answer is only {status} (no version or topology for scanners); an admin
+ * (bearer token with the admin role) also gets version, uptime and each dependency check. 503 when a
+ * dependency is down.
+ * GET /v1/system/metrics (admin): in-process request counts/latency, pipeline counts from Firestore.
+ */
+export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
   const r = Router();
-  r.get('/health', async (req, res) => {
+  r.get('/health', optionalUser(deps), async (req, res) => {
+    const s = state(req);
     const started = deps.now();
     let firestore: { status: 'ok' | 'down'; latencyMs: number };
     try {
@@ -14,13 +56,38 @@ export function systemRoutes(deps: ApiDeps): Router {
       firestore = { status: 'down', latencyMs: deps.now() - started };
     }
     const status = firestore.status === 'ok' ? 'ok' : 'degraded';
+    const admin = s.caller !== undefined && hasRole(s.caller, 'admin');
     res.status(status === 'ok' ? 200 : 503).json(
       envelope(
+        admin
+          ? {
+              status,
+              version: deps.version,
+              uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
+              checks: {
+                firestore,
+                process: { node: process.version, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) },
+              },
+            }
+          : { status },
+        s.requestId,
+      ),
+    );
+  });
+
+  r.get('/metrics', requireUser(deps), requireRole('admin'), async (req, res) => {
+    if (!metrics) throw new ClarityError('unavailable', 'request metrics are not enabled');
+    const [uploads, jobs, deadLetters] = await Promise.all([
+      countByStatus(deps, 'uploads', 'status', uploadStatuses),
+      countByStatus(deps, 'jobs', 'status', jobStatuses),
+      countByStatus(deps, 'deadLetters', 'status', ['open', 'replayed']),
+    ]);
+    res.json(
+      envelope(
         {
-          status,
-          version: deps.version,
-          uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
-          checks: { firestore },
+          requests: metrics.snapshot(),
+          pipeline: { uploads, jobs, deadLetters },
+          since: new Date(metrics.since).toISOString(),
         },
         state(req).requestId,
       ),

@@ -1,0 +1,232 @@
+/**
+ * The OpenAPI 3.1 document of the API, generated from the same zod schemas the routes validate with
+ * (zod 4's z.toJSONSchema emits JSON Schema 2020-12, the dialect of OpenAPI 3.1). Served at
+ * GET /v1/openapi.json; a test checks every mounted route appears in it.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { healthKitUploadSchema } from '@clarity/core';
+import * as s from './schemas.ts';
+
+type Auth = 'none' | 'optional' | 'bearer' | 'signed';
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  auth: Auth;
+  roles?: string;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  status: number;
+  response: z.ZodType;
+}
+
+export const operations: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/auth/login',
+    summary: 'Verify an ID token; return profile and roles; optionally set the __session cookie',
+    auth: 'none',
+    body: s.loginBody,
+    status: 200,
+    response: s.loginResponse,
+  },
+  {
+    method: 'post',
+    path: '/v1/health/upload',
+    summary: 'Upload a HealthKit-style JSON batch; 202 with the upload id',
+    auth: 'bearer',
+    roles: 'user (own data)',
+    body: healthKitUploadSchema,
+    status: 202,
+    response: z.object({
+      uploadId: z.string(),
+      status: z.literal('received'),
+      replayed: z.boolean().optional(),
+    }),
+  },
+  {
+    method: 'get',
+    path: '/v1/health/insights',
+    summary: 'Insights, newest first, cursor-paginated',
+    auth: 'bearer',
+    roles: 'user (own), clinician in the care team, admin',
+    query: s.insightsQuery,
+    status: 200,
+    response: s.insightsResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/health/trends',
+    summary: 'Daily or weekly aggregates of one metric with Theil-Sen and Mann-Kendall statistics',
+    auth: 'bearer',
+    roles: 'user (own), clinician in the care team, admin',
+    query: s.trendsQuery,
+    status: 200,
+    response: s.trendsResponse,
+  },
+  {
+    method: 'post',
+    path: '/v1/health/analyze',
+    summary: 'Start an analysis job; 202 with the job id (follow users/{uid}/jobs/{jobId})',
+    auth: 'bearer',
+    roles: 'user (own data)',
+    body: s.analyzeBody,
+    status: 202,
+    response: s.analyzeResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/account/export',
+    summary: 'All of your data as a JSON archive (GDPR access/portability)',
+    auth: 'bearer',
+    status: 200,
+    response: s.exportResponse,
+  },
+  {
+    method: 'delete',
+    path: '/v1/account',
+    summary: 'Delete your account and all data (signed request required)',
+    auth: 'signed',
+    status: 200,
+    response: s.deleteResponse,
+  },
+  {
+    method: 'put',
+    path: '/v1/account/care-team',
+    summary: 'Set the clinicians allowed to read your data',
+    auth: 'bearer',
+    body: s.careTeamBody,
+    status: 200,
+    response: s.careTeamResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/system/health',
+    summary: 'Liveness; dependency detail for admins',
+    auth: 'optional',
+    status: 200,
+    response: s.healthResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/system/metrics',
+    summary: 'Request, latency and pipeline counts',
+    auth: 'bearer',
+    roles: 'admin',
+    status: 200,
+    response: s.metricsResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    auth: 'none',
+    status: 200,
+    response: z.record(z.string(), z.unknown()),
+  },
+];
+
+type Json = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+function parametersOf(query: z.ZodType): Json[] {
+  const js = schemaOf(query, 'input');
+  const props = (js.properties ?? {}) as Record<string, Json>;
+  const required = new Set((js.required ?? []) as string[]);
+  return Object.entries(props).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+    schema,
+  }));
+}
+
+const errorResponse = { $ref: '#/components/responses/Error' };
+
+export function openApiDocument(version: string): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const op of operations) {
+    const security =
+      op.auth === 'none'
+        ? []
+        : op.auth === 'optional'
+          ? [{}, { bearer: [] }]
+          : [{ bearer: [] }, { session: [] }];
+    const responses: Json = {
+      [String(op.status)]: {
+        description: 'Success',
+        content: { 'application/json': { schema: schemaOf(s.enveloped(op.response), 'output') } },
+      },
+      '400': errorResponse,
+      '500': errorResponse,
+    };
+    if (op.auth !== 'none') Object.assign(responses, { '401': errorResponse, '429': errorResponse });
+    if (op.roles || op.auth === 'signed') responses['403'] = errorResponse;
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      ...(op.roles ? { description: `Who: ${op.roles}.` } : {}),
+      security,
+      ...(op.auth === 'signed'
+        ? {
+            parameters: ['X-Clarity-Timestamp', 'X-Clarity-Nonce', 'X-Clarity-Signature'].map((name) => ({
+              name,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            })),
+          }
+        : {}),
+      ...(op.query ? { parameters: parametersOf(op.query) } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: op.method !== 'post' || op.path !== '/v1/health/analyze',
+              content: { 'application/json': { schema: schemaOf(op.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Clarity Loop API',
+      version,
+      description:
+        'Every success is {data, meta:{requestId}}; every error is {error:{code,message,details?,requestId}}.',
+    },
+    servers: [{ url: '/' }],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token' },
+        session: { type: 'apiKey', in: 'cookie', name: '__session' },
+      },
+      responses: {
+        Error: {
+          description: 'Error',
+          content: { 'application/json': { schema: schemaOf(s.errorSchema, 'output') } },
+        },
+      },
+    },
+  };
+}
+
+export function openApiRoutes(version: string): Router {
+  const r = Router();
+  let doc: Json | undefined;
+  r.get('/openapi.json', (_req, res) => {
+    doc ??= openApiDocument(version);
+    res.json(doc);
+  });
+  return r;
+}

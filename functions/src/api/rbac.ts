@@ -1,0 +1,83 @@
+/**
+ * Role-based access, the API side of firestore.rules (same two conditions, so the SDK and the API agree):
+ *  - roles come from the `roles` custom claim ('user' | 'clinician' | 'admin'); requireUser puts them on
+ *    the caller;
+ *  - a user reads their own data; an admin reads anyone's; a clinician reads a patient's data only while
+ *    their uid is in users/{patient}.careTeam (written by the patient through PUT /v1/account/care-team);
+ *  - every read of someone else's data is audited (recordAudit).
+ */
+import type { Request, RequestHandler } from 'express';
+import { ClarityError } from '@clarity/core';
+import { recordAudit } from '../platform/audit.ts';
+import { paths } from '../store/paths.ts';
+import { state, type ApiDeps, type Caller } from './context.ts';
+
+export function hasRole(caller: Caller, role: string): boolean {
+  return caller.roles.includes(role);
+}
+
+export function callerOf(req: Request): Caller {
+  const caller = state(req).caller;
+  if (!caller) throw new ClarityError('unauthenticated', 'sign-in required');
+  return caller;
+}
+
+/** 403 unless the caller holds one of the roles (put after requireUser). */
+export function requireRole(...allowed: string[]): RequestHandler {
+  return (req, _res, next) => {
+    const caller = state(req).caller;
+    if (!caller) {
+      next(new ClarityError('unauthenticated', 'sign-in required'));
+      return;
+    }
+    if (!allowed.some((r) => hasRole(caller, r))) {
+      next(new ClarityError('permission_denied', `this operation requires the ${allowed.join(' or ')} role`));
+      return;
+    }
+    next();
+  };
+}
+
+export type AccessBasis = 'self' | 'admin' | 'care_team';
+
+/**
+ * Whose data a read request is about, and whether the caller may read it. `requested` is the `uid` query
+ * parameter (absent: the caller). The same 403 message whether the patient exists or not, so the API does
+ * not reveal who is a user.
+ */
+export async function authorizeRead(
+  deps: ApiDeps,
+  caller: Caller,
+  requested: string | undefined,
+): Promise<{ uid: string; basis: AccessBasis }> {
+  const uid = requested ?? caller.uid;
+  if (uid === caller.uid) return { uid, basis: 'self' };
+  if (hasRole(caller, 'admin')) return { uid, basis: 'admin' };
+  if (hasRole(caller, 'clinician')) {
+    const snap = await deps.db.doc(paths.user(uid)).get();
+    const team: unknown = snap.get('careTeam');
+    if (Array.isArray(team) && team.includes(caller.uid)) return { uid, basis: 'care_team' };
+  }
+  throw new ClarityError('permission_denied', "you may not read this user's data");
+}
+
+/** Audits a read of another user's data (own reads are not audited). */
+export async function auditRead(
+  deps: ApiDeps,
+  req: Request,
+  access: { uid: string; basis: AccessBasis },
+  action: string,
+  resource: string,
+): Promise<void> {
+  const caller = callerOf(req);
+  if (access.basis === 'self') return;
+  await recordAudit(deps.db, {
+    actorUid: caller.uid,
+    actorRoles: caller.roles,
+    action,
+    targetUid: access.uid,
+    resource,
+    requestId: state(req).requestId,
+    details: { basis: access.basis },
+  });
+}

@@ -1,0 +1,92 @@
+import express, { Router, type RequestHandler } from 'express';
+import { FieldValue } from 'firebase-admin/firestore';
+import { ClarityError } from '@clarity/core';
+import { recordAudit } from '../../platform/audit.ts';
+import { deleteAccount } from '../../pipeline/account-deletion.ts';
+import { exportUserData } from '../../store/account-data.ts';
+import { paths } from '../../store/paths.ts';
+import { envelope, state, type ApiDeps } from '../context.ts';
+import { requireUser } from '../middleware.ts';
+import { callerOf } from '../rbac.ts';
+import { careTeamBody, parseInput } from '../schemas.ts';
+
+/**
+ * The caller's own account: GDPR export and erasure, and the care team (who may read their data).
+ * `signed` is the HMAC request-signing middleware (api/signing.ts) put in front of DELETE /v1/account.
+ */
+export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
+  const r = Router();
+
+  /** GET /v1/account/export: every document under users/{uid} and the list of raw objects, as JSON. */
+  r.get('/export', requireUser(deps), async (req, res) => {
+    const s = state(req);
+    const caller = callerOf(req);
+    const archive = await exportUserData(deps.db, deps.blobs, caller.uid, deps.now);
+    await recordAudit(deps.db, {
+      actorUid: caller.uid,
+      actorRoles: caller.roles,
+      action: 'account.export',
+      targetUid: caller.uid,
+      resource: paths.user(caller.uid),
+      requestId: s.requestId,
+      details: { documents: archive.documents.length, objects: archive.rawObjects.length },
+    });
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="clarity-export-${archive.exportedAt.slice(0, 10)}.json"`,
+    );
+    res.json(envelope(archive, s.requestId));
+  });
+
+  /** DELETE /v1/account: erases all data (Firestore and Storage) and, last, the Auth user. */
+  r.delete('/', requireUser(deps), signed, async (req, res) => {
+    const s = state(req);
+    const caller = callerOf(req);
+    const removed = await deleteAccount(
+      { db: deps.db, blobs: deps.blobs, log: s.log },
+      { uid: caller.uid, actorUid: caller.uid, actorRoles: caller.roles, requestId: s.requestId, via: 'api' },
+    );
+    // The Auth user goes last: if this fails the data is already gone and a retry (still authenticated)
+    // finishes the job. Its deletion fires onAuthUserDeleted, which finds nothing left.
+    try {
+      await deps.auth.deleteUser(caller.uid);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'auth/user-not-found') throw e;
+    }
+    res.json(envelope({ deleted: removed }, s.requestId));
+  });
+
+  /**
+   * PUT /v1/account/care-team: the clinicians allowed to read the caller's data (replaces the list).
+   * Every uid must be a user holding the clinician role, so a typo cannot share data with a stranger.
+   */
+  r.put('/care-team', requireUser(deps), express.json({ limit: 16 * 1024 }), async (req, res) => {
+    const s = state(req);
+    const caller = callerOf(req);
+    const body = parseInput(careTeamBody, req.body ?? {}, 'body');
+    const clinicians = [...new Set(body.clinicians)].filter((c) => c !== caller.uid);
+    for (const [i, c] of clinicians.entries()) {
+      const user = await deps.auth.getUser(c).catch(() => undefined);
+      const roles: unknown = user?.customClaims?.roles;
+      if (!Array.isArray(roles) || !roles.includes('clinician')) {
+        throw new ClarityError('invalid_input', 'every care-team member must be a clinician', {
+          details: [{ path: ['body', 'clinicians', i], message: 'not a clinician' }],
+        });
+      }
+    }
+    await deps.db
+      .doc(paths.user(caller.uid))
+      .set({ careTeam: clinicians, careTeamUpdatedAt: FieldValue.serverTimestamp() }, { merge: true });
+    await recordAudit(deps.db, {
+      actorUid: caller.uid,
+      actorRoles: caller.roles,
+      action: 'account.care_team.update',
+      targetUid: caller.uid,
+      resource: paths.user(caller.uid),
+      requestId: s.requestId,
+      details: { clinicians: clinicians.length },
+    });
+    res.json(envelope({ careTeam: clinicians }, s.requestId));
+  });
+  return r;
+}

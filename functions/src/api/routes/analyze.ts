@@ -1,0 +1,60 @@
+import express, { Router } from 'express';
+import { ClarityError } from '@clarity/core';
+import { recordAudit } from '../../platform/audit.ts';
+import { createAnalysisJob } from '../../pipeline/jobs.ts';
+import { paths } from '../../store/paths.ts';
+import { envelope, state, type ApiDeps } from '../context.ts';
+import { requireUser } from '../middleware.ts';
+import { callerOf } from '../rbac.ts';
+import { analyzeBody, parseInput } from '../schemas.ts';
+
+/**
+ * POST /v1/health/analyze: starts an analysis job for the caller's own data (a clinician cannot start jobs
+ * on a patient's data: that is a mutation of their health data). 202 with the job id; the app follows
+ * users/{uid}/jobs/{jobId}. An Idempotency-Key makes a retried request return the same job.
+ */
+export function analyzeRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  r.post('/analyze', requireUser(deps), express.json({ limit: 16 * 1024 }), async (req, res) => {
+    const s = state(req);
+    const caller = callerOf(req);
+    if (req.is('application/json') === false) {
+      throw new ClarityError('unsupported_media_type', 'Content-Type must be application/json');
+    }
+    const body = parseInput(analyzeBody, req.body ?? {}, 'body');
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !/^[\w.:-]{8,128}$/.test(key)) {
+      throw new ClarityError(
+        'invalid_argument',
+        'Idempotency-Key must be 8-128 characters of [A-Za-z0-9_.:-]',
+      );
+    }
+    const profile = await deps.db.doc(paths.user(caller.uid)).get();
+    const tz: unknown = profile.get('timezone');
+    const { jobId, created } = await createAnalysisJob(deps.db, {
+      uid: caller.uid,
+      window: body.window ?? null,
+      requestedBy: caller.uid,
+      correlationId: s.requestId,
+      reason: 'api',
+      ...(typeof tz === 'string' ? { timezone: tz } : {}),
+      ...(key ? { key } : {}),
+    });
+    if (created) {
+      await recordAudit(deps.db, {
+        actorUid: caller.uid,
+        actorRoles: caller.roles,
+        action: 'health.analyze',
+        targetUid: caller.uid,
+        resource: `users/${caller.uid}/jobs/${jobId}`,
+        requestId: s.requestId,
+      });
+    }
+    s.log.info('analyze.requested', { jobId, created });
+    res
+      .status(202)
+      .location(`/v1/health/jobs/${jobId}`)
+      .json(envelope({ jobId, status: 'queued' as const, created }, s.requestId));
+  });
+  return r;
+}

@@ -1,0 +1,269 @@
+/**
+ * Request and response schemas of the API, in zod. Routes validate body, query and params with `parseInput`
+ * and the OpenAPI document (openapi.ts) is generated from these same objects, so the two cannot drift.
+ */
+import { z } from 'zod';
+import { ClarityError, type FieldIssue } from '@clarity/core';
+
+const uid = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/)
+  .describe('A Firebase Auth uid');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .describe('Local calendar day, YYYY-MM-DD');
+
+export const roles = ['user', 'clinician', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+// ---- shared shapes --------------------------------------------------------------------------------------
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable machine-readable code, e.g. invalid_input, permission_denied'),
+    message: z.string(),
+    details: z
+      .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
+      .optional(),
+    requestId: z.string(),
+  }),
+});
+
+export const metaSchema = z.object({ requestId: z.string() });
+
+/** The success envelope `{data, meta}` around a data schema. */
+export function enveloped<T extends z.ZodType>(data: T) {
+  return z.object({ data, meta: metaSchema });
+}
+
+/**
+ * Validates one part of a request. Failures become ClarityError('invalid_input') whose details name each
+ * field (prefixed with body/query/params) and the reason; values are never echoed.
+ */
+export function parseInput<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: 'body' | 'query' | 'params',
+): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const details: FieldIssue[] = r.error.issues.map((i) => ({
+    path: [where, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: i.message,
+  }));
+  throw new ClarityError('invalid_input', `invalid request ${where}: ${details.length} problem(s)`, {
+    details,
+  });
+}
+
+// ---- POST /v1/auth/login --------------------------------------------------------------------------------
+
+export const loginBody = z
+  .object({
+    idToken: z
+      .string()
+      .min(10)
+      .max(4096)
+      .optional()
+      .describe('Firebase ID token; alternatively send Authorization: Bearer <token>'),
+    session: z
+      .boolean()
+      .optional()
+      .describe('Web clients: true sets the __session cookie (httpOnly, Secure, SameSite=Strict)'),
+  })
+  .strict();
+
+export const profileSchema = z.object({
+  uid,
+  locale: z.string().nullable(),
+  timezone: z.string().nullable(),
+  units: z.enum(['metric', 'imperial']).nullable(),
+  consent: z.record(z.string(), z.boolean()),
+  careTeam: z.array(uid),
+});
+
+export const loginResponse = z.object({
+  profile: profileSchema,
+  roles: z.array(z.enum(roles)),
+  session: z
+    .object({ cookie: z.literal('__session'), expiresInSeconds: z.number().int() })
+    .nullable()
+    .describe('Set when a session cookie was issued'),
+});
+
+// ---- GET /v1/health/insights ----------------------------------------------------------------------------
+
+export const insightsQuery = z
+  .object({
+    uid: uid.optional().describe('Patient uid (clinicians in the care team, admins); default: the caller'),
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+    cursor: z
+      .string()
+      .max(512)
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional()
+      .describe('Opaque cursor from meta.nextCursor of the previous page'),
+    locale: z.enum(['en', 'es', 'de']).optional().describe('Only insights written in this locale'),
+  })
+  .strict();
+
+export const insightItem = z.object({
+  id: z.string(),
+  jobId: z.string().nullable(),
+  locale: z.string().nullable(),
+  narrative: z.string().nullable(),
+  keyInsights: z.array(z.unknown()),
+  recommendations: z.array(z.string()),
+  confidence: z.string().nullable(),
+  disclaimer: z.string().nullable(),
+  generator: z.string().nullable(),
+  createdAt: z.string().nullable().describe('ISO 8601'),
+});
+
+export const insightsResponse = z.object({
+  items: z.array(insightItem),
+  nextCursor: z.string().nullable(),
+});
+
+// ---- GET /v1/health/trends ------------------------------------------------------------------------------
+
+export const trendMetrics = [
+  'heart_rate',
+  'resting_heart_rate',
+  'walking_heart_rate',
+  'hrv_sdnn',
+  'steps',
+  'distance',
+  'active_energy',
+  'basal_energy',
+  'oxygen_saturation',
+  'respiratory_rate',
+  'sleep',
+] as const;
+
+export const trendsQuery = z
+  .object({
+    uid: uid.optional(),
+    metric: z.enum(trendMetrics),
+    start: isoDate,
+    end: isoDate,
+    granularity: z.enum(['day', 'week']).default('day'),
+  })
+  .strict()
+  .refine((q) => q.start <= q.end, { path: ['start'], message: 'start must not be after end' })
+  .refine((q) => daysBetween(q.start, q.end) < 366, {
+    path: ['end'],
+    message: 'range must be at most 366 days',
+  });
+
+export function daysBetween(start: string, end: string): number {
+  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
+}
+
+export const trendPoint = z.object({
+  period: isoDate.describe('First day of the period'),
+  value: z.number().nullable().describe('null when no data in the period'),
+  days: z.number().int().describe('Days of the period with data'),
+  samples: z.number().int(),
+});
+
+export const trendsResponse = z.object({
+  metric: z.enum(trendMetrics),
+  unit: z.string().nullable(),
+  aggregation: z.enum(['sum', 'mean', 'asleep_minutes']),
+  granularity: z.enum(['day', 'week']),
+  points: z.array(trendPoint),
+  statistics: z.object({
+    theilSen: z
+      .object({
+        slopePerPeriod: z.number().nullable(),
+        lowSlope: z.number().nullable(),
+        highSlope: z.number().nullable(),
+        confidence: z.number(),
+        n: z.number().int(),
+      })
+      .describe('Theil-Sen slope per period with its confidence interval'),
+    mannKendall: z.object({
+      S: z.number(),
+      Z: z.number(),
+      p: z.number().nullable(),
+      tau: z.number().nullable(),
+      trend: z.enum(['increasing', 'decreasing', 'no trend']),
+      n: z.number().int(),
+    }),
+  }),
+});
+
+// ---- POST /v1/health/analyze ----------------------------------------------------------------------------
+
+export const analyzeBody = z
+  .object({
+    window: z
+      .object({ start: isoDate, end: isoDate })
+      .strict()
+      .refine((w) => w.start <= w.end, { path: ['start'], message: 'start must not be after end' })
+      .refine((w) => daysBetween(w.start, w.end) < 92, {
+        path: ['end'],
+        message: 'window must be at most 92 days',
+      })
+      .nullable()
+      .optional()
+      .describe('Inclusive local days; omitted or null: the 7 days ending at the newest stored day'),
+  })
+  .strict();
+
+export const analyzeResponse = z.object({
+  jobId: z.string(),
+  status: z.literal('queued'),
+  created: z.boolean().describe('false when an Idempotency-Key replay found the existing job'),
+});
+
+// ---- account --------------------------------------------------------------------------------------------
+
+export const careTeamBody = z
+  .object({ clinicians: z.array(uid).max(20).describe('Clinician uids allowed to read your data') })
+  .strict();
+
+export const careTeamResponse = z.object({ careTeam: z.array(uid) });
+
+export const exportResponse = z.object({
+  format: z.literal('clarity-export-v1'),
+  uid,
+  exportedAt: z.string(),
+  documents: z
+    .array(z.object({ path: z.string(), data: z.record(z.string(), z.unknown()) }))
+    .describe('Every document under users/{uid}, recursively; Timestamps as ISO strings'),
+  rawObjects: z.array(z.string()).describe('Storage paths of everything the user sent'),
+});
+
+export const deleteResponse = z.object({
+  deleted: z.object({ documents: z.number().int(), objects: z.number().int() }),
+});
+
+// ---- system ---------------------------------------------------------------------------------------------
+
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'degraded']),
+  version: z.string().optional().describe('Admins only'),
+  uptimeSeconds: z.number().optional().describe('Admins only'),
+  checks: z.record(z.string(), z.unknown()).optional().describe('Admins only'),
+});
+
+export const metricsResponse = z.object({
+  requests: z.array(
+    z.object({
+      method: z.string(),
+      route: z.string(),
+      status: z.number().int(),
+      count: z.number().int(),
+      latencyMs: z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() }),
+    }),
+  ),
+  pipeline: z.object({
+    uploads: z.record(z.string(), z.number().int()),
+    jobs: z.record(z.string(), z.number().int()),
+    deadLetters: z.record(z.string(), z.number().int()),
+  }),
+  since: z.string(),
+});
