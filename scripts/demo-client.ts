@@ -1,54 +1,49 @@
 /**
  * The demo's client side, run inside `firebase emulators:exec` by scripts/demo.ts. It behaves as an app:
  * Firebase client SDK for sign-in and live listeners, the HTTPS API for the upload.
+ *
+ * Data: the first 7 complete days of a real Actiwatch recording (../shared/data/actigraphy/actiwatch_awd/
+ * example_01.AWD) as 5-minute HealthKit step samples (counts as steps), moved to the week ending yesterday,
+ * plus a HealthKit batch of heart rate and HRV generated from the same activity (functions/test/pipeline/
+ * week-batch.ts explains how). Without ../shared/data, a generated week is uploaded instead.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initializeApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
-import { importAppleHealthFile, type ImportedSample } from '@clarity/core';
+import {
+  collection,
+  connectFirestoreEmulator,
+  doc,
+  getDoc,
+  getFirestore,
+  onSnapshot,
+} from 'firebase/firestore';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const projectId = 'demo-clarity';
 const api = `http://127.0.0.1:5001/${projectId}/us-central1/api`;
-const sharedExport = path.resolve(
-  repoRoot,
-  '..',
-  'shared',
-  'data',
-  'apple_health',
-  'tdda_export6s3sample.xml',
-);
+const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
+const argv = process.argv.slice(2);
+const inferenceUrl = argv.includes('--inference-url') ? argv[argv.indexOf('--inference-url') + 1] : undefined;
 
-function isoWithOffset(ms: number, offsetMinutes: number): string {
-  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19);
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
-  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
-
-/** Canonical samples back to the HealthKit JSON an app would send. */
-function toHealthKitJson(s: ImportedSample): Record<string, unknown> {
-  return {
-    type: s.type,
-    value: s.stage ?? s.value,
-    ...(s.unit ? { unit: s.unit === 'fraction' ? '%' : s.unit } : {}),
-    startDate: isoWithOffset(s.startMs, s.offsetMinutes),
-    endDate: isoWithOffset(s.endMs, s.offsetMinutes),
-    sourceName: s.source,
-    ...(s.device ? { device: s.device } : {}),
-  };
+interface WeekBatchModule {
+  weekBatchFromFile: (
+    file: string,
+    endDate: string,
+  ) => Promise<{ samples: Record<string, unknown>[]; counts: Record<string, number> }>;
+  yesterday: () => string;
 }
 
 /** A generated week of watch data, for machines without ../shared/data. */
-function generatedSamples(): Record<string, unknown>[] {
+function generatedSamples(endDate: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
+  const end = Date.parse(`${endDate}T00:00:00Z`);
   for (let d = 0; d < 7; d++) {
-    const day = `2026-11-${String(14 + d).padStart(2, '0')}`;
+    const day = new Date(end - (6 - d) * 86_400_000).toISOString().slice(0, 10);
     for (let h = 0; h < 24; h++) {
-      const t = `${day}T${String(h).padStart(2, '0')}:00:00-05:00`;
+      const t = `${day}T${String(h).padStart(2, '0')}:00:00+00:00`;
       const awake = h >= 7 && h < 23;
       out.push({
         type: 'HKQuantityTypeIdentifierHeartRate',
@@ -64,7 +59,7 @@ function generatedSamples(): Record<string, unknown>[] {
           value: 200 + ((h * 37 + d * 11) % 600),
           unit: 'count',
           startDate: t,
-          endDate: `${day}T${String(h).padStart(2, '0')}:59:00-05:00`,
+          endDate: `${day}T${String(h).padStart(2, '0')}:59:00+00:00`,
           sourceName: 'Generated Watch',
         });
     }
@@ -72,7 +67,23 @@ function generatedSamples(): Record<string, unknown>[] {
   return out;
 }
 
+interface JobView {
+  status: string;
+  stages: Record<string, { status: string; note?: string }>;
+  degraded: string[];
+}
+
+const stageOrder = ['analyze', 'infer', 'insight', 'deliver'];
+
 async function main(): Promise<void> {
+  if (inferenceUrl) {
+    // The emulator reads functions/.env.local over .env.demo-clarity for every function it starts;
+    // scripts/demo.ts removes the file again when the demo ends.
+    writeFileSync(
+      path.join(repoRoot, 'functions', '.env.local'),
+      `# written by npm run demo\nINFERENCE_URL=${inferenceUrl}\n`,
+    );
+  }
   const app = initializeApp({ projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` });
   const auth = getAuth(app);
   connectAuthEmulator(auth, 'http://127.0.0.1:9099', { disableWarnings: true });
@@ -85,74 +96,108 @@ async function main(): Promise<void> {
   );
   console.log(`demo: signed in as ${user.email} (uid ${user.uid})`);
 
+  const weekModule = (await import(
+    pathToFileURL(path.join(repoRoot, 'functions', 'test', 'pipeline', 'week-batch.ts')).href
+  )) as WeekBatchModule;
+  const endDate = weekModule.yesterday();
   let samples: Record<string, unknown>[];
-  if (existsSync(sharedExport)) {
-    const collected: ImportedSample[] = [];
-    const summary = await importAppleHealthFile(sharedExport, {
-      uid: user.uid,
-      onBatch: (b) => void collected.push(...b.samples),
-    });
-    samples = collected.map(toHealthKitJson);
+  if (existsSync(awd)) {
+    const week = await weekModule.weekBatchFromFile(awd, endDate);
+    samples = week.samples;
     console.log(
-      `demo: read ${summary.records} records from ${path.relative(repoRoot, sharedExport)} (real Apple Health export); uploading ${samples.length} samples`,
+      `demo: ${path.relative(repoRoot, awd)} (real Actiwatch recording): 7 days as ${week.counts.steps} five-minute step samples, + ${week.counts.heartRate} heart-rate and ${week.counts.hrv} HRV samples (generated HealthKit batch), week ending ${endDate}`,
     );
   } else {
-    samples = generatedSamples();
+    samples = generatedSamples(endDate);
     console.log(`demo: ../shared/data not found; uploading a generated week of ${samples.length} samples`);
   }
 
   const t0 = Date.now();
-  const res = await fetch(`${api}/v1/health/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await user.getIdToken()}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ samples }),
-  });
-  const body = (await res.json()) as { data?: { uploadId: string }; error?: { message: string } };
-  if (res.status !== 202 || !body.data)
-    throw new Error(`upload refused: ${res.status} ${body.error?.message ?? ''}`);
-  const { uploadId } = body.data;
-  console.log(
-    `demo: POST /v1/health/upload -> ${res.status}, upload ${uploadId}; following users/${user.uid}/uploads/${uploadId}`,
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('upload not finished within 60 s')), 60_000);
+  const stamp = (): string => `+${String(Date.now() - t0).padStart(5)} ms`;
+  let jobId: string | undefined;
+  const finished = new Promise<JobView>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('job not finished within 120 s')), 120_000);
+    let last = '';
     const unsubscribe = onSnapshot(
-      doc(db, 'users', user.uid, 'uploads', uploadId),
+      collection(db, 'users', user.uid, 'jobs'),
       (snap) => {
-        const d = snap.data() as
-          | {
-              status: string;
-              counts?: Record<string, number> | null;
-              byType?: Record<string, Record<string, number>> | null;
-            }
-          | undefined;
-        if (!d) return;
-        console.log(
-          `  +${String(Date.now() - t0).padStart(5)} ms  ${d.status}${d.counts ? `  ${JSON.stringify(d.counts)}` : ''}`,
-        );
-        if (['ingested', 'partial', 'rejected'].includes(d.status)) {
-          for (const [type, c] of Object.entries(d.byType ?? {}))
-            console.log(`           ${type}: ${JSON.stringify(c)}`);
-          clearTimeout(timer);
-          unsubscribe();
-          resolve();
+        for (const change of snap.docChanges()) {
+          const j = change.doc.data() as JobView;
+          if (!jobId)
+            console.log(
+              `demo: job ${change.doc.id} created; following users/${user.uid}/jobs/${change.doc.id}`,
+            );
+          jobId = change.doc.id;
+          const line = stageOrder.map((s) => `${s} ${j.stages[s]?.status ?? '-'}`).join(' | ');
+          if (line !== last) console.log(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
+          last = line;
+          if (j.status === 'complete' || j.status === 'failed') {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(j);
+          }
         }
       },
       reject,
     );
   });
-  console.log(
-    'demo: done. The analysis, inference and insight stages come with the pipeline work; meanwhile',
-  );
-  console.log(
-    '      `npx clarity summary ../shared/data/actigraphy/actiwatch_awd/example_01.AWD` shows the analytics.',
-  );
-  if (process.argv.includes('--keep')) {
+
+  const res = await fetch(`${api}/v1/health/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await user.getIdToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ samples, timezone: 'UTC' }),
+  });
+  const body = (await res.json()) as { data?: { uploadId: string }; error?: { message: string } };
+  if (res.status !== 202 || !body.data)
+    throw new Error(`upload refused: ${res.status} ${body.error?.message ?? ''}`);
+  console.log(`  ${stamp()}  POST /v1/health/upload -> ${res.status}, upload ${body.data.uploadId}`);
+
+  const job = await finished;
+  for (const s of stageOrder) {
+    const note = job.stages[s]?.note;
+    if (note) console.log(`           ${s}: ${note}`);
+  }
+  if (job.degraded.length > 0) console.log(`           degraded: ${job.degraded.join('; ')}`);
+  const analysis = (await getDoc(doc(db, 'users', user.uid, 'analyses', jobId as string))).data() as
+    | {
+        inference: {
+          status: string;
+          model?: { name: string; version: string };
+          embedding?: number[];
+          notice?: string;
+        };
+      }
+    | undefined;
+  if (analysis?.inference.status === 'done') {
+    console.log(
+      `demo: PAT embedding: ${analysis.inference.embedding?.length ?? 0} numbers from ${analysis.inference.model?.name}@${analysis.inference.model?.version} (a representation, not a prediction${analysis.inference.notice ? `; ${analysis.inference.notice}` : ''})`,
+    );
+  }
+  const insight = (await getDoc(doc(db, 'users', user.uid, 'insights', jobId as string))).data() as
+    | {
+        narrative: string;
+        keyInsights: { title: string; detail: string }[];
+        recommendations: string[];
+        disclaimer: string;
+        generator: string;
+        templateVersion: string;
+        confidence: string;
+      }
+    | undefined;
+  if (insight) {
+    console.log(
+      `\ninsight (${insight.generator}, ${insight.templateVersion}, confidence ${insight.confidence}):`,
+    );
+    console.log(`  ${insight.narrative}`);
+    for (const k of insight.keyInsights) console.log(`  - ${k.title}: ${k.detail}`);
+    for (const r of insight.recommendations) console.log(`  > ${r}`);
+    console.log(`  (${insight.disclaimer})`);
+  }
+  if (argv.includes('--keep')) {
     console.log(`demo: emulators stay up (Ctrl-C to stop). API: ${api}`);
     await new Promise(() => undefined);
   }
-  process.exit(0);
+  process.exit(job.status === 'complete' ? 0 : 1);
 }
 
 await main();

@@ -1,16 +1,82 @@
 /**
- * `npm run demo`: the main job on the embedded default, no cloud account. Starts the Emulator Suite with
- * the functions, then runs scripts/demo-client.ts against it: a demo user signs in, a real Apple Health
- * export from ../shared/data (or a bundled generated batch when that folder is absent) is uploaded through
- * the API, and the upload is followed live with a Firestore listener until it is ingested.
- * `npm run demo -- --keep` leaves the emulators running afterwards (Ctrl-C to stop).
+ * `npm run demo`: the whole loop on the embedded default, no cloud account.
+ *
+ * 1. builds the functions bundle and prepares the Emulator Suite (auth, functions, firestore, tasks, pubsub);
+ * 2. starts inference-run on loopback with an untrained PAT-S stand-in model (made once into .cache/);
+ * 3. runs scripts/demo-client.ts inside `firebase emulators:exec`: it points the functions at that model
+ *    (functions/.env.local, the emulator's documented local override, removed again afterwards), signs in a
+ *    demo user, uploads a week of real actigraphy plus a HealthKit batch through the API, follows the job
+ *    live with a Firestore listener and prints the insight (rule-based generator: no Vertex project).
+ *
+ * `npm run demo -- --keep` leaves the emulators running afterwards (Ctrl-C to stop);
+ * `npm run demo -- --no-model` skips inference-run (the infer stage then records "skipped: no model").
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './emulator-binaries.ts';
 import { emulatorList, firebase, prepareEmulators } from './emulators.ts';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
 const keep = process.argv.includes('--keep');
+const withModel = !process.argv.includes('--no-model');
+const inferencePort = 8939;
+const modelsDir = path.join(repoRoot, '.cache', 'demo-models');
+const envLocal = path.join(repoRoot, 'functions', '.env.local');
+const envLocalMarker = '# written by npm run demo';
+
+/** Removes functions/.env.local only when the demo wrote it (a crashed run must not leave it behind). */
+function removeEnvLocal(): void {
+  if (existsSync(envLocal) && readFileSync(envLocal, 'utf8').startsWith(envLocalMarker)) rmSync(envLocal);
+}
+
+async function startInference(): Promise<ChildProcess> {
+  if (!existsSync(path.join(modelsDir, 'pat-s', 'manifest.json'))) {
+    console.log('demo: making an untrained PAT-S stand-in model (once) into .cache/demo-models');
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'inference-run/tools/standin.ts'),
+        '--size',
+        's',
+        '--out',
+        path.join(modelsDir, 'pat-s'),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (r.status !== 0) throw new Error('making the stand-in model failed');
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, 'inference-run/src/server/main.ts'),
+      '--models',
+      modelsDir,
+      '--port',
+      String(inferencePort),
+    ],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${inferencePort}/readyz`)).ok) {
+        console.log(
+          `demo: inference-run ready on http://127.0.0.1:${inferencePort} (pat-s stand-in, untrained)`,
+        );
+        return child;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`inference-run did not start on port ${inferencePort} (is the port in use?)`);
+}
+
 let env: NodeJS.ProcessEnv;
 try {
   env = await prepareEmulators();
@@ -21,10 +87,22 @@ try {
   }
   throw e;
 }
-const client = path.join(path.dirname(fileURLToPath(import.meta.url)), 'demo-client.ts');
-const clientCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(client)}${keep ? ' --keep' : ''}`;
-const code = await firebase(
-  ['emulators:exec', '--only', emulatorList, '--log-verbosity', 'QUIET', clientCmd],
-  env,
-);
+removeEnvLocal();
+const inference = withModel ? await startInference() : undefined;
+const client = path.join(here, 'demo-client.ts');
+const clientArgs = [
+  ...(keep ? ['--keep'] : []),
+  ...(inference ? ['--inference-url', `http://127.0.0.1:${inferencePort}`] : []),
+];
+const clientCmd = [process.execPath, client, ...clientArgs].map((a) => JSON.stringify(a)).join(' ');
+let code: number;
+try {
+  code = await firebase(
+    ['emulators:exec', '--only', emulatorList, '--log-verbosity', 'QUIET', clientCmd],
+    env,
+  );
+} finally {
+  removeEnvLocal();
+  inference?.kill();
+}
 process.exitCode = code;

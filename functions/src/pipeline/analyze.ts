@@ -21,6 +21,11 @@ export interface AnalyzeDeps {
   enqueueInfer?: (task: { uid: string; jobId: string }) => Promise<void>;
 }
 
+/** A short description of an error for logs (never health values; no stack). */
+export function errorText(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
+}
+
 export type StageOutcome = { kind: 'skipped'; reason: string } | { kind: 'done'; status: string };
 
 async function createIfAbsent(db: Firestore, path: string, data: object): Promise<boolean> {
@@ -73,16 +78,32 @@ export async function analyzeJob(
     };
     const created = await createIfAbsent(deps.db, pipelinePaths.analysis(uid, jobId), doc);
     if (!created) log.info('analyze.analysis_exists', {});
-    if (deps.enqueueInfer) await deps.enqueueInfer({ uid, jobId });
+    let inferNote = noModel ? 'no model configured' : undefined;
+    if (deps.enqueueInfer) {
+      try {
+        await deps.enqueueInfer({ uid, jobId });
+      } catch (e) {
+        // The queue is down or misconfigured: degrade to analytics-only rather than stall the job.
+        inferNote = 'inference queue unavailable';
+        log.warn('analyze.enqueue_failed', { error: errorText(e) });
+        degraded.push(`inference skipped: ${inferNote}`);
+        await deps.db.doc(pipelinePaths.analysis(uid, jobId)).update({
+          status: 'ready',
+          inference: { status: 'skipped', note: inferNote },
+          degraded: FieldValue.arrayUnion(`inference skipped: ${inferNote}`),
+          updatedAt: FieldValue.serverTimestamp(),
+        });
+      }
+    }
     await finishStage(deps.db, uid, jobId, 'analyze', 'done', {
       degraded,
       fields: {
         analysisId: jobId,
         window,
-        ...(noModel
+        ...(inferNote
           ? {
               'stages.infer.status': 'skipped',
-              'stages.infer.note': 'no model configured',
+              'stages.infer.note': inferNote,
               'stages.infer.finishedAt': FieldValue.serverTimestamp(),
             }
           : {}),
@@ -91,7 +112,7 @@ export async function analyzeJob(
     log.info('analyze.finished', {
       days: result.coverage.days,
       seriesDocs: docs.length,
-      inferQueued: !noModel,
+      inferQueued: !inferNote,
     });
     return { kind: 'done', status: 'done' };
   } catch (e) {
@@ -100,7 +121,10 @@ export async function analyzeJob(
       log.warn('analyze.retry', { code: e.code });
       throw e;
     }
-    log.error('analyze.failed', { code: e instanceof ClarityError ? e.code : 'internal' });
+    log.error('analyze.failed', {
+      code: e instanceof ClarityError ? e.code : 'internal',
+      error: errorText(e),
+    });
     await failJob(deps.db, uid, jobId, 'analyze', e);
     await recordDeadLetter(deps.db, {
       stage: 'analyze',

@@ -11,7 +11,7 @@ import type { InsightContext } from '../llm/prompt.ts';
 import { paths } from '../store/paths.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
-import type { StageOutcome } from './analyze.ts';
+import { errorText, type StageOutcome } from './analyze.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import { claimStage, failJob, finishStage, releaseStage } from './jobs.ts';
 
@@ -118,7 +118,10 @@ export async function insightForAnalysis(
       await releaseStage(deps.db, uid, jobId, 'insight');
       throw e;
     }
-    log.error('insight.failed', { code: e instanceof ClarityError ? e.code : 'internal' });
+    log.error('insight.failed', {
+      code: e instanceof ClarityError ? e.code : 'internal',
+      error: errorText(e),
+    });
     await failJob(deps.db, uid, jobId, 'insight', e);
     await recordDeadLetter(deps.db, {
       stage: 'insight',

@@ -1,0 +1,88 @@
+/**
+ * Pipeline latency benchmark on the local emulators with the rule-based generator (no Vertex project) and
+ * no model: the time from the upload request to the insight document reaching a client-SDK listener.
+ *
+ *   node scripts/emulators.ts exec -- node functions/bench/pipeline.ts [--runs 20] [--batch week|day]
+ *
+ * Each run signs up a fresh user (so every run is a first analysis), starts a listener on the user's
+ * insights, POSTs the batch and stops the clock when the insight snapshot arrives. One warm-up run (cold
+ * function starts) is not counted. Batch `week` = 7 days of real actigraphy + HealthKit (3 038 samples),
+ * `day` = its last day only.
+ */
+import { parseArgs } from 'node:util';
+import { deleteApp, initializeApp } from 'firebase/app';
+import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
+import { collection, connectFirestoreEmulator, getFirestore, onSnapshot } from 'firebase/firestore';
+import { emulatorOrigin, projectId } from '../test/support/emulators.ts';
+import { realWeek } from '../test/pipeline/fixtures.ts';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, batch: { type: 'string', default: 'week' } },
+});
+const runs = Number(values.runs);
+const week = await realWeek();
+const samples =
+  values.batch === 'day'
+    ? week.samples.filter((s) => String(s.startDate).startsWith(week.window.end))
+    : week.samples;
+const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
+const fsHost = new URL(emulatorOrigin('firestore'));
+
+async function once(i: number): Promise<{ total: number; accepted: number }> {
+  const app = initializeApp({ projectId, apiKey: 'demo-key' }, `bench-${i}`);
+  const auth = getAuth(app);
+  connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
+  const db = getFirestore(app);
+  connectFirestoreEmulator(db, fsHost.hostname, Number(fsHost.port));
+  const { user } = await createUserWithEmailAndPassword(
+    auth,
+    `bench-${Date.now()}-${i}@example.com`,
+    'bench-password-1',
+  );
+  const token = await user.getIdToken();
+  let t0 = 0;
+  const seen = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no insight within 120 s')), 120_000);
+    const unsub = onSnapshot(
+      collection(db, 'users', user.uid, 'insights'),
+      (snap) => {
+        if (snap.size > 0 && t0 > 0) {
+          clearTimeout(timer);
+          unsub();
+          resolve(performance.now() - t0);
+        }
+      },
+      reject,
+    );
+  });
+  t0 = performance.now();
+  const res = await fetch(`${apiUrl}/v1/health/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ samples, timezone: 'UTC' }),
+  });
+  if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
+  const total = await seen;
+  await deleteApp(app);
+  return { total, accepted: samples.length };
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+const warm = await once(-1);
+console.log(`warm-up (cold starts): ${(warm.total / 1000).toFixed(2)} s`);
+const times: number[] = [];
+for (let i = 0; i < runs; i++) {
+  const r = await once(i);
+  times.push(r.total);
+  console.log(`run ${String(i + 1).padStart(2)}: ${(r.total / 1000).toFixed(2)} s`);
+}
+console.log(
+  `upload -> insight visible to the listener, batch ${values.batch} (${samples.length} samples), ${runs} runs: ` +
+    `p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p95 ${(pct(times, 95) / 1000).toFixed(2)} s, ` +
+    `min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`,
+);
+process.exit(0);
