@@ -1,12 +1,12 @@
 /**
  * Inference benchmark: for the PAT-S and PAT-M stand-ins, in one run,
  *   1. the raw onnxruntime loop (same session options as the server): batch-1 latency and batch-8 throughput,
- *      the ceiling on this machine (run before and after the server; the better run is the reference);
+ *      the ceiling on this machine, measured in 2 s slices alternating with the server's slices;
  *   2. the real server entry point (child process) under 1, 8 and 32 concurrent autocannon clients, one
  *      sequence per request;
  * then the throughput ratio server/raw at 32 clients, p50/p99 latency, and the server's peak RSS.
  *
- *   npm run bench:inference [-- --json] [-- --duration S] [-- --sizes s,m]
+ *   npm run bench:inference [-- --json] [-- --duration S (server seconds per point, default 16)] [-- --sizes s,m]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,47 +49,67 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-async function rawLoop(
-  modelPath: string,
-  size: PatSize,
-  seconds: number,
-): Promise<{ rawSingleMs: number; raw8Ms: number; rawPerSec: number }> {
-  const session = await ort.InferenceSession.create(modelPath, sessionOptions(size, cpuQuota(), 'cpu'));
-  const input = new Float32Array(MAX_BATCH * PAT_SEQUENCE_MINUTES);
-  for (let b = 0; b < MAX_BATCH; b++)
-    normaliseInto(
-      syntheticWeek(b + 1),
-      { kind: 'per-sequence', minStd: 1e-6 },
-      input,
-      b * PAT_SEQUENCE_MINUTES,
+/** The raw onnxruntime loop: one persistent session, measured in slices interleaved with the server's. */
+class RawRunner {
+  readonly singles: number[] = [];
+  readonly batches: number[] = [];
+  private readonly session: ort.InferenceSession;
+  private readonly one: Record<string, ort.Tensor>;
+  private readonly eight: Record<string, ort.Tensor>;
+
+  private constructor(session: ort.InferenceSession) {
+    this.session = session;
+    const input = new Float32Array(MAX_BATCH * PAT_SEQUENCE_MINUTES);
+    for (let b = 0; b < MAX_BATCH; b++)
+      normaliseInto(
+        syntheticWeek(b + 1),
+        { kind: 'per-sequence', minStd: 1e-6 },
+        input,
+        b * PAT_SEQUENCE_MINUTES,
+      );
+    this.one = {
+      input: new ort.Tensor('float32', input.subarray(0, PAT_SEQUENCE_MINUTES), [1, PAT_SEQUENCE_MINUTES]),
+    };
+    this.eight = { input: new ort.Tensor('float32', input, [MAX_BATCH, PAT_SEQUENCE_MINUTES]) };
+  }
+
+  static async open(modelPath: string, size: PatSize): Promise<RawRunner> {
+    const r = new RawRunner(
+      await ort.InferenceSession.create(modelPath, sessionOptions(size, cpuQuota(), 'cpu')),
     );
-  const one = {
-    input: new ort.Tensor('float32', input.subarray(0, PAT_SEQUENCE_MINUTES), [1, PAT_SEQUENCE_MINUTES]),
-  };
-  const eight = { input: new ort.Tensor('float32', input, [MAX_BATCH, PAT_SEQUENCE_MINUTES]) };
-  await session.run(one);
-  await session.run(eight);
-  const singles: number[] = [];
-  const t1 = performance.now();
-  while (performance.now() - t1 < (seconds * 1000) / 3 || singles.length < 5) {
-    const t = performance.now();
-    await session.run(one, ['embedding']);
-    singles.push(performance.now() - t);
+    await r.session.run(r.one);
+    await r.session.run(r.eight);
+    return r;
   }
-  const batches: number[] = [];
-  const t8 = performance.now();
-  while (performance.now() - t8 < (seconds * 2000) / 3 || batches.length < 3) {
-    const t = performance.now();
-    await session.run(eight, ['embedding']);
-    batches.push(performance.now() - t);
+
+  /** A third of the slice on batch-1 latency, two thirds on batch-8 throughput. */
+  async slice(seconds: number): Promise<void> {
+    const t1 = performance.now();
+    while (performance.now() - t1 < (seconds * 1000) / 3) {
+      const t = performance.now();
+      await this.session.run(this.one, ['embedding']);
+      this.singles.push(performance.now() - t);
+    }
+    const t8 = performance.now();
+    while (performance.now() - t8 < (seconds * 2000) / 3) {
+      const t = performance.now();
+      await this.session.run(this.eight, ['embedding']);
+      this.batches.push(performance.now() - t);
+    }
   }
-  const total = batches.reduce((a, b) => a + b, 0);
-  await session.release();
-  return {
-    rawSingleMs: median(singles),
-    raw8Ms: median(batches),
-    rawPerSec: (batches.length * MAX_BATCH * 1000) / total,
-  };
+
+  result(): RawRef {
+    const total = this.batches.reduce((a, b) => a + b, 0);
+    return {
+      rawSingleMs: median(this.singles),
+      raw8Ms: median(this.batches),
+      rawPerSec: (this.batches.length * MAX_BATCH * 1000) / total,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
 }
 
 async function startChild(modelsDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -118,7 +138,15 @@ function peakRssMb(pid: number): number {
   return m?.[1] ? Number(m[1]) / 1024 : NaN;
 }
 
-async function load(url: string, connections: number, seconds: number, body: string): Promise<ServerPoint> {
+interface Slice {
+  requests: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+async function load(url: string, connections: number, seconds: number, body: string): Promise<Slice> {
   const r = await autocannon({
     url: `${url}/v1/embed`,
     method: 'POST',
@@ -129,10 +157,23 @@ async function load(url: string, connections: number, seconds: number, body: str
     pipelining: 1,
   });
   return {
-    perSec: r.requests.average,
+    requests: r.requests.total,
+    seconds: r.duration,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     non2xx: r.non2xx + r.errors + r.timeouts,
+  };
+}
+
+/** Throughput over all slices; p50 = median of the slices' p50; p99 = the worst slice's p99 (conservative). */
+function combine(slices: Slice[]): ServerPoint {
+  const requests = slices.reduce((a, s) => a + s.requests, 0);
+  const seconds = slices.reduce((a, s) => a + s.seconds, 0);
+  return {
+    perSec: requests / seconds,
+    p50Ms: median(slices.map((s) => s.p50Ms)),
+    p99Ms: Math.max(...slices.map((s) => s.p99Ms)),
+    non2xx: slices.reduce((a, s) => a + s.non2xx, 0),
   };
 }
 
@@ -142,19 +183,9 @@ interface RawRef {
   raw8Ms: number;
 }
 
-/** Better of two raw runs: the reference the server is held to is the least contended one seen. */
-function best(a: RawRef, b: RawRef): RawRef {
-  return {
-    rawPerSec: Math.max(a.rawPerSec, b.rawPerSec),
-    rawSingleMs: Math.min(a.rawSingleMs, b.rawSingleMs),
-    raw8Ms: Math.min(a.raw8Ms, b.raw8Ms),
-  };
-}
-
 async function benchModel(size: PatSize, seconds: number, log: (s: string) => void): Promise<ModelResult> {
   const dir = join(tmpdir(), 'clarity-bench', `pat-${size}`);
   await writeStandin({ size, out: dir });
-  const modelPath = join(dir, 'model.onnx');
   const { child, url } = await startChild(dir);
   const body = JSON.stringify({ sequences: [{ values: syntheticWeek(42, 97) }] });
   const server: Record<string, ServerPoint> = {};
@@ -162,15 +193,24 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
   let rss: number;
   try {
     await load(url, 8, 1, body); // warm the HTTP path
-    // The cores are shared with other work whose load changes minute to minute, so every server point is
-    // bracketed by raw-loop runs just before and after it, and compared with the better of those two.
+    // The cores are shared with other work whose load swings several-fold within a minute, so raw and
+    // server are measured in alternating slices (2 s raw, 4 s server) and each is summed over its slices, so
+    // both see the same mix. After a server slice the bench waits out that slice's p99 latency, so requests
+    // still queued when autocannon stops do not run during the next raw slice.
+    const slices = Math.max(1, Math.round(seconds / 4));
     for (const c of [1, 8, 32]) {
-      log(
-        `pat-${size}: raw loop, server with ${c} clients, raw loop (${seconds / 2}+${seconds}+${seconds / 2}s)...`,
-      );
-      const before = await rawLoop(modelPath, size, seconds / 2);
-      server[String(c)] = await load(url, c, seconds, body);
-      raws[String(c)] = best(before, await rawLoop(modelPath, size, seconds / 2));
+      log(`pat-${size}: ${slices} x (2 s raw loop + 4 s server with ${c} clients)...`);
+      const raw = await RawRunner.open(join(dir, 'model.onnx'), size);
+      const points: Slice[] = [];
+      for (let i = 0; i < slices; i++) {
+        await raw.slice(2);
+        const slice = await load(url, c, 4, body);
+        points.push(slice);
+        await new Promise((r) => setTimeout(r, slice.p99Ms));
+      }
+      raws[String(c)] = raw.result();
+      await raw.close();
+      server[String(c)] = combine(points);
     }
   } finally {
     rss = peakRssMb(child.pid!);
@@ -234,7 +274,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },
-      duration: { type: 'string', default: '8' },
+      duration: { type: 'string', default: '16' },
       sizes: { type: 'string', default: 's,m' },
     },
   });
@@ -260,7 +300,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(
-    `cpu quota: ${cpuQuota()} threads; onnxruntime-node ${ort.env.versions.common}; ${seconds}s per point; stand-in (untrained) models`,
+    `cpu quota: ${cpuQuota()} threads; onnxruntime-node ${ort.env.versions.common}; ${seconds} s of server load per point in 4 s slices alternating with 2 s raw slices; stand-in (untrained) models`,
   );
   console.log(table(results));
   for (const t of targets(results)) console.log(t);
