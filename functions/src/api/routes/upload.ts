@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { FieldValue } from 'firebase-admin/firestore';
 import { ClarityError, maxStoredRejections, validateHealthKitUpload, type UploadDoc } from '@clarity/core';
+import { recordAudit } from '../../platform/audit.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { rawBodyOf, rawJsonBody, requireJson, requireUser } from '../middleware.ts';
@@ -83,6 +84,15 @@ export function uploadRoutes(deps: ApiDeps): Router {
       // ALREADY_EXISTS: a concurrent retry with the same Idempotency-Key won the race.
       if ((e as { code?: number }).code !== 6) throw e;
     }
+    await recordAudit(deps.db, {
+      actorUid: uid,
+      actorRoles: s.caller?.roles ?? [],
+      action: 'health.upload',
+      targetUid: uid,
+      resource: paths.upload(uid, uploadId),
+      requestId: s.requestId,
+      details: { uploadId, samples: result.samples.length, byteSize: raw.length },
+    });
     s.log.info('upload.received', { uploadId, samples: result.samples.length, byteSize: raw.length });
     res
       .status(202)
