@@ -1,0 +1,172 @@
+/**
+ * Unit tests (no emulators) for the gateway's pure parts: trend aggregation, cursors, input validation,
+ * request metrics and the OpenAPI document.
+ */
+import { describe, expect, it } from 'vitest';
+import { isClarityError } from '@clarity/core';
+import { openApiDocument, operations } from '../../src/api/openapi.ts';
+import { RequestMetrics } from '../../src/api/request-metrics.ts';
+import { decodeCursor, encodeCursor } from '../../src/api/routes/insights.ts';
+import { aggregateTrend, dayValue, metricSpec } from '../../src/api/routes/trends.ts';
+import { insightsQuery, parseInput, trendsQuery } from '../../src/api/schemas.ts';
+
+const minute = 60_000;
+
+describe('trend aggregation', () => {
+  it('chooses sum for cumulative, mean for instantaneous metrics and asleep minutes for sleep', () => {
+    expect(metricSpec('steps')).toEqual({ aggregation: 'sum', unit: 'count' });
+    expect(metricSpec('active_energy').aggregation).toBe('sum');
+    expect(metricSpec('heart_rate')).toEqual({ aggregation: 'mean', unit: 'count/min' });
+    expect(metricSpec('hrv_sdnn')).toEqual({ aggregation: 'mean', unit: 'ms' });
+    expect(metricSpec('sleep')).toEqual({ aggregation: 'asleep_minutes', unit: 'min' });
+  });
+
+  it('counts only asleep stages for sleep, and skips samples without a value', () => {
+    const t = Date.UTC(2026, 10, 1, 23);
+    const samples = {
+      a: { s: t, e: t + 30 * minute, st: 'inBed', v: null },
+      b: { s: t, e: t + 90 * minute, st: 'asleepCore', v: null },
+      c: { s: t + 90 * minute, e: t + 100 * minute, st: 'awake', v: null },
+      d: { s: t + 100 * minute, e: t + 145 * minute, st: 'asleepREM', v: null },
+    };
+    expect(dayValue(samples, 'asleep_minutes')).toEqual({ value: 135, n: 2 });
+    expect(dayValue({ a: { v: 10 }, b: { v: null }, c: { v: 20 } }, 'mean')).toEqual({ value: 15, n: 2 });
+    expect(dayValue({}, 'sum')).toEqual({ value: null, n: 0 });
+  });
+
+  it('gives exact daily points, weekly means of days with data, and the trend of a decreasing series', () => {
+    const docs = [1, 2, 3, 5, 8, 9].map((d) => ({
+      date: `2026-03-${String(d).padStart(2, '0')}`,
+      samples: { x: { v: 100 - 10 * d } },
+    }));
+    const daily = aggregateTrend('resting_heart_rate', '2026-03-01', '2026-03-09', 'day', docs);
+    expect(daily.points.map((p) => p.value)).toEqual([90, 80, 70, null, 50, null, null, 20, 10]);
+    expect(daily.statistics.theilSen.slopePerPeriod).toBe(-10);
+    expect(daily.statistics.theilSen.n).toBe(6);
+    expect(daily.statistics.mannKendall).toMatchObject({ S: -15, trend: 'decreasing', n: 6, tau: -1 });
+    const weekly = aggregateTrend('resting_heart_rate', '2026-03-01', '2026-03-09', 'week', docs);
+    expect(weekly.points).toEqual([
+      { period: '2026-03-01', value: (90 + 80 + 70 + 50) / 4, days: 4, samples: 4 },
+      { period: '2026-03-08', value: 15, days: 2, samples: 2 },
+    ]);
+  });
+
+  it('reports null statistics, not NaN, when there is no data', () => {
+    const empty = aggregateTrend('steps', '2026-03-01', '2026-03-03', 'day', []);
+    expect(empty.statistics.theilSen).toMatchObject({ slopePerPeriod: null, n: 0 });
+    expect(empty.statistics.mannKendall).toMatchObject({ p: null, tau: null, trend: 'no trend' });
+    expect(JSON.stringify(empty)).not.toContain('NaN');
+  });
+});
+
+describe('cursors and input validation', () => {
+  it('round-trips a cursor and refuses anything else as invalid_input on query.cursor', () => {
+    const c = encodeCursor(1_790_000_000_123, 'ins-06');
+    expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(c)).toEqual({ createdAtMs: 1_790_000_000_123, id: 'ins-06' });
+    for (const bad of [
+      '',
+      'abc',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('{"a":1}').toString('base64url'),
+    ]) {
+      try {
+        decodeCursor(bad);
+        expect.unreachable(`accepted ${bad}`);
+      } catch (e) {
+        expect(isClarityError(e) && e.code === 'invalid_input' && e.details?.[0]?.path).toEqual([
+          'query',
+          'cursor',
+        ]);
+      }
+    }
+  });
+
+  it('names every bad field with its location and applies defaults', () => {
+    expect(parseInput(insightsQuery, {}, 'query')).toEqual({ limit: 20 });
+    expect(parseInput(insightsQuery, { limit: '7', locale: 'de' }, 'query')).toEqual({
+      limit: 7,
+      locale: 'de',
+    });
+    try {
+      parseInput(
+        trendsQuery,
+        { metric: 'weight', start: '2026-1-1', end: '2026-01-02', extra: '1' },
+        'query',
+      );
+      expect.unreachable();
+    } catch (e) {
+      if (!isClarityError(e)) throw e;
+      expect(e.code).toBe('invalid_input');
+      expect(e.details?.map((d) => d.path)).toEqual([['query', 'metric'], ['query', 'start'], ['query']]);
+      expect(e.message).not.toContain('weight');
+    }
+  });
+});
+
+describe('request metrics', () => {
+  it('keeps counts, mean, p50/p95 and max per method, route and status', () => {
+    const m = new RequestMetrics(() => 0, Date.UTC(2026, 0, 1));
+    for (let i = 1; i <= 100; i++) m.record('GET', '/v1/health/insights', 200, i);
+    m.record('GET', '/v1/health/insights', 403, 5);
+    const [ok, denied] = m.snapshot();
+    expect(ok).toEqual({
+      method: 'GET',
+      route: '/v1/health/insights',
+      status: 200,
+      count: 100,
+      latencyMs: { mean: 50.5, p50: 51, p95: 96, max: 100 },
+    });
+    expect(denied?.count).toBe(1);
+  });
+
+  it('bounds the latency reservoir while counting every request', () => {
+    const m = new RequestMetrics();
+    for (let i = 0; i < 2000; i++) m.record('POST', '/v1/health/upload', 202, i < 1000 ? 1000 : 1);
+    const [row] = m.snapshot();
+    expect(row?.count).toBe(2000);
+    // The last 512 samples are all 1 ms: the percentiles follow recent traffic, the max all of it.
+    expect(row?.latencyMs).toMatchObject({ p50: 1, p95: 1, max: 1000 });
+  });
+});
+
+describe('OpenAPI document', () => {
+  const doc = openApiDocument('1.2.3') as {
+    openapi: string;
+    info: { version: string };
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+  };
+
+  it('is OpenAPI 3.1 with one entry per operation, each with success and error responses', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('1.2.3');
+    const listed = Object.entries(doc.paths).flatMap(([p, ms]) => Object.keys(ms).map((m) => `${m} ${p}`));
+    expect(listed.sort()).toEqual(operations.map((o) => `${o.method} ${o.path}`).sort());
+    for (const op of operations) {
+      const entry = doc.paths[op.path]?.[op.method] as { responses: Record<string, unknown> };
+      expect(Object.keys(entry.responses)).toContain(String(op.status));
+      expect(entry.responses['400']).toEqual({ $ref: '#/components/responses/Error' });
+    }
+    expect(JSON.stringify(doc)).not.toContain('"$schema"');
+  });
+
+  it('derives parameters and bodies from the zod schemas the routes use', () => {
+    const insights = doc.paths['/v1/health/insights']?.get as {
+      parameters: { name: string; required: boolean; schema: { maximum?: number; default?: number } }[];
+    };
+    const limit = insights.parameters.find((p) => p.name === 'limit');
+    expect(limit).toMatchObject({ required: false, schema: { maximum: 50, default: 20 } });
+    const analyze = doc.paths['/v1/health/analyze']?.post as {
+      requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } };
+    };
+    expect(Object.keys(analyze.requestBody.content['application/json'].schema.properties)).toEqual([
+      'window',
+    ]);
+    const del = doc.paths['/v1/account']?.delete as { parameters: { name: string }[] };
+    expect(del.parameters.map((p) => p.name)).toEqual([
+      'X-Clarity-Timestamp',
+      'X-Clarity-Nonce',
+      'X-Clarity-Signature',
+    ]);
+  });
+});
