@@ -31,7 +31,10 @@ export const uploadDocSchema = z.object({
   format: z.enum(['json', 'xml', 'zip', 'awd', 'csv', 'agd']),
   byteSize: z.number().int().nonnegative(),
   /** Of the raw bytes; null until a streamed file has been read to the end. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   sampleCount: z.number().int().nonnegative().nullable(),
   rawPath: z.string(),
   correlationId: z.string(),
