@@ -80,7 +80,8 @@ export const runtime = {
 // --- Pipeline and insights (functions/README-pipeline.md) ---
 export const inferenceUrl = defineString('INFERENCE_URL', {
   default: '',
-  description: 'Base URL of inference-run (PAT model server); empty = no model configured, the infer stage is skipped',
+  description:
+    'Base URL of inference-run (PAT model server); empty = no model configured, the infer stage is skipped',
 });
 export const inferenceModel = defineString('INFERENCE_MODEL', {
   default: '',
@@ -108,7 +109,8 @@ export const llmMaxConcurrency = defineInt('LLM_MAX_CONCURRENCY', {
 });
 export const llmDailyTokensPerUser = defineInt('LLM_DAILY_TOKENS_PER_USER', {
   default: 50_000,
-  description: 'Gemini tokens (prompt + output) one user may use per UTC day; beyond it the rules generator answers',
+  description:
+    'Gemini tokens (prompt + output) one user may use per UTC day; beyond it the rules generator answers',
 });
 export const llmTimeoutMs = defineInt('LLM_TIMEOUT_MS', {
   default: 20_000,
