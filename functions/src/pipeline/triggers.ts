@@ -2,12 +2,20 @@
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { region } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
+import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { blobStore, firestore } from '../platform/services.ts';
 import { ingestUpload } from './ingest.ts';
 
 export const onUploadCreated = onDocumentCreated(
-  { document: 'users/{uid}/uploads/{uploadId}', region, retry: true, memory: '1GiB', timeoutSeconds: 540 },
-  async (event) => {
+  {
+    document: 'users/{uid}/uploads/{uploadId}',
+    region,
+    retry: true,
+    memory: '1GiB',
+    timeoutSeconds: 540,
+    secrets: sentrySecrets,
+  },
+  withSentry('onUploadCreated', async (event) => {
     await ingestUpload(
       { uid: event.params.uid, uploadId: event.params.uploadId },
       {
@@ -17,5 +25,5 @@ export const onUploadCreated = onDocumentCreated(
         now: Date.now,
       },
     );
-  },
+  }),
 );
