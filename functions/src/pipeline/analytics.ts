@@ -35,6 +35,7 @@ import {
   type MinuteSeriesDoc,
   type Provenance,
   type SeriesDoc,
+  type SleepPeriod,
 } from '@clarity/core';
 
 const typeOfMetric = new Map<string, HealthTypeId>();
@@ -211,14 +212,24 @@ function clock(minuteOfDay: number): string {
   return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 }
 
+/** Cole-Kripke count divisor used on step series (ActiLife uses 100 on counts). */
+export const stepsDivisor = 5;
+
 function sleepFromMovement(series: EpochSeries, days: string[]): AnalysisMetrics['sleep'] {
-  const scoring = coleKripke(series);
-  const periods = tudorLocke(scoring);
-  if (periods.periods.length === 0) return null;
-  const nightly = periods.periods.map((p) => ({
-    date: days[Math.min(days.length - 1, Math.floor(p.endIndex / 1440))] as string,
-    value: p.totalSleepMinutes,
-  }));
+  // Cole-Kripke divides wrist counts by 100; steps run about 20 times lower than an Actiwatch's counts
+  // (the scale of the demo conversion), hence divisor 5. Not validated for steps: labelled an estimate.
+  const scoring = coleKripke(series, { divisor: stepsDivisor });
+  const found = tudorLocke(scoring);
+  // One sleep per night: the longest period ending on each day (naps and fragments are not nights).
+  const byNight = new Map<string, SleepPeriod>();
+  for (const p of found.periods) {
+    const date = days[Math.min(days.length - 1, Math.floor(p.endIndex / 1440))] as string;
+    const cur = byNight.get(date);
+    if (!cur || p.totalSleepMinutes > cur.totalSleepMinutes) byNight.set(date, p);
+  }
+  if (byNight.size === 0) return null;
+  const periods = { ...found, periods: [...byNight.values()] };
+  const nightly = [...byNight.entries()].map(([date, p]) => ({ date, value: p.totalSleepMinutes }));
   const onsets = periods.periods.map((p) => {
     const m = /T(\d{2}):(\d{2})/.exec(p.onset);
     const min = m ? Number(m[1]) * 60 + Number(m[2]) : 0;
@@ -236,8 +247,9 @@ function sleepFromMovement(series: EpochSeries, days: string[]): AnalysisMetrics
       ...plainProvenance(periods.provenance),
       parameters: {
         ...plainProvenance(periods.provenance).parameters,
-        scorer: 'cole-kripke (actilife variant) on minute step counts',
+        scorer: `cole-kripke (actilife weights) on minute step counts, divisor ${stepsDivisor}`,
         note: 'scorer validated on wrist activity counts; estimate only',
+        nightRule: 'longest Tudor-Locke period ending on each day',
       },
     },
   };

@@ -7,6 +7,7 @@
  *   insight created  -> onInsightCreated -> deliver
  *   daily schedule   -> scheduledAnalysis -> one job per user per day
  */
+import { getApps } from 'firebase-admin/app';
 import { getFunctions } from 'firebase-admin/functions';
 import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
@@ -27,7 +28,9 @@ export const inferMaxAttempts = 3;
 const inferQueueName = 'inferTask';
 
 async function enqueueInfer(task: { uid: string; jobId: string }): Promise<void> {
-  const queue = getFunctions().taskQueue(`locations/${region.value()}/functions/${inferQueueName}`);
+  firestore(); // initialises the app the services module owns
+  const app = getApps()[0];
+  const queue = getFunctions(app).taskQueue(`locations/${region.value()}/functions/${inferQueueName}`);
   try {
     // Deterministic task id: a redelivered analyze event cannot start the stage twice.
     await queue.enqueue(task, { id: `infer-${task.uid}-${task.jobId}`.replace(/[^A-Za-z0-9_-]/g, '_') });

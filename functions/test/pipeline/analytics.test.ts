@@ -18,7 +18,7 @@ import {
 } from '@clarity/core';
 import { computeAnalysis, movementMinutes, windowMinutes } from '../../src/pipeline/analytics.ts';
 import { weekOfMinutes } from '../../src/pipeline/infer.ts';
-import { blockMinutes, weekBatch } from './week-batch.ts';
+import { blockMinutes, countsPerStep, weekBatch } from './week-batch.ts';
 
 const awd = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -84,7 +84,7 @@ describe('analysis of a real actigraphy week', () => {
           if (Number.isNaN(x)) ok = false;
           else sum += x;
         }
-        if (ok) total += Math.round(sum);
+        if (ok) total += Math.round(sum / countsPerStep);
       }
       daily.push(total);
     }
@@ -111,6 +111,7 @@ describe('analysis of a real actigraphy week', () => {
     const s = result.metrics.sleep;
     expect(s?.basis).toBe('movement_scoring');
     expect(s?.nights).toBeGreaterThanOrEqual(5);
+    expect(s?.nights).toBeLessThanOrEqual(7);
     expect(s?.meanTotalSleepMinutes).toBeGreaterThan(240);
     expect(s?.meanTotalSleepMinutes).toBeLessThan(720);
     expect(result.metrics.heartRate?.meanBpm).toBeGreaterThan(55);

@@ -3,7 +3,7 @@
  *
  * How: the first 7 complete local days (midnight to midnight) of an Actiwatch AWD recording are cut into
  * 5-minute blocks; each block with data becomes one HKQuantityTypeIdentifierStepCount sample whose value is
- * the block's summed activity counts (HealthKit step samples commonly span minutes; ingest spreads them
+ * the block's summed activity counts divided by countsPerStep (HealthKit step samples commonly span minutes; ingest spreads them
  * evenly over the minutes). The recording's local device times are kept as wall-clock times but moved to
  * the 7 days ending `endDate`, in UTC (the AWD file has no zone, and the upload's validator refuses dates
  * far in the past). Counts are not steps: the analyses label movement-derived sleep as an estimate.
@@ -14,6 +14,11 @@
 import { readAwdFile, type AwdRecording } from '@clarity/core';
 
 export const blockMinutes = 5;
+/**
+ * Actiwatch counts per step, an arbitrary scale (not a validated conversion) that brings an Actiwatch-4's
+ * waking counts into the range of a step count (about 10 000 a day for this recording).
+ */
+export const countsPerStep = 20;
 
 export interface WeekBatch {
   samples: Record<string, unknown>[];
@@ -52,7 +57,7 @@ export function weekBatch(rec: AwdRecording, endDate: string): WeekBatch {
     if (valid === blockMinutes) {
       samples.push({
         type: 'HKQuantityTypeIdentifierStepCount',
-        value: Math.round(sum),
+        value: Math.round(sum / countsPerStep),
         unit: 'count',
         startDate: iso(t0),
         endDate: iso(t0 + blockMinutes * 60_000),
