@@ -25,7 +25,7 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { isSafeId, paths } from '../store/paths.ts';
 import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
-import { leaseMs } from './ingest.ts';
+import { claimExisting } from './ingest.ts';
 
 export interface FileIngestDeps {
   db: Firestore;
@@ -68,26 +68,7 @@ async function createOrClaim(
   const ref = deps.db.doc(paths.upload(uid, uploadId));
   return deps.db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (snap.exists) {
-      const doc = snap.data() as UploadDoc;
-      if (doc.status === 'parsing') {
-        const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
-        if (deps.now() - updated < leaseMs) {
-          throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
-            retryable: true,
-          });
-        }
-      } else if (doc.status !== 'received') {
-        return `upload already ${doc.status}`;
-      }
-      tx.update(ref, {
-        status: 'parsing',
-        attempts: FieldValue.increment(1),
-        updatedAt: FieldValue.serverTimestamp(),
-        'statusTimes.parsing': FieldValue.serverTimestamp(),
-      });
-      return doc;
-    }
+    if (snap.exists) return claimExisting(tx, ref, snap.data() as UploadDoc, deps.now());
     const doc: UploadDoc = {
       status: 'parsing',
       source: 'apple_health_export',

@@ -6,7 +6,12 @@
  *  - samples have deterministic ids and each series document is updated in its own transaction, so a
  *    retried attempt finds its own samples (same upload id) and counts them as accepted, not duplicate.
  */
-import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import {
+  FieldValue,
+  type DocumentReference,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import {
   ClarityError,
   maxStoredRejections,
@@ -35,6 +40,36 @@ export type IngestOutcome =
 
 export const leaseMs = 5 * 60_000;
 
+/**
+ * Inside a transaction: takes an existing upload for this attempt (received -> parsing, or a `parsing` claim
+ * whose lease has expired because the attempt that held it died). A finished upload is left alone (the
+ * string says why); a live claim of another attempt is a retryable error, so the event is redelivered later.
+ */
+export function claimExisting(
+  tx: Transaction,
+  ref: DocumentReference,
+  doc: UploadDoc,
+  nowMs: number,
+): UploadDoc | string {
+  if (doc.status === 'parsing') {
+    const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
+    if (nowMs - updated < leaseMs) {
+      throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
+        retryable: true,
+      });
+    }
+  } else if (doc.status !== 'received') {
+    return `upload already ${doc.status}`;
+  }
+  tx.update(ref, {
+    status: 'parsing',
+    attempts: FieldValue.increment(1),
+    updatedAt: FieldValue.serverTimestamp(),
+    'statusTimes.parsing': FieldValue.serverTimestamp(),
+  });
+  return doc;
+}
+
 async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<UploadDoc | string> {
   const ref = deps.db.doc(paths.upload(uid, uploadId));
   return deps.db.runTransaction(async (tx) => {
@@ -42,23 +77,7 @@ async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<U
     if (!snap.exists) return 'upload document not found';
     const doc = snap.data() as UploadDoc;
     if (doc.format !== 'json') return 'a file upload: ingested by the storage trigger';
-    if (doc.status === 'parsing') {
-      const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
-      if (deps.now() - updated < leaseMs) {
-        throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
-          retryable: true,
-        });
-      }
-    } else if (doc.status !== 'received') {
-      return `upload already ${doc.status}`;
-    }
-    tx.update(ref, {
-      status: 'parsing',
-      attempts: FieldValue.increment(1),
-      updatedAt: FieldValue.serverTimestamp(),
-      'statusTimes.parsing': FieldValue.serverTimestamp(),
-    });
-    return doc;
+    return claimExisting(tx, ref, doc, deps.now());
   });
 }
 
