@@ -4,6 +4,8 @@ import { patArchitecture } from '@clarity/core';
 import { writeKerasH5, readKerasH5 } from '../tools/keras-h5.ts';
 import { seededPatWeights } from '../tools/keras-layout.ts';
 import { inferArchitecture } from '../tools/pat-graph.ts';
+import { convertH5 } from '../tools/convert.ts';
+import { verify } from '../tools/verify.ts';
 import { tempDir } from './support/cache.ts';
 import { checkParity } from './support/parity.ts';
 
@@ -17,6 +19,31 @@ describe('PAT converter parity with the float64 reference', () => {
   it('PAT-M: onnxruntime output within 1e-5 of the reference (batch 1)', { timeout: 120_000 }, async () => {
     await checkParity('m', 1, dir);
   });
+});
+
+describe('operator verification (tools/verify.ts)', () => {
+  it(
+    'passes for a faithful conversion and fails when the h5 differs from what was converted',
+    { timeout: 120_000 },
+    async () => {
+      const arch = patArchitecture('s');
+      const weights = seededPatWeights(arch, 21);
+      const h5 = join(dir, 'verify-s.h5');
+      await writeKerasH5(h5, weights);
+      const model = join(dir, 'verify-s');
+      await convertH5(h5, model, { trained: false });
+      const good = await verify(h5, model);
+      expect(good.ok).toBe(true);
+      expect(good.tokenMaxDiff).toBeLessThanOrEqual(1e-5);
+      const ff2 = weights.get('encoder_layer_1_transformer/encoder_layer_1_ff2/bias:0')!;
+      ff2.data[3] = (ff2.data[3] ?? 0) + 0.01;
+      const altered = join(dir, 'verify-s-altered.h5');
+      await writeKerasH5(altered, weights);
+      const bad = await verify(altered, model);
+      expect(bad.ok).toBe(false);
+      expect(bad.tokenMaxDiff).toBeGreaterThan(1e-3);
+    },
+  );
 });
 
 describe('weight layout checks', () => {

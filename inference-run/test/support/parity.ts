@@ -8,7 +8,7 @@ import { convertH5, sha256Hex } from '../../tools/convert.ts';
 import { writeKerasH5 } from '../../tools/keras-h5.ts';
 import { seededPatWeights } from '../../tools/keras-layout.ts';
 import { syntheticWeek } from '../../tools/synthetic.ts';
-import { referenceForward } from './pat-reference.ts';
+import { referenceForward } from '../../tools/pat-reference.ts';
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

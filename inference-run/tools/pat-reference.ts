@@ -13,7 +13,7 @@ import {
   patPositionalTable,
   type PatArchitecture,
 } from '@clarity/core';
-import type { PatWeights } from '../../tools/keras-layout.ts';
+import type { PatWeights } from './keras-layout.ts';
 
 function get(weights: PatWeights, path: string): Float64Array {
   const t = weights.get(path);
