@@ -110,13 +110,11 @@ afterAll(async () => {
 });
 
 describe('upload slice, end to end', () => {
-  it('the health endpoint answers through the Functions emulator', async () => {
+  it('the health endpoint answers through the Functions emulator (public: status only)', async () => {
     const res = await fetch(`${apiUrl}/v1/system/health`);
     expect(res.status).toBe(200);
-    expect(
-      ((await res.json()) as { data: { checks: { firestore: { status: string } } } }).data.checks.firestore
-        .status,
-    ).toBe('ok');
+    // 200 needs the Firestore round trip to succeed; the public answer carries no detail.
+    expect(((await res.json()) as { data: unknown }).data).toEqual({ status: 'ok' });
   });
 
   it('a listener sees received, then ingested with the right counts', async () => {
