@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SecurityDeps } from './security.ts';
+import type { DependencyCheck } from './dependency-checks.ts';
 
 /** Everything the API needs, passed in: tests build it on the emulators, the function from config. */
 export interface ApiDeps {
@@ -17,6 +18,8 @@ export interface ApiDeps {
   startedAt: number;
   /** Rate limiter, CORS allowlist, body limit, signing secret (api/security.ts); defaults when absent. */
   security?: SecurityDeps;
+  /** Extra checks shown to admins by GET /v1/system/health (inference, LLM); none when absent. */
+  dependencyChecks?: Record<string, DependencyCheck>;
 }
 
 export interface Caller {

@@ -2,6 +2,8 @@ import { onRequest } from 'firebase-functions/v2/https';
 import { createApp } from './app.ts';
 import {
   corsOrigins,
+  geminiModel,
+  inferenceUrl,
   maxJsonBytes,
   maxUploadBytes,
   rateLimitGlobal,
@@ -11,7 +13,9 @@ import {
   runtime,
   signatureMaxSkewSeconds,
   signingSecret,
+  vertexProject,
 } from '../platform/config.ts';
+import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
 import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
 import { FirestoreRateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
@@ -39,6 +43,10 @@ export const api = onRequest(
       maxUploadBytes: maxUploadBytes.value(),
       version: runtime.version,
       startedAt: runtime.startedAt,
+      dependencyChecks: {
+        inference: inferenceReadiness(inferenceUrl.value()),
+        llm: llmConfiguration(vertexProject.value(), geminiModel.value()),
+      },
       security: {
         rateLimiter: new FirestoreRateLimiter(firestore(), {
           windowSeconds: rateLimitWindowSeconds.value(),

@@ -29,17 +29,18 @@ describe('onAuthUserDeleted (Auth emulator -> Functions emulator)', () => {
 
     await adminAuth().deleteUser(uid);
 
-    await eventually(
-      async () => ((await userDocuments(db, uid)).length === 0 ? true : undefined),
+    // The audit entry is written last (after Firestore and Storage): wait for it, then check everything.
+    const audit = await eventually(
+      async () => {
+        const snap = await db.collection('audit').where('targetUid', '==', uid).get();
+        return snap.empty ? undefined : snap.docs.map((d) => d.data());
+      },
       30_000,
       250,
     );
+    expect(await userDocuments(db, uid)).toEqual([]);
     expect(await listObjects(blobs, `raw/${uid}/`)).toEqual([]);
     expect(await listObjects(blobs, `uploads/${uid}/`)).toEqual([]);
-    const audit = await eventually(async () => {
-      const snap = await db.collection('audit').where('targetUid', '==', uid).get();
-      return snap.empty ? undefined : snap.docs.map((d) => d.data());
-    });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       actorUid: 'system:auth-trigger',

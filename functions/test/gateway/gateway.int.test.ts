@@ -3,8 +3,11 @@
  * The gateway endpoints on the Auth and Firestore emulators: login and session cookies, insights paging,
  * trends, analyze, RBAC (care team), system health/metrics, OpenAPI, GDPR export and deletion.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inferenceReadiness, llmConfiguration } from '../../src/api/dependency-checks.ts';
 import { deriveSigningKey, signRequest } from '../../src/api/signing.ts';
 import { operations } from '../../src/api/openapi.ts';
 import { listObjects } from '../../src/store/blob-listing.ts';
@@ -405,6 +408,44 @@ describe('system: health, metrics, OpenAPI', () => {
       checks: { firestore: { status: 'ok' } },
     });
     expect((await call(gw.base, 'GET', '/v1/system/health', { token: 'bad.token' })).status).toBe(401);
+  });
+
+  it('admin health runs the inference and LLM checks: a down inference service degrades, still 200', async () => {
+    const inference = createServer((req, res) => {
+      res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end('{"status":"ready"}');
+    });
+    await new Promise<void>((r) => inference.listen(0, '127.0.0.1', r));
+    const up = `http://127.0.0.1:${(inference.address() as AddressInfo).port}`;
+    const admin = await userWithRoles('deps-admin', ['admin']);
+    const healthy = await startGateway(project, {
+      dependencyChecks: { inference: inferenceReadiness(up), llm: llmConfiguration('', 'gemini-2.5-flash') },
+    });
+    const res = await call(healthy.base, 'GET', '/v1/system/health', { token: admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data.status).toBe('ok');
+    expect(res.body.data.checks.inference.status).toBe('ok');
+    expect(res.body.data.checks.llm).toEqual({
+      status: 'not_configured',
+      detail: 'rule-based insight generator',
+    });
+    // Anonymous callers never trigger the checks and see only the status.
+    expect((await call(healthy.base, 'GET', '/v1/system/health')).body.data).toEqual({ status: 'ok' });
+    await healthy.close();
+    await new Promise<void>((r) => inference.close(() => r()));
+
+    const down = await startGateway(project, {
+      dependencyChecks: {
+        inference: inferenceReadiness(up, 500),
+        llm: llmConfiguration('my-project', 'gemini-2.5-flash'),
+      },
+    });
+    const res2 = await call(down.base, 'GET', '/v1/system/health', { token: admin.token });
+    expect(res2.status).toBe(200);
+    expect(res2.body.data.status).toBe('degraded');
+    expect(res2.body.data.checks.inference).toMatchObject({ status: 'down', detail: 'unreachable' });
+    expect(res2.body.data.checks.llm.status).toBe('ok');
+    await down.close();
   });
 
   it('metrics are admin-only: request counts per route template and pipeline counts by status', async () => {

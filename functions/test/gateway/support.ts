@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/api/app.ts';
+import type { ApiDeps } from '../../src/api/context.ts';
 import { defaultSecurity } from '../../src/api/security.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
@@ -24,7 +25,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(project: string): Promise<Gateway> {
+export async function startGateway(project: string, extra: Partial<ApiDeps> = {}): Promise<Gateway> {
   const blobs = new FsBlobStore(mkdtempSync(path.join(tmpdir(), 'clarity-gateway-')));
   const app = createApp({
     db: adminDb(project),
@@ -36,6 +37,7 @@ export async function startGateway(project: string): Promise<Gateway> {
     version: 'test-version',
     startedAt: Date.now(),
     security: { ...defaultSecurity, signingSecret },
+    ...extra,
   });
   const server = createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

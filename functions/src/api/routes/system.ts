@@ -55,9 +55,21 @@ export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
     } catch {
       firestore = { status: 'down', latencyMs: deps.now() - started };
     }
-    const status = firestore.status === 'ok' ? 'ok' : 'degraded';
     const admin = s.caller !== undefined && hasRole(s.caller, 'admin');
-    res.status(status === 'ok' ? 200 : 503).json(
+    // Only admins trigger the other checks (an anonymous caller must not make us call the inference service).
+    const extra = admin
+      ? Object.fromEntries(
+          await Promise.all(
+            Object.entries(deps.dependencyChecks ?? {}).map(
+              async ([name, check]) => [name, await check()] as const,
+            ),
+          ),
+        )
+      : {};
+    // Firestore down is an outage (503); a configured dependency down degrades the pipeline (it falls back).
+    const status =
+      firestore.status === 'ok' && Object.values(extra).every((c) => c.status !== 'down') ? 'ok' : 'degraded';
+    res.status(firestore.status === 'ok' ? 200 : 503).json(
       envelope(
         admin
           ? {
@@ -66,6 +78,7 @@ export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
               uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
               checks: {
                 firestore,
+                ...extra,
                 process: { node: process.version, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) },
               },
             }
