@@ -15,11 +15,20 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
+import { operations } from '../../src/api/openapi.ts';
 import { defaultSecurity } from '../../src/api/security.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
-import { adminAuth, adminDb, requireEmulators, signUp } from '../support/emulators.ts';
-import { anyBody, headerText, queryArb, uploadBatch } from './arbitraries.ts';
+import { adminAuth, adminDb, requireEmulators } from '../support/emulators.ts';
+import {
+  anyBody,
+  headerText,
+  hostileString,
+  isoDay,
+  jsonBody,
+  queryArb,
+  uploadBatch,
+} from './arbitraries.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 150);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -32,7 +41,12 @@ interface Sent {
   headers: Record<string, string>;
   body: string | undefined;
   /** What the case generator knows about the input (e.g. which samples it broke). */
-  meta: { validAuth: boolean; invalidIndexes?: number[]; validIdempotencyKey?: boolean };
+  meta: {
+    validAuth: boolean;
+    foreignOrigin: boolean;
+    invalidIndexes?: number[];
+    validIdempotencyKey?: boolean;
+  };
 }
 interface Received {
   status: number;
@@ -44,11 +58,27 @@ interface Endpoint {
   path: string;
   /** Query names the endpoint knows (fuzzed with hostile values, plus random names). */
   query?: string[];
+  /** Plausible values per query name (mixed with hostile ones); overrides `query`. */
+  queryValues?: Record<string, fc.Arbitrary<string>>;
+  /** Whole-query generator (e.g. coherent parameter sets); mixed half and half with `queryValues`. */
+  queryGen?: fc.Arbitrary<Record<string, string>>;
   /** Body generator; default: any JSON, JSON-ish text or garbage. */
   body?: fc.Arbitrary<{ body: string | undefined; invalidIndexes?: number[] }>;
   /** Extra assertions on top of "no 5xx" and "the one error shape". */
   oracle?: (sent: Sent, got: Received) => void;
 }
+
+/** Never 2xx for a request the fuzzer cannot have signed (the X-Clarity-* headers are random). */
+const neverAccepted = (_s: Sent, got: Received): void => {
+  expect(got.status, 'accepted a request it must refuse').toBeGreaterThanOrEqual(400);
+};
+/** 2xx only when every query name is one the endpoint declares (the schemas are strict). */
+const onlyDeclaredQuery =
+  (names: string[]) =>
+  (s: Sent, got: Received): void => {
+    if (got.status < 300) for (const k of Object.keys(s.query)) expect(names, `accepted ?${k}`).toContain(k);
+  };
+const trendMetrics = ['heart_rate', 'resting_heart_rate', 'hrv_sdnn', 'steps', 'sleep', 'oxygen_saturation'];
 
 /** Without a valid credential nothing but 401/403/4xx-before-auth may come back. */
 const authGuarded = (s: Sent, got: Received): void => {
@@ -59,6 +89,7 @@ const uploadOracle = (s: Sent, got: Received): void => {
   const invalid = s.meta.invalidIndexes ?? [];
   const wellFormed =
     s.meta.validAuth &&
+    !s.meta.foreignOrigin &&
     s.meta.validIdempotencyKey !== false &&
     /^application\/json\b/i.test(s.headers['content-type'] ?? '');
   if (invalid.length > 0 || !wellFormed) {
@@ -101,6 +132,104 @@ export const endpoints: Endpoint[] = [
     },
   },
   { method: 'POST', path: '/v1/security/signing-key', oracle: authGuarded },
+  {
+    method: 'POST',
+    path: '/v1/auth/login',
+    body: jsonBody(fc.record({ idToken: fc.option(hostileString), session: fc.option(fc.boolean()) })).map(
+      (body) => ({
+        body,
+      }),
+    ),
+    oracle: (s, got) => {
+      // Without the fuzz user's token in the header or body, there is nothing to log in with.
+      if (got.status < 300) expect(s.meta.validAuth || (s.body ?? '').includes('eyJ')).toBe(true);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/health/insights',
+    queryValues: {
+      limit: fc.integer({ min: -5, max: 80 }).map(String),
+      cursor: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+      locale: fc.constantFrom('en', 'es', 'de', 'fr'),
+      uid: fc.stringMatching(/^[A-Za-z0-9]{20,28}$/),
+    },
+    oracle: (s, got) => {
+      authGuarded(s, got);
+      onlyDeclaredQuery(['uid', 'limit', 'cursor', 'locale'])(s, got);
+      if (got.status < 300 && s.query.limit !== undefined) {
+        const n = Number(s.query.limit);
+        expect(Number.isInteger(n) && n >= 1 && n <= 50, `accepted limit=${s.query.limit}`).toBe(true);
+      }
+      // Someone else's insights need a care-team grant the fuzz user never has.
+      if (got.status < 300 && s.query.uid !== undefined) expect(got.status).toBe(403);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/health/trends',
+    queryValues: {
+      metric: fc.constantFrom(...trendMetrics, 'blood_type'),
+      start: isoDay,
+      end: isoDay,
+      granularity: fc.constantFrom('day', 'week', 'month'),
+    },
+    queryGen: fc
+      .record({
+        metric: fc.constantFrom(...trendMetrics),
+        a: isoDay,
+        b: isoDay,
+        granularity: fc.constantFrom('day', 'week'),
+      })
+      .map(({ metric, a, b, granularity }) => ({
+        metric,
+        start: a < b ? a : b,
+        end: a < b ? b : a,
+        granularity,
+      })),
+    oracle: (s, got) => {
+      authGuarded(s, got);
+      onlyDeclaredQuery(['uid', 'metric', 'start', 'end', 'granularity'])(s, got);
+      if (got.status < 300) {
+        const { start = '', end = '' } = s.query;
+        expect(/^\d{4}-\d{2}-\d{2}$/.test(start) && /^\d{4}-\d{2}-\d{2}$/.test(end) && start <= end).toBe(
+          true,
+        );
+      }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/health/analyze',
+    body: jsonBody(
+      fc.record({ window: fc.option(fc.record({ start: isoDay, end: isoDay })) }, { requiredKeys: [] }),
+    ).map((body) => ({ body })),
+    oracle: (s, got) => {
+      authGuarded(s, got);
+      if (got.status < 300) {
+        const w = (JSON.parse(s.body ?? '{}') as { window?: { start: string; end: string } | null }).window;
+        if (w) expect(w.start <= w.end, 'accepted a window that ends before it starts').toBe(true);
+      }
+    },
+  },
+  { method: 'GET', path: '/v1/system/metrics', oracle: neverAccepted },
+  { method: 'GET', path: '/v1/openapi.json' },
+  { method: 'GET', path: '/v1/account/export', oracle: authGuarded },
+  {
+    method: 'PUT',
+    path: '/v1/account/care-team',
+    body: jsonBody(
+      fc.record({ clinicians: fc.array(fc.stringMatching(/^[A-Za-z0-9]{20,28}$/), { maxLength: 3 }) }),
+    ).map((body) => ({ body })),
+    oracle: (s, got) => {
+      authGuarded(s, got);
+      // None of the random uids is a clinician: only an empty list can be accepted.
+      if (got.status < 300)
+        expect((JSON.parse(s.body ?? '{}') as { clinicians?: unknown[] }).clinicians).toEqual([]);
+    },
+  },
+  // Account deletion must be signed; the fuzzer's X-Clarity-* headers never are.
+  { method: 'DELETE', path: '/v1/account', oracle: neverAccepted },
 ];
 
 /** Thousands of requests: keep warnings and errors, drop the per-request info lines. */
@@ -114,9 +243,25 @@ function quietLogger(inner: Logger): Logger {
   };
 }
 
+/**
+ * Sign-up against the Auth emulator named by FIREBASE_AUTH_EMULATOR_HOST (not the fixed port of
+ * firebase.json), so a long fuzz run can use private emulators and leave the shared ones to others.
+ */
+async function signUp(email: string): Promise<{ idToken: string }> {
+  const res = await fetch(
+    `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct-horse-battery', returnSecureToken: true }),
+    },
+  );
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status}`);
+  return (await res.json()) as { idToken: string };
+}
+
 let server: Server;
 let base: string;
-let token: string;
 
 beforeAll(async () => {
   requireEmulators();
@@ -135,13 +280,13 @@ beforeAll(async () => {
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ({ idToken: token } = await signUp(`fuzz-${Date.now()}@example.com`));
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-function headersArb(): fc.Arbitrary<{
+function headersArb(token: string): fc.Arbitrary<{
   headers: Record<string, string>;
   validAuth: boolean;
+  foreignOrigin: boolean;
   validKey?: boolean;
 }> {
   return fc
@@ -191,7 +336,8 @@ function headersArb(): fc.Arbitrary<{
       if (h.extra !== null) headers[h.extra] = h.extraValue;
       return {
         headers,
-        validAuth: h.auth === 'valid' && h.extra !== 'origin',
+        validAuth: h.auth === 'valid',
+        foreignOrigin: h.extra === 'origin',
         validKey: h.idempotencyKey === null ? undefined : /^[\w.:-]{8,128}$/.test(h.idempotencyKey),
       };
     });
@@ -215,47 +361,68 @@ async function send(e: Endpoint, s: Sent): Promise<Received> {
 }
 
 describe('API fuzzing (no 5xx, nothing invalid accepted)', () => {
-  it('covers every route mounted by createApp', () => {
-    expect(endpoints.map((e) => `${e.method} ${e.path}`)).toContain('POST /v1/health/upload');
+  it('covers every documented operation (the OpenAPI list) and the signing-key route', () => {
+    const fuzzed = endpoints.map((e) => `${e.method} ${e.path}`);
+    const documented = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    expect(documented.length).toBeGreaterThan(5);
+    for (const d of documented) expect(fuzzed, `${d} has no fuzz row`).toContain(d);
+    expect(fuzzed).toContain('POST /v1/security/signing-key');
     expect(runs).toBeGreaterThan(0);
   });
 
   for (const e of endpoints) {
-    it(`${e.method} ${e.path}: ${runs} cases`, { timeout: Math.max(60_000, runs * 60) }, async () => {
-      let cases = 0;
-      const statuses = new Map<number, number>();
-      const bodyArb: NonNullable<Endpoint['body']> = e.body ?? anyBody.map((body) => ({ body }));
-      await fc.assert(
-        fc.asyncProperty(bodyArb, queryArb(e.query ?? []), headersArb(), async (b, query, h) => {
-          cases++;
-          const sent: Sent = {
-            method: e.method,
-            path: e.path,
-            query,
-            headers: h.headers,
-            body: b.body,
-            meta: {
-              validAuth: h.validAuth,
-              ...(b.invalidIndexes ? { invalidIndexes: b.invalidIndexes } : {}),
-              ...(h.validKey !== undefined ? { validIdempotencyKey: h.validKey } : {}),
+    // Endpoints run side by side (the emulators, not the CPU, set the pace), each as its own user so one
+    // endpoint's data (e.g. uploads) does not slow another (e.g. the export).
+    it.concurrent(
+      `${e.method} ${e.path}: ${runs} cases`,
+      { timeout: Math.max(60_000, runs * 120) },
+      async () => {
+        const { idToken: token } = await signUp(
+          `fuzz-${e.method.toLowerCase()}-${Date.now()}-${Math.random()}@example.com`,
+        );
+        let cases = 0;
+        const statuses = new Map<number, number>();
+        const bodyArb: NonNullable<Endpoint['body']> = e.body ?? anyBody.map((body) => ({ body }));
+        await fc.assert(
+          fc.asyncProperty(
+            bodyArb,
+            e.queryGen
+              ? fc.oneof(e.queryGen, queryArb(e.query ?? [], e.queryValues))
+              : queryArb(e.query ?? [], e.queryValues),
+            headersArb(token),
+            async (b, query, h) => {
+              cases++;
+              const sent: Sent = {
+                method: e.method,
+                path: e.path,
+                query,
+                headers: h.headers,
+                body: b.body,
+                meta: {
+                  validAuth: h.validAuth,
+                  foreignOrigin: h.foreignOrigin,
+                  ...(b.invalidIndexes ? { invalidIndexes: b.invalidIndexes } : {}),
+                  ...(h.validKey !== undefined ? { validIdempotencyKey: h.validKey } : {}),
+                },
+              };
+              const got = await send(e, sent);
+              statuses.set(got.status, (statuses.get(got.status) ?? 0) + 1);
+              expect(got.status, JSON.stringify(got.json).slice(0, 300)).toBeLessThan(500);
+              if (got.status >= 400 && got.status !== 405) {
+                const err = (got.json as { error?: { code?: unknown; requestId?: unknown } } | null)?.error;
+                expect(typeof err?.code, 'the one error shape').toBe('string');
+                expect(typeof err?.requestId).toBe('string');
+              }
+              e.oracle?.(sent, got);
             },
-          };
-          const got = await send(e, sent);
-          statuses.set(got.status, (statuses.get(got.status) ?? 0) + 1);
-          expect(got.status, JSON.stringify(got.json).slice(0, 300)).toBeLessThan(500);
-          if (got.status >= 400 && got.status !== 405) {
-            const err = (got.json as { error?: { code?: unknown; requestId?: unknown } } | null)?.error;
-            expect(typeof err?.code, 'the one error shape').toBe('string');
-            expect(typeof err?.requestId).toBe('string');
-          }
-          e.oracle?.(sent, got);
-        }),
-        { numRuns: runs, ...(seed !== undefined ? { seed } : {}), endOnFailure: true },
-      );
-      console.log(
-        `fuzz ${e.method} ${e.path}: ${cases} cases, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
-      );
-      expect(cases).toBe(runs);
-    });
+          ),
+          { numRuns: runs, ...(seed !== undefined ? { seed } : {}), endOnFailure: true },
+        );
+        console.log(
+          `fuzz ${e.method} ${e.path}: ${cases} cases, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+        );
+        expect(cases).toBe(runs);
+      },
+    );
   }
 });

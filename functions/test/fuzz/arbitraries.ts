@@ -154,8 +154,41 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   ),
 );
 
-/** Query strings: known names with hostile values, plus random names. */
-export function queryArb(names: string[]): fc.Arbitrary<Record<string, string>> {
+/** Query strings: known names with plausible or hostile values, plus random names. */
+export function queryArb(
+  names: string[],
+  plausible: Record<string, fc.Arbitrary<string>> = {},
+): fc.Arbitrary<Record<string, string>> {
+  const known = Object.keys(plausible);
+  if (known.length > 0) {
+    // Mostly the endpoint's own parameters with plausible values, sometimes hostile ones or extra names.
+    const entries = known.map((k) =>
+      fc.option(
+        fc.oneof(
+          { weight: 4, arbitrary: plausible[k] as fc.Arbitrary<string> },
+          { weight: 1, arbitrary: hostileString },
+        ),
+        { freq: 4 },
+      ),
+    );
+    return fc
+      .tuple(
+        fc.tuple(...entries),
+        fc.option(fc.dictionary(fc.string({ maxLength: 12 }), hostileString, { maxKeys: 2 }), { freq: 4 }),
+      )
+      .map(([values, extra]) => {
+        const q: Record<string, string> = { ...(extra ?? {}) };
+        known.forEach((k, i) => {
+          const v = values[i];
+          if (v !== null && v !== undefined) q[k] = v;
+        });
+        return q;
+      });
+  }
+  return queryLoose(names);
+}
+
+function queryLoose(names: string[]): fc.Arbitrary<Record<string, string>> {
   return fc.dictionary(
     fc.oneof(fc.constantFrom(...(names.length ? names : ['x'])), fc.string({ maxLength: 12 })),
     hostileString,
@@ -172,3 +205,11 @@ export const anyBody: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.constantFrom('{', '{"samples":', '[]', 'null', '{"__proto__":{"polluted":1}}', '\u0000\u0001'),
 );
+
+/** A local day, mostly in a plausible range, as YYYY-MM-DD. */
+export const isoDay: fc.Arbitrary<string> = fc
+  .integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2027, 11, 31) })
+  .map((ms) => new Date(ms).toISOString().slice(0, 10));
+
+export const jsonBody = (value: fc.Arbitrary<unknown>): fc.Arbitrary<string | undefined> =>
+  fc.oneof({ weight: 3, arbitrary: value.map((v) => JSON.stringify(v)) }, { weight: 1, arbitrary: anyBody });
