@@ -15,6 +15,7 @@ import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import type { UploadDoc } from '@clarity/core';
 import { region, uploadJobDebounceMinutes } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
+import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { firestore } from '../platform/services.ts';
 import { analyzeJob } from './analyze.ts';
 import { deliverInsight } from './deliver.ts';
@@ -42,8 +43,8 @@ async function enqueueInfer(task: { uid: string; jobId: string }): Promise<void>
 const finishedUpload = (s: string | undefined): boolean => s === 'ingested' || s === 'partial';
 
 export const onUploadFinished = onDocumentUpdated(
-  { document: 'users/{uid}/uploads/{uploadId}', region, retry: true },
-  async (event) => {
+  { document: 'users/{uid}/uploads/{uploadId}', region, retry: true, secrets: sentrySecrets },
+  withSentry('onUploadFinished', async (event) => {
     const before = event.data?.before.data() as UploadDoc | undefined;
     const after = event.data?.after.data() as UploadDoc | undefined;
     if (!after || finishedUpload(before?.status) || !finishedUpload(after.status)) return;
@@ -75,12 +76,19 @@ export const onUploadFinished = onDocumentUpdated(
       }
     }
     logger.info('job.from_upload', { uploadId, jobId, created, correlationId: after.correlationId });
-  },
+  }),
 );
 
 export const onJobCreated = onDocumentCreated(
-  { document: 'users/{uid}/jobs/{jobId}', region, retry: true, memory: '1GiB', timeoutSeconds: 300 },
-  async (event) => {
+  {
+    document: 'users/{uid}/jobs/{jobId}',
+    region,
+    retry: true,
+    memory: '1GiB',
+    timeoutSeconds: 300,
+    secrets: sentrySecrets,
+  },
+  withSentry('onJobCreated', async (event) => {
     await analyzeJob(
       { uid: event.params.uid, jobId: event.params.jobId },
       {
@@ -90,7 +98,7 @@ export const onJobCreated = onDocumentCreated(
         ...(inferenceConfigured() ? { enqueueInfer } : {}),
       },
     );
-  },
+  }),
 );
 
 export const inferTask = onTaskDispatched<{ uid: string; jobId: string }>(
@@ -105,18 +113,25 @@ export const inferTask = onTaskDispatched<{ uid: string; jobId: string }>(
     rateLimits: { maxConcurrentDispatches: 8, maxDispatchesPerSecond: 20 },
     timeoutSeconds: 120,
     memory: '1GiB',
+    secrets: sentrySecrets,
   },
-  async (req) => {
+  withSentry('inferTask', async (req) => {
     await inferJob(
       { uid: req.data.uid, jobId: req.data.jobId, attempt: req.retryCount, maxAttempts: inferMaxAttempts },
       inferDeps(firestore(), logger.child({ fn: inferQueueName, task: req.id })),
     );
-  },
+  }),
 );
 
 export const onAnalysisReady = onDocumentWritten(
-  { document: 'users/{uid}/analyses/{analysisId}', region, retry: true, timeoutSeconds: 120 },
-  async (event) => {
+  {
+    document: 'users/{uid}/analyses/{analysisId}',
+    region,
+    retry: true,
+    timeoutSeconds: 120,
+    secrets: sentrySecrets,
+  },
+  withSentry('onAnalysisReady', async (event) => {
     const before = event.data?.before.data() as { status?: string } | undefined;
     const after = event.data?.after.data() as { status?: string } | undefined;
     if (after?.status !== 'ready' || before?.status === 'ready') return;
@@ -124,22 +139,22 @@ export const onAnalysisReady = onDocumentWritten(
       { uid: event.params.uid, analysisId: event.params.analysisId },
       insightDeps(firestore(), logger.child({ fn: 'onAnalysisReady', eventId: event.id })),
     );
-  },
+  }),
 );
 
 export const onInsightCreated = onDocumentCreated(
-  { document: 'users/{uid}/insights/{insightId}', region, retry: true },
-  async (event) => {
+  { document: 'users/{uid}/insights/{insightId}', region, retry: true, secrets: sentrySecrets },
+  withSentry('onInsightCreated', async (event) => {
     await deliverInsight(
       { uid: event.params.uid, insightId: event.params.insightId },
       { db: firestore(), log: logger.child({ fn: 'onInsightCreated', eventId: event.id }), now: Date.now },
     );
-  },
+  }),
 );
 
 export const scheduledAnalysis = onSchedule(
-  { schedule: 'every day 04:00', timeZone: 'UTC', region },
-  async (event) => {
+  { schedule: 'every day 04:00', timeZone: 'UTC', region, secrets: sentrySecrets },
+  withSentry('scheduledAnalysis', async (event) => {
     const db = firestore();
     const day = event.scheduleTime.slice(0, 10);
     let created = 0;
@@ -155,5 +170,5 @@ export const scheduledAnalysis = onSchedule(
       if (r.created) created++;
     }
     logger.info('job.scheduled', { day, created });
-  },
+  }),
 );
