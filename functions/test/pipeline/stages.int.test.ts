@@ -240,6 +240,15 @@ describe('inference-run stopped mid-run', () => {
     expect(withModel.inference).toMatchObject({ status: 'done', model: { name: 'pat-s', trained: false } });
     expect(withModel.inference.embedding).toHaveLength(96);
     expect(withModel.inference.notice).toMatch(/stand-in/i);
+    // The task delivered twice more: skipped, the merged embedding untouched.
+    for (let i = 0; i < 2; i++)
+      expect((await inferJob({ uid, jobId: a.jobId, attempt: 0, maxAttempts: 3 }, inferDeps())).kind).toBe(
+        'skipped',
+      );
+    expect((await job(uid, a.jobId)).stages.infer).toMatchObject({ status: 'done', attempts: 1 });
+    expect((await db.doc(`users/${uid}/analyses/${a.jobId}`).get()).get('inference.embedding')).toEqual(
+      withModel.inference.embedding,
+    );
 
     // Stopped mid-run: the next job's task attempts fail; the last one degrades and dead-letters.
     const b = await createAnalysisJob(db, {
