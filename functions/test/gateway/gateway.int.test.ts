@@ -11,7 +11,7 @@ import { inferenceReadiness, llmConfiguration } from '../../src/api/dependency-c
 import { deriveSigningKey, signRequest } from '../../src/api/signing.ts';
 import { operations } from '../../src/api/openapi.ts';
 import { listObjects } from '../../src/store/blob-listing.ts';
-import { userDocuments } from '../../src/store/account-data.ts';
+import { toJson, userDocuments } from '../../src/store/account-data.ts';
 import { adminAuth, adminDb } from '../support/emulators.ts';
 import { call, signingSecret, startGateway, userWithRoles, type Gateway } from './support.ts';
 
@@ -583,6 +583,7 @@ describe('GDPR: export and deletion', () => {
     // Compare with what Firestore holds, document by document.
     const live = await userDocuments(db(), u.uid);
     expect(live.map((d) => d.ref.path).sort()).toEqual(seeded.paths);
+    for (const d of live) expect(byPath.get(d.ref.path), d.ref.path).toEqual(toJson(d.data()));
     expect(JSON.stringify(archive)).not.toContain(bystander.uid);
   });
 
