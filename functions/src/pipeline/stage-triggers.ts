@@ -7,7 +7,6 @@
  *   insight created  -> onInsightCreated -> deliver
  *   daily schedule   -> scheduledAnalysis -> one job per user per day
  */
-import { getApps } from 'firebase-admin/app';
 import { getFunctions } from 'firebase-admin/functions';
 import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
@@ -16,7 +15,7 @@ import type { UploadDoc } from '@clarity/core';
 import { region, uploadJobDebounceMinutes } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { sentrySecrets, withSentry } from '../platform/sentry.ts';
-import { firestore } from '../platform/services.ts';
+import { adminApp, firestore } from '../platform/services.ts';
 import { analyzeJob } from './analyze.ts';
 import { deliverInsight } from './deliver.ts';
 import { inferJob } from './infer.ts';
@@ -29,9 +28,7 @@ export const inferMaxAttempts = 3;
 const inferQueueName = 'inferTask';
 
 async function enqueueInfer(task: { uid: string; jobId: string }): Promise<void> {
-  firestore(); // initialises the app the services module owns
-  const app = getApps()[0];
-  const queue = getFunctions(app).taskQueue(`locations/${region.value()}/functions/${inferQueueName}`);
+  const queue = getFunctions(adminApp()).taskQueue(`locations/${region.value()}/functions/${inferQueueName}`);
   try {
     // Deterministic task id: a redelivered analyze event cannot start the stage twice.
     await queue.enqueue(task, { id: `infer-${task.uid}-${task.jobId}`.replace(/[^A-Za-z0-9_-]/g, '_') });
