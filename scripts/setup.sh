@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One-time set-up from a fresh clone: Node >= 22 (bootstrapped from the npm registry into .tools/node when
+# the system node is older), Java >= 17 for the Firestore and Pub/Sub emulators, and the npm dependencies.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$SECONDS
+
+source scripts/node-env.sh
+echo "node $(node --version), npm $(npm --version)"
+
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "java not found: installing openjdk-17-jre-headless"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless) >/dev/null
+  else
+    echo "error: Java 17 or newer is required by the Firestore and Pub/Sub emulators: install OpenJDK 17 (Debian: apt-get install openjdk-17-jre-headless)." >&2
+    exit 1
+  fi
+fi
+java -version 2>&1 | head -1
+
+# Install scripts are skipped, then run only for the packages that need theirs. Skipped on purpose:
+# onnxruntime-node's (it would try to download CUDA libraries; the CPU build ships in the package) and re2's
+# (firebase-tools -> superstatic, optional, hosting only: its fallback download fails offline and the
+# from-source C++ build takes minutes, against Node 20 headers that Node 22 cannot load anyway).
+export ONNXRUNTIME_NODE_INSTALL=skip
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+npm rebuild --no-audit --no-fund --loglevel=error @firebase/util protobufjs esbuild
+echo "setup: $((SECONDS - start)) s"
