@@ -15,8 +15,9 @@
  *
  * Fixed windows allow up to 2x the limit across a window boundary; that is acceptable for abuse protection
  * and keeps one document per window. Denied requests still count (a client hammering the API stays limited
- * until the window resets). Known limit: the global counter is one document, and Firestore sustains only a
- * few hundred writes/s on one document; beyond that, shard it (see README-security.md).
+ * until the window resets). Known limit: Firestore's soft limit is about one sustained write per second per
+ * document, so the single global counter (and a very busy user's) will contend at production load; shard it
+ * or move the counters to Memorystore before then (README-security.md).
  */
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
