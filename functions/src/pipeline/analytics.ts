@@ -22,27 +22,18 @@ import {
   coleKripke,
   createEpochSeries,
   mannKendall,
-  quantityTypes,
   robustAnomalies,
   theilSen,
   tudorLocke,
   type AnalysisMetrics,
   type AnalysisWindow,
-  type CanonicalSample,
   type EpochSeries,
-  type HealthTypeId,
-  type MetricId,
   type MinuteSeriesDoc,
   type Provenance,
   type SeriesDoc,
   type SleepPeriod,
 } from '@clarity/core';
-
-const typeOfMetric = new Map<string, HealthTypeId>();
-for (const [type, spec] of Object.entries(quantityTypes)) {
-  if (!typeOfMetric.has(spec.metric)) typeOfMetric.set(spec.metric, type as HealthTypeId);
-}
-typeOfMetric.set('sleep', 'HKCategoryTypeIdentifierSleepAnalysis');
+import { samplesOf } from '../store/series-samples.ts';
 
 /** Days of the window, inclusive. */
 export function windowDays(w: AnalysisWindow): string[] {
@@ -51,30 +42,6 @@ export function windowDays(w: AnalysisWindow): string[] {
     const d = new Date(t).toISOString().slice(0, 10);
     if (d > w.end || out.length > 366) break;
     out.push(d);
-  }
-  return out;
-}
-
-/** Stored samples of the window's series documents as canonical samples. */
-export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
-  const out: CanonicalSample[] = [];
-  for (const doc of docs) {
-    const type = typeOfMetric.get(doc.metric);
-    if (!type) continue;
-    for (const s of Object.values(doc.samples)) {
-      out.push({
-        type,
-        metric: doc.metric as MetricId,
-        startMs: s.s,
-        endMs: s.e,
-        offsetMinutes: 0,
-        value: s.v,
-        unit: doc.unit,
-        stage: s.st,
-        source: s.src,
-        device: null,
-      });
-    }
   }
   return out;
 }

@@ -2,50 +2,19 @@
  * Keeps the per-minute view of each series day document up to date. The stored samples stay the source of
  * truth; after an ingest, every (metric, local day) it touched is recomputed from the samples of that day
  * and the day before (a night of sleep or a step interval can start the evening before) with the core's
- * buildMinuteSeries, and written to the day document's `minuteSeries` field inside a transaction (creating the next day's
- * document when only spill-over data falls on it), so
- * concurrent ingests for the same user converge on the latest samples. Recomputing is idempotent.
+ * buildMinuteSeries, and written to the day document's `minuteSeries` field inside a transaction (creating
+ * the next day's document when only spill-over data falls on it), so concurrent ingests for the same user
+ * converge on the latest samples. Recomputing is idempotent.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import {
-  buildMinuteSeries,
-  quantityTypes,
-  categoryTypes,
-  type CanonicalSample,
-  type HealthTypeId,
-  type MetricId,
-  type SeriesDoc,
-} from '@clarity/core';
+import { buildMinuteSeries, type SeriesDoc } from '@clarity/core';
 import { paths } from './paths.ts';
-
-const typeOfMetric = new Map<string, HealthTypeId>(
-  [...Object.entries(quantityTypes), ...Object.entries(categoryTypes)].map(([type, spec]) => [
-    spec.metric,
-    type as HealthTypeId,
-  ]),
-);
+import { samplesOf } from './series-samples.ts';
 
 function shiftDate(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
-}
-
-function toCanonical(metric: MetricId, doc: SeriesDoc): CanonicalSample[] {
-  const type = typeOfMetric.get(metric);
-  if (!type) return [];
-  return Object.values(doc.samples).map((s) => ({
-    type,
-    metric,
-    startMs: s.s,
-    endMs: s.e,
-    offsetMinutes: 0,
-    value: s.v,
-    unit: doc.unit,
-    stage: s.st,
-    source: s.src,
-    device: null,
-  }));
 }
 
 export interface DayKey {
@@ -73,9 +42,7 @@ export async function refreshMinuteSeries(
       const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, shiftDate(date, k))));
       const did = await db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...refs);
-        const samples = snaps.flatMap((s) =>
-          s.exists ? toCanonical(metric as MetricId, s.data() as SeriesDoc) : [],
-        );
+        const samples = samplesOf(snaps.filter((s) => s.exists).map((s) => s.data() as SeriesDoc));
         const day = buildMinuteSeries(samples, { timezone }).find(
           (d) => d.metric === metric && d.date === date,
         );

@@ -1,0 +1,44 @@
+/** Reading back the samples a series day document stores, as canonical samples for the core's analytics. */
+import {
+  categoryTypes,
+  quantityTypes,
+  type CanonicalSample,
+  type HealthTypeId,
+  type MetricId,
+  type SeriesDoc,
+} from '@clarity/core';
+
+/** The HealthKit type behind each metric (one type per metric in the health-types table). */
+const typeOfMetric = new Map<string, HealthTypeId>(
+  [...Object.entries(quantityTypes), ...Object.entries(categoryTypes)].map(([type, spec]) => [
+    spec.metric,
+    type as HealthTypeId,
+  ]),
+);
+
+/**
+ * Stored samples of series documents as canonical samples. The stored form keeps absolute instants only, so
+ * `offsetMinutes` is 0: callers cut days in an explicit zone.
+ */
+export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
+  const out: CanonicalSample[] = [];
+  for (const doc of docs) {
+    const type = typeOfMetric.get(doc.metric);
+    if (!type) continue;
+    for (const s of Object.values(doc.samples)) {
+      out.push({
+        type,
+        metric: doc.metric as MetricId,
+        startMs: s.s,
+        endMs: s.e,
+        offsetMinutes: 0,
+        value: s.v,
+        unit: doc.unit,
+        stage: s.st,
+        source: s.src,
+        device: null,
+      });
+    }
+  }
+  return out;
+}
