@@ -12,7 +12,14 @@
 import { parseArgs } from 'node:util';
 import { deleteApp, initializeApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import { collection, connectFirestoreEmulator, getFirestore, onSnapshot } from 'firebase/firestore';
+import {
+  collection,
+  connectFirestoreEmulator,
+  getDocs,
+  getFirestore,
+  onSnapshot,
+  type Firestore,
+} from 'firebase/firestore';
 import { emulatorOrigin, projectId } from '../test/support/emulators.ts';
 import { realWeek } from '../test/pipeline/fixtures.ts';
 
@@ -27,6 +34,40 @@ const samples =
     : week.samples;
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
 const fsHost = new URL(emulatorOrigin('firestore'));
+
+type Segments = Record<string, number>;
+
+/** Millisecond value of a Firestore Timestamp field (client SDK), or NaN. */
+const ms = (v: unknown): number => (v as { toMillis?: () => number } | undefined)?.toMillis?.() ?? Number.NaN;
+
+/**
+ * Where the time went, from the timestamps the pipeline writes itself (server clock): the upload's
+ * statusTimes and the job's per-stage startedAt/finishedAt. Gaps between stages are trigger delivery.
+ */
+async function segments(db: Firestore, uid: string): Promise<Segments> {
+  const [uploads, jobs] = await Promise.all([
+    getDocs(collection(db, 'users', uid, 'uploads')),
+    getDocs(collection(db, 'users', uid, 'jobs')),
+  ]);
+  const up = uploads.docs[0]?.data() as { statusTimes?: Record<string, unknown> } | undefined;
+  const job = jobs.docs[0]?.data() as
+    | { createdAt?: unknown; stages?: Record<string, { startedAt?: unknown; finishedAt?: unknown }> }
+    | undefined;
+  const t = up?.statusTimes ?? {};
+  const st = job?.stages ?? {};
+  const at = (stage: string, k: 'startedAt' | 'finishedAt'): number => ms(st[stage]?.[k]);
+  return {
+    'received→parsing (trigger)': ms(t.parsing) - ms(t.received),
+    ingest: ms(t.ingested) - ms(t.parsing),
+    'ingested→job created': ms(job?.createdAt) - ms(t.ingested),
+    'job→analyze start (trigger)': at('analyze', 'startedAt') - ms(job?.createdAt),
+    analyze: at('analyze', 'finishedAt') - at('analyze', 'startedAt'),
+    'analyze→insight start': at('insight', 'startedAt') - at('analyze', 'finishedAt'),
+    insight: at('insight', 'finishedAt') - at('insight', 'startedAt'),
+  };
+}
+
+const segmentRuns: Segments[] = [];
 
 async function once(i: number): Promise<{ total: number; accepted: number }> {
   const app = initializeApp({ projectId, apiKey: 'demo-key' }, `bench-${i}`);
@@ -63,6 +104,7 @@ async function once(i: number): Promise<{ total: number; accepted: number }> {
   });
   if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
   const total = await seen;
+  segmentRuns.push(await segments(db, user.uid));
   await deleteApp(app);
   return { total, accepted: samples.length };
 }
@@ -85,4 +127,9 @@ console.log(
     `p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p95 ${(pct(times, 95) / 1000).toFixed(2)} s, ` +
     `min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`,
 );
+const counted = segmentRuns.slice(1); // without the warm-up
+for (const name of Object.keys(counted[0] ?? {})) {
+  const xs = counted.map((r) => r[name] ?? Number.NaN).filter((x) => Number.isFinite(x));
+  if (xs.length > 0) console.log(`  ${name.padEnd(30)} p50 ${(pct(xs, 50) / 1000).toFixed(2)} s`);
+}
 process.exit(0);

@@ -138,8 +138,8 @@ export async function ingestStorageObject(
 
   let written = zeroCounts();
   const byTypeWritten: Record<string, Counts> = {};
-  const days: DayKey[] = [];
-  let firstOffset: number | undefined;
+  const spillDays: DayKey[] = [];
+  let zone: string | undefined;
   const every = deps.progressEveryMs ?? 1000;
   let lastProgress = 0;
   let pending: Promise<unknown> = Promise.resolve();
@@ -148,9 +148,9 @@ export async function ingestStorageObject(
     ...(timezone ? { timezone } : {}),
     nowMs: deps.now(),
     onBatch: async (batch: { samples: Parameters<typeof writeSamples>[3] }) => {
-      const r = await writeSamples(deps.db, uid, uploadId, batch.samples);
-      firstOffset ??= batch.samples[0]?.offsetMinutes;
-      days.push(...r.days);
+      zone ??= dayZone(timezone, null, batch.samples[0]?.offsetMinutes);
+      const r = await writeSamples(deps.db, uid, uploadId, batch.samples, zone);
+      spillDays.push(...r.spillDays);
       written = addCounts(written, r.counts);
       for (const [t, c] of Object.entries(r.byType))
         byTypeWritten[t] = addCounts(byTypeWritten[t] ?? zeroCounts(), c);
@@ -200,7 +200,7 @@ export async function ingestStorageObject(
     throw e;
   }
   await pending;
-  await refreshMinuteSeries(deps.db, uid, days, dayZone(timezone, null, firstOffset));
+  if (zone) await refreshMinuteSeries(deps.db, uid, spillDays, zone);
 
   // Per type: stored vs already stored (series writer) + duplicates inside the file and rejections (importer).
   const byType: Record<string, Counts> = {};

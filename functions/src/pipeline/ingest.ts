@@ -119,18 +119,14 @@ export async function ingestUpload(
     throw e;
   }
 
-  const written = await writeSamples(deps.db, uid, uploadId, validation.samples);
   const profileZone = (await deps.db.doc(paths.user(uid)).get()).get('timezone') as unknown;
-  await refreshMinuteSeries(
-    deps.db,
-    uid,
-    written.days,
-    dayZone(
-      typeof profileZone === 'string' ? profileZone : null,
-      validation.timezone ?? null,
-      validation.samples[0]?.offsetMinutes,
-    ),
+  const zone = dayZone(
+    typeof profileZone === 'string' ? profileZone : null,
+    validation.timezone ?? null,
+    validation.samples[0]?.offsetMinutes,
   );
+  const written = await writeSamples(deps.db, uid, uploadId, validation.samples, zone);
+  await refreshMinuteSeries(deps.db, uid, written.spillDays, zone);
   const counts = { ...written.counts };
   const byType = written.byType;
   counts.rejected = validation.rejectedIndexes.length;

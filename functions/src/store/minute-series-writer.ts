@@ -1,17 +1,17 @@
 /**
- * Keeps the per-minute view of each series day document up to date. The stored samples stay the source of
- * truth; after an ingest, every (metric, local day) it touched is recomputed from the samples of that day
- * and the day before (a night of sleep or a step interval can start the evening before) with the core's
- * buildMinuteSeries, and written to the day document's `minuteSeries` field inside a transaction (creating
- * the next day's document when only spill-over data falls on it), so concurrent ingests for the same user
- * converge on the latest samples. Recomputing is idempotent.
+ * The per-minute view of each series day document (`minuteSeries`). The stored samples stay the source of
+ * truth: a day's minutes are computed with the core's buildMinuteSeries from that day's samples and the day
+ * before's (a night of sleep or a step interval can start the evening before). The series writer does it in
+ * the same transaction that adds samples to a day; refreshMinuteSeries recomputes the days that samples of an
+ * earlier day run into, once the whole batch is written (creating a day document when only spill-over falls
+ * on it). Recomputing is idempotent, and transactions make concurrent ingests converge on the latest samples.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { buildMinuteSeries, type SeriesDoc } from '@clarity/core';
+import { buildMinuteSeries, type MinuteSeriesDoc, type SeriesDoc } from '@clarity/core';
 import { paths } from './paths.ts';
 import { samplesOf } from './series-samples.ts';
 
-function shiftDate(date: string, days: number): string {
+export function shiftDate(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
@@ -22,6 +22,21 @@ export interface DayKey {
   date: string;
 }
 
+/** The minute series of one metric on one local day, from the samples of the given series documents. */
+export function minuteSeriesOf(
+  docs: readonly SeriesDoc[],
+  metric: string,
+  date: string,
+  timezone: string,
+): Omit<MinuteSeriesDoc, 'metric' | 'date'> | undefined {
+  const day = buildMinuteSeries(samplesOf(docs), { timezone }).find(
+    (d) => d.metric === metric && d.date === date,
+  );
+  if (!day) return undefined;
+  const { metric: _m, date: _d, ...rest } = day;
+  return rest;
+}
+
 export async function refreshMinuteSeries(
   db: Firestore,
   uid: string,
@@ -30,11 +45,7 @@ export async function refreshMinuteSeries(
 ): Promise<number> {
   let written = 0;
   const unique = new Map<string, DayKey>();
-  // A sample stored under its start day can run into the next day (a night, a step interval).
-  for (const d of days) {
-    for (const date of [d.date, shiftDate(d.date, 1)])
-      unique.set(`${d.metric}_${date}`, { metric: d.metric, date });
-  }
+  for (const d of days) unique.set(`${d.metric}_${d.date}`, d);
   const queue = [...unique.values()];
   const worker = async (): Promise<void> => {
     for (let key = queue.shift(); key; key = queue.shift()) {
@@ -42,20 +53,21 @@ export async function refreshMinuteSeries(
       const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, shiftDate(date, k))));
       const did = await db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...refs);
-        const samples = samplesOf(snaps.filter((s) => s.exists).map((s) => s.data() as SeriesDoc));
-        const day = buildMinuteSeries(samples, { timezone }).find(
-          (d) => d.metric === metric && d.date === date,
+        const minuteSeries = minuteSeriesOf(
+          snaps.filter((s) => s.exists).map((s) => s.data() as SeriesDoc),
+          metric,
+          date,
+          timezone,
         );
         const target = snaps[1];
-        if (!day || !target) return false;
-        const { metric: _m, date: _d, ...minuteSeries } = day;
+        if (!minuteSeries || !target) return false;
         if (target.exists) tx.update(target.ref, { minuteSeries });
         else {
           // Only spill-over minutes fall on this day: a day document with no samples of its own.
           const empty: Omit<SeriesDoc, 'updatedAt'> = {
             metric,
             date,
-            unit: day.unit,
+            unit: minuteSeries.unit,
             samples: {},
             sampleCount: 0,
             sources: [],

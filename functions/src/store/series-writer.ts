@@ -15,6 +15,7 @@ import {
   type SeriesDoc,
   type StoredSample,
 } from '@clarity/core';
+import { minuteSeriesOf, shiftDate, type DayKey } from './minute-series-writer.ts';
 import { paths } from './paths.ts';
 
 export function zeroCounts(): Counts {
@@ -34,7 +35,11 @@ export interface WriteResult {
   byType: Record<string, Counts>;
   seriesDocs: number;
   /** The (metric, local day) documents written to, for the minute-series refresh. */
-  days: { metric: string; date: string }[];
+  /**
+   * Days after a written day that its samples run into (a night of sleep, a step interval across midnight):
+   * their minute series must be refreshed once every day of the batch is written (refreshMinuteSeries).
+   */
+  spillDays: DayKey[];
 }
 
 const seriesConcurrency = 8;
@@ -56,6 +61,10 @@ function toStored(s: CanonicalSample, uploadId: string): StoredSample {
   return { s: s.startMs, e: s.endMs, v: s.value, st: s.stage, src: s.source, up: uploadId };
 }
 
+/**
+ * Merges one day's samples into its document and, in the same write, recomputes the day's minute series
+ * from its samples and those of the day before (whose intervals may run into this day).
+ */
 async function mergeDay(
   db: Firestore,
   uid: string,
@@ -63,11 +72,13 @@ async function mergeDay(
   metric: string,
   date: string,
   items: { id: string; sample: CanonicalSample }[],
+  timezone: string,
 ): Promise<Counts> {
   const ref = db.doc(paths.seriesDoc(uid, metric, date));
+  const prevRef = db.doc(paths.seriesDoc(uid, metric, shiftDate(date, -1)));
   return db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const existing = snap.exists ? (snap.data() as SeriesDoc) : undefined;
+    const [snap, prevSnap] = await tx.getAll(ref, prevRef);
+    const existing = snap?.exists ? (snap.data() as SeriesDoc) : undefined;
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
@@ -86,16 +97,26 @@ async function mergeDay(
     }
     const newCount = Object.keys(added).length;
     if (newCount > 0) {
+      const unit = items[0]?.sample.unit ?? null;
+      const docs = [
+        ...(prevSnap?.exists ? [prevSnap.data() as SeriesDoc] : []),
+        {
+          ...(existing ?? { metric, date, unit, sampleCount: 0, sources: [], updatedAt: null }),
+          samples: { ...existing?.samples, ...added },
+        },
+      ];
+      const day = minuteSeriesOf(docs, metric, date, timezone);
       // merge: adds the new keys to the samples map without rewriting the others.
       tx.set(
         ref,
         {
           metric,
           date,
-          unit: items[0]?.sample.unit ?? null,
+          unit,
           samples: added,
           sampleCount: (existing?.sampleCount ?? 0) + newCount,
           sources: [...sources].sort(),
+          ...(day ? { minuteSeries: day } : {}),
           updatedAt: FieldValue.serverTimestamp(),
         },
         { merge: true },
@@ -110,6 +131,7 @@ export async function writeSamples(
   uid: string,
   uploadId: string,
   samples: readonly (CanonicalSample & { id?: string })[],
+  timezone: string,
 ): Promise<WriteResult> {
   const groups = new Map<
     string,
@@ -124,7 +146,7 @@ export async function writeSamples(
   }
   const perGroup = await mapLimit([...groups.values()], seriesConcurrency, async (g) => ({
     g,
-    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items),
+    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items, timezone),
   }));
   let counts = zeroCounts();
   const byType: Record<string, Counts> = {};
@@ -136,6 +158,8 @@ export async function writeSamples(
     counts,
     byType,
     seriesDocs: groups.size,
-    days: [...groups.values()].map((g) => ({ metric: g.metric, date: g.date })),
+    spillDays: [...groups.values()]
+      .filter((g) => g.items.some((x) => localDate(x.sample.endMs - 1, x.sample.offsetMinutes) > g.date))
+      .map((g) => ({ metric: g.metric, date: shiftDate(g.date, 1) })),
   };
 }
