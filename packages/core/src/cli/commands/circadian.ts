@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { circadianMetrics, type CircadianResult } from '../../analytics/circadian/index.ts';
 import { choiNonWear } from '../../analytics/preprocess/nonwear.ts';
@@ -7,6 +7,7 @@ import type { EpochSeries } from '../../contracts/epoch-series.ts';
 import { ClarityError } from '../../errors.ts';
 import { readFitbitMinuteStepsWide } from '../../readers/fitbit.ts';
 import { loadDeviceFile } from '../../readers/load.ts';
+import { requireFile } from '../input.ts';
 import type { CliCommand } from '../command.ts';
 
 const help = `Usage: clarity circadian FILE [--bin MINUTES] [--binarize T] [--nonwear choi|none] [--log1p] [--user ID] [--json]
@@ -32,21 +33,6 @@ the clock hour of the fitted peak.
 
 Example: clarity circadian example_01.AWD --binarize 4 --json
 `;
-
-function readableFile(positionals: string[]): string {
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) {
-    throw new ClarityError('invalid_argument', 'expected exactly one FILE; see clarity circadian --help');
-  }
-  let isFile: boolean;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw new ClarityError('not_found', `cannot read ${file}: no such file`);
-  return file;
-}
 
 async function isFitbitMinuteWide(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
@@ -167,7 +153,7 @@ export const command: CliCommand = {
     json: { type: 'boolean' },
   },
   async run({ positionals, values, io }) {
-    const file = readableFile(positionals);
+    const file = requireFile(positionals, 'circadian');
     const binMinutes = numberOption(values.bin, 'bin', (n) => n > 0) ?? 60;
     const binarizeThreshold = numberOption(values.binarize, 'binarize', () => true);
     const nonWearOption = values.nonwear;

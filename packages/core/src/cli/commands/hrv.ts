@@ -1,7 +1,8 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { hrvTimeDomain, type HrvResult, type HrvSegmentation } from '../../analytics/hrv/index.ts';
 import { ClarityError } from '../../errors.ts';
 import { readNnIntervals } from '../../readers/nn-intervals.ts';
+import { requireFile } from '../input.ts';
 import type { CliCommand } from '../command.ts';
 
 const help = `Usage: clarity hrv FILE [--segmentation clock|pyhrv] [--segment SECONDS] [--json]
@@ -69,21 +70,6 @@ function toText(r: HrvResult, segmentation: HrvSegmentation, segmentSeconds: num
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
 }
 
-function readableFile(positionals: string[]): string {
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) {
-    throw new ClarityError('invalid_argument', 'expected exactly one FILE; see clarity hrv --help');
-  }
-  let isFile: boolean;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw new ClarityError('not_found', `cannot read ${file}: no such file`);
-  return file;
-}
-
 export const command: CliCommand = {
   name: 'hrv',
   summary: 'time-domain HRV (SDNN, RMSSD, pNN50, SDANN, Poincare) of an NN-interval file',
@@ -94,7 +80,7 @@ export const command: CliCommand = {
     segment: { type: 'string' },
   },
   async run({ positionals, values, io }) {
-    const file = readableFile(positionals);
+    const file = requireFile(positionals, 'hrv');
     const segmentation = (values.segmentation ?? 'clock') as string;
     if (segmentation !== 'clock' && segmentation !== 'pyhrv') {
       throw new ClarityError('invalid_argument', `--segmentation must be 'clock' or 'pyhrv'`);
