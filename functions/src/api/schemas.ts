@@ -3,7 +3,7 @@
  * and the OpenAPI document (openapi.ts) is generated from these same objects, so the two cannot drift.
  */
 import { z } from 'zod';
-import { ClarityError, type FieldIssue } from '@clarity/core';
+import { ClarityError, metricIds, type FieldIssue } from '@clarity/core';
 
 const uid = z
   .string()
@@ -128,19 +128,8 @@ export const insightsResponse = z.object({
 
 // ---- GET /v1/health/trends ------------------------------------------------------------------------------
 
-export const trendMetrics = [
-  'heart_rate',
-  'resting_heart_rate',
-  'walking_heart_rate',
-  'hrv_sdnn',
-  'steps',
-  'distance',
-  'active_energy',
-  'basal_energy',
-  'oxygen_saturation',
-  'respiratory_rate',
-  'sleep',
-] as const;
+/** Every canonical metric with a per-day series (the core's list, so the API cannot drift from it). */
+export const trendMetrics = metricIds;
 
 export const trendsQuery = z
   .object({

@@ -6,11 +6,12 @@
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, type AnalysisDoc } from '@clarity/core';
+import { errorText } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { computeAnalysis } from './analytics.ts';
-import { recordDeadLetter } from './dead-letters.ts';
-import { claimStage, failJob, finishStage, releaseStage } from './jobs.ts';
+import { stageFailed } from './dead-letters.ts';
+import { claimStage, finishStage } from './jobs.ts';
 import { defaultWindow, loadBaseline, loadWindowSeries } from './series.ts';
 
 export interface AnalyzeDeps {
@@ -19,11 +20,6 @@ export interface AnalyzeDeps {
   now: () => number;
   /** Starts the infer stage; undefined = no model configured. */
   enqueueInfer?: (task: { uid: string; jobId: string }) => Promise<void>;
-}
-
-/** A short description of an error for logs (never health values; no stack). */
-export function errorText(e: unknown): string {
-  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
 }
 
 export type StageOutcome = { kind: 'skipped'; reason: string } | { kind: 'done'; status: string };
@@ -116,24 +112,6 @@ export async function analyzeJob(
     });
     return { kind: 'done', status: 'done' };
   } catch (e) {
-    if (e instanceof ClarityError && e.retryable) {
-      await releaseStage(deps.db, uid, jobId, 'analyze');
-      log.warn('analyze.retry', { code: e.code });
-      throw e;
-    }
-    log.error('analyze.failed', {
-      code: e instanceof ClarityError ? e.code : 'internal',
-      error: errorText(e),
-    });
-    await failJob(deps.db, uid, jobId, 'analyze', e);
-    await recordDeadLetter(deps.db, {
-      stage: 'analyze',
-      uid,
-      jobId,
-      correlationId: job.correlationId,
-      attempts: job.stages.analyze.attempts + 1,
-      error: e,
-    });
-    return { kind: 'done', status: 'failed' };
+    return stageFailed(deps.db, { stage: 'analyze', uid, jobId, job, log }, e);
   }
 }

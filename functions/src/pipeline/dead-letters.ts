@@ -4,7 +4,10 @@
  * document instead of piling up.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { ClarityError, type StageName } from '@clarity/core';
+import { ClarityError, type JobDoc, type StageName } from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import { errorText } from '../platform/errors.ts';
+import { failJob, releaseStage } from './jobs.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 
 export function deadLetterId(stage: StageName, uid: string, jobId: string): string {
@@ -39,4 +42,35 @@ export async function recordDeadLetter(
     createdAt: FieldValue.serverTimestamp(),
   });
   return id;
+}
+
+/**
+ * What a stage does when its handler throws: a retryable error puts the stage back to pending and rethrows
+ * (the trigger redelivers); anything else fails the job and lands in deadLetters with its cause.
+ */
+export async function stageFailed(
+  db: Firestore,
+  input: { stage: StageName; uid: string; jobId: string; job: JobDoc; log: Logger },
+  e: unknown,
+): Promise<{ kind: 'done'; status: 'failed' }> {
+  const { stage, uid, jobId, job, log } = input;
+  if (e instanceof ClarityError && e.retryable) {
+    await releaseStage(db, uid, jobId, stage);
+    log.warn(`${stage}.retry`, { code: e.code });
+    throw e;
+  }
+  log.error(`${stage}.failed`, {
+    code: e instanceof ClarityError ? e.code : 'internal',
+    error: errorText(e),
+  });
+  await failJob(db, uid, jobId, stage, e);
+  await recordDeadLetter(db, {
+    stage,
+    uid,
+    jobId,
+    correlationId: job.correlationId,
+    attempts: job.stages[stage].attempts + 1,
+    error: e,
+  });
+  return { kind: 'done', status: 'failed' };
 }

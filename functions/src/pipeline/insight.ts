@@ -11,9 +11,9 @@ import type { InsightContext } from '../llm/prompt.ts';
 import { paths } from '../store/paths.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
-import { errorText, type StageOutcome } from './analyze.ts';
-import { recordDeadLetter } from './dead-letters.ts';
-import { claimStage, failJob, finishStage, releaseStage } from './jobs.ts';
+import type { StageOutcome } from './analyze.ts';
+import { stageFailed } from './dead-letters.ts';
+import { claimStage, finishStage } from './jobs.ts';
 
 export interface InsightDeps extends GenerateDeps {
   db: Firestore;
@@ -114,23 +114,6 @@ export async function insightForAnalysis(
     log.info('insight.finished', { generator: g.generator, fallback: g.fallback !== null });
     return { kind: 'done', status: g.fallback ? 'degraded' : 'done' };
   } catch (e) {
-    if (e instanceof ClarityError && e.retryable) {
-      await releaseStage(deps.db, uid, jobId, 'insight');
-      throw e;
-    }
-    log.error('insight.failed', {
-      code: e instanceof ClarityError ? e.code : 'internal',
-      error: errorText(e),
-    });
-    await failJob(deps.db, uid, jobId, 'insight', e);
-    await recordDeadLetter(deps.db, {
-      stage: 'insight',
-      uid,
-      jobId,
-      correlationId: job.correlationId,
-      attempts: job.stages.insight.attempts + 1,
-      error: e,
-    });
-    return { kind: 'done', status: 'failed' };
+    return stageFailed(deps.db, { stage: 'insight', uid, jobId, job, log }, e);
   }
 }

@@ -23,3 +23,8 @@ export function errorBody(e: unknown, requestId: string): { status: number; body
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
 }
+
+/** A short description of an error for logs (never health values; no stack). */
+export function errorText(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
+}
