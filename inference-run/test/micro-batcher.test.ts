@@ -29,6 +29,46 @@ describe('MicroBatcher', () => {
     expect(sizes).toEqual([4, 3]);
   });
 
+  it('starts at once when nothing else is arriving, without waiting maxWaitMs', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher<number, number>({ ...doubler(sizes), maxWaitMs: 60_000, arriving: () => 0 });
+    // With a one-minute wait and nobody arriving, only an immediate dispatch finishes within the test timeout.
+    expect(await Promise.all(b.submitAll([1], Infinity))).toEqual([2]);
+    expect(sizes).toEqual([1]);
+  });
+
+  it('waits for a request still being read, then batches it with the queued one when it arrives', async () => {
+    const sizes: number[] = [];
+    let arriving = 1;
+    const b = new MicroBatcher<number, number>({
+      ...doubler(sizes),
+      maxWaitMs: 60_000,
+      arriving: () => arriving,
+    });
+    const first = b.submitAll([1], Infinity);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sizes).toEqual([]); // still waiting for the other request
+    arriving = 0;
+    const second = b.submitAll([2], Infinity);
+    expect(await Promise.all([...first, ...second])).toEqual([2, 4]);
+    expect(sizes).toEqual([2]);
+  });
+
+  it('stops waiting when the awaited request is rejected before queueing (poke)', async () => {
+    const sizes: number[] = [];
+    let arriving = 1;
+    const b = new MicroBatcher<number, number>({
+      ...doubler(sizes),
+      maxWaitMs: 60_000,
+      arriving: () => arriving,
+    });
+    const first = b.submitAll([1], Infinity);
+    arriving = 0;
+    b.poke();
+    expect(await Promise.all(first)).toEqual([2]);
+    expect(sizes).toEqual([1]);
+  });
+
   it('refuses a submission that would overflow the queue, admitting none of it', async () => {
     const b = new MicroBatcher<number, number>({ ...doubler([]), maxQueue: 3 });
     const first = b.submitAll([1, 2], Infinity);

@@ -2,9 +2,13 @@
  * Dynamic micro-batching. Items from concurrent requests wait in one bounded FIFO queue per model; one batch
  * runs at a time (a session run already uses every intra-op thread, so two in parallel would only contend).
  *
- * Dispatch policy: when the runner is idle, a batch starts as soon as `maxBatch` items wait or the oldest has
- * waited `maxWaitMs`; when a batch finishes, whatever queued meanwhile starts at once (those items already
- * waited a whole batch). So a lone client pays at most `maxWaitMs`, and under load batches fill on their own.
+ * Dispatch policy: when the runner is idle, a batch starts as soon as `maxBatch` items wait, or nothing else
+ * is on its way (`arriving()` is 0: no other request is being received or parsed, so waiting could not fill
+ * the batch), or the oldest item has waited `maxWaitMs`; when a batch finishes, whatever queued meanwhile
+ * starts at once (those items already waited a whole batch). So a lone client pays no batching wait at all,
+ * a burst of requests read together shares a batch, and under load batches fill on their own while the
+ * runner is busy. (Measured on PAT-S: the fixed 1 ms wait cost a lone client about 1.5 ms per request, timer
+ * slack included.)
  *
  * Back-pressure: a submit that would take the queue past `maxQueue` items fails at once with `unavailable`
  * (503 + Retry-After). An item whose deadline passes while queued is dropped with `deadline_exceeded` before it
@@ -24,6 +28,8 @@ export interface MicroBatcherOptions<I, O> {
   run: (items: I[]) => Promise<O[]>;
   onBatch?: (stats: BatchStats) => void;
   onQueueDepth?: (depth: number) => void;
+  /** Requests received but not yet submitted (the server's count); default: unknown, always wait. */
+  arriving?: () => number;
 }
 
 interface Pending<I, O> {
@@ -77,9 +83,15 @@ export class MicroBatcher<I, O> {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Re-checks the dispatch policy; the server calls it when a request it counted as arriving went away. */
+  poke(): void {
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs <= 0) {
+    const nothingComing = this.options.arriving !== undefined && this.options.arriving() === 0;
+    if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs <= 0 || nothingComing) {
       this.dispatch();
       return;
     }

@@ -56,6 +56,8 @@ export interface RegistryOptions {
   provider: ProviderChoice;
   onBatch?: (model: LoadedModel, stats: BatchStats) => void;
   onQueueDepth?: (model: LoadedModel, depth: number) => void;
+  /** Requests being received or parsed by the server (see MicroBatcher's dispatch policy). */
+  arriving?: () => number;
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -150,6 +152,7 @@ export class ModelRegistry {
       run: (items) => runEncoder(model, items),
       onBatch: (s) => this.options.onBatch?.(model, s),
       onQueueDepth: (d) => this.options.onQueueDepth?.(model, d),
+      ...(this.options.arriving ? { arriving: this.options.arriving } : {}),
     });
     await warmUp(model, this.options.maxBatch);
     this.models.set(key, model);

@@ -49,6 +49,8 @@ export interface ServerState {
   phase: 'loading' | 'ready' | 'draining' | 'failed';
   reason?: string;
   inFlight: number;
+  /** Model requests received but not yet handed to a batcher (bodies being read, parsed, validated). */
+  arriving: number;
 }
 
 export interface AppDeps {
@@ -135,6 +137,7 @@ async function encode(
   wantTokens: boolean,
   deadline: number,
   route: string,
+  arrived: () => void,
 ): Promise<{ outputs: EmbedOutput[]; missing: number[] }> {
   const missing: number[] = [];
   const items = sequences.map((s) => {
@@ -143,6 +146,7 @@ async function encode(
     return { input, wantTokens };
   });
   let promises: Promise<EmbedOutput>[];
+  arrived();
   try {
     promises = model.batcher.submitAll(items, deadline);
   } catch (e) {
@@ -164,6 +168,7 @@ async function embed(
   body: unknown,
   requestId: string,
   deadline: number,
+  arrived: () => void,
 ): Promise<EmbedResponse> {
   const parsed = embedRequestShallowSchema.safeParse(body);
   if (!parsed.success)
@@ -179,6 +184,7 @@ async function embed(
     parsed.data.includeTokens,
     deadline,
     'embed',
+    arrived,
   );
   const tokens =
     model.manifest.architecture.patchSize > 0
@@ -211,6 +217,7 @@ async function predict(
   body: unknown,
   requestId: string,
   deadline: number,
+  arrived: () => void,
 ): Promise<PredictResponse> {
   const parsed = predictRequestShallowSchema.safeParse(body);
   if (!parsed.success)
@@ -233,7 +240,7 @@ async function predict(
   const byTask = new Map<string, { head: LoadedHead['head']; probs: { model: string; p: number[] }[] }>();
   await Promise.all(
     models.map(async (m) => {
-      const { outputs } = await encode(deps, m, parsed.data.sequences, false, deadline, 'predict');
+      const { outputs } = await encode(deps, m, parsed.data.sequences, false, deadline, 'predict', arrived);
       const emb = new Float32Array(n * PAT_EMBED_DIM);
       outputs.forEach((o, i) => emb.set(o.embedding, i * PAT_EMBED_DIM));
       for (const h of servableHeads(m, deps.config)) {
@@ -382,13 +389,29 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
         }
         if (req.method === 'POST' && (route === '/v1/embed' || route === '/v1/predict')) {
           const deadline = started + config.requestTimeoutMs;
-          const body = await readJson(req, config.maxBodyBytes);
-          return [
-            200,
-            route === '/v1/embed'
-              ? await embed(deps, body, requestId, deadline)
-              : await predict(deps, body, requestId, deadline),
-          ];
+          // Counted as arriving until its sequences are queued, so an idle batcher waits for it (briefly)
+          // rather than starting a batch it could have joined.
+          state.arriving++;
+          let counted = true;
+          const arrived = (): void => {
+            if (counted) state.arriving--;
+            counted = false;
+          };
+          try {
+            const body = await readJson(req, config.maxBodyBytes);
+            return [
+              200,
+              route === '/v1/embed'
+                ? await embed(deps, body, requestId, deadline, arrived)
+                : await predict(deps, body, requestId, deadline, arrived),
+            ];
+          } finally {
+            if (counted) {
+              // Rejected before queueing: a batcher that waited for this request need not wait any longer.
+              arrived();
+              for (const m of registry.list()) m.batcher.poke();
+            }
+          }
         }
       }
       throw new ClarityError('not_found', `no route ${req.method ?? ''} ${route}`);

@@ -50,7 +50,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     Object.entries(options.server ?? {}).filter(([, v]) => v !== undefined),
   );
   const config: ServerConfig = { ...defaultServerConfig, ...overrides };
-  const state: ServerState = { phase: 'loading', inFlight: 0 };
+  const state: ServerState = { phase: 'loading', inFlight: 0, arriving: 0 };
   // eslint-disable-next-line prefer-const
   let metrics: ServerMetrics;
   const registry = new ModelRegistry({
@@ -64,6 +64,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics.batchSeconds.observe({ model: m.key }, s.durationMs / 1000);
     },
     onQueueDepth: (m, d) => metrics.queueDepth.set({ model: m.key }, d),
+    arriving: () => state.arriving,
   });
   metrics = new ServerMetrics(() => registry.list());
   const verifier = options.auth ? await createVerifier(options.auth) : undefined;
