@@ -54,6 +54,18 @@ describe('MicroBatcher', () => {
     expect(sizes).toEqual([2]);
   });
 
+  it('after a batch of concurrent requests, a lone arrival still waits maxWaitMs for its peers', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher<number, number>({ ...doubler(sizes), maxWaitMs: 60_000, arriving: () => 0 });
+    await Promise.all([...b.submitAll([1, 2], Infinity)]);
+    const late = b.submitAll([3], Infinity);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sizes).toEqual([2]); // not dispatched alone: the previous batch had two items
+    const peers = b.submitAll([4, 5, 6], Infinity); // fills maxBatch (4): starts at once
+    expect(await Promise.all([...late, ...peers])).toEqual([6, 8, 10, 12]);
+    expect(sizes).toEqual([2, 4]);
+  });
+
   it('stops waiting when the awaited request is rejected before queueing (poke)', async () => {
     const sizes: number[] = [];
     let arriving = 1;
