@@ -6,10 +6,16 @@
  * - activity: activitySummary on the minute step series (Tudor-Locke 2018 cadence cut-points). A minute
  *   without a step sample on a day with step data counts as 0 steps: HealthKit writes step samples only
  *   while walking, so absence means no steps, not missing data. Days without any step data are missing.
+ * - movement series for sleep scoring and circadian measures: device activity counts (`activity_counts`,
+ *   from actigraphy uploads) when the window has any, as the scorers and IS/IV/L5/M10 were validated on
+ *   counts; otherwise steps. A count minute without a value is missing (the device did not record), never 0.
+ *   Which series was used is recorded in the provenance (`parameters.movementSeries`).
  * - sleep: from HealthKit sleep stages when present (asleep minutes per noon-to-noon night); otherwise scored
- *   from the movement series (Cole-Kripke, ActiLife variant, then Tudor-Locke periods): labelled
- *   `movement_scoring` because the scorer was validated on wrist activity counts, not on steps.
- * - circadian: IS/IV/RA/L5/M10 (circadianMetrics, 60-min bins) on the same movement series.
+ *   from the movement series (Cole-Kripke, then Tudor-Locke periods): on counts with ActiLife's parameters
+ *   (counts/100, cap 300); on steps with divisor 5, labelled an estimate (the scorer was validated on wrist
+ *   activity counts, not on steps).
+ * - circadian: IS/IV/RA/L5/M10 (circadianMetrics, 60-min bins) on the movement series; on counts, Choi 2011
+ *   non-wear is masked first (an actigraph's off-wrist zeros would otherwise read as rest).
  * - heart rate / HRV: means of the minute means; HRV is the mean of HealthKit SDNN readings (they are
  *   already SDNN values, so hrvTimeDomain, which needs NN intervals, does not apply).
  * - trends: Theil-Sen slope + Mann-Kendall test over the daily values; anomalies: robustAnomalies of each
@@ -18,10 +24,12 @@
 import {
   activitySummary,
   buildMinuteSeries,
+  choiNonWear,
   circadianMetrics,
   coleKripke,
   createEpochSeries,
   mannKendall,
+  maskEpochs,
   robustAnomalies,
   theilSen,
   tudorLocke,
@@ -83,6 +91,33 @@ export function movementMinutes(w: WindowMinutes): Float64Array {
     for (let i = 0; i < 1440; i++) out[d * 1440 + i] = i < doc.values.length ? (doc.values[i] ?? 0) : 0;
   });
   return out;
+}
+
+/**
+ * The window's device activity counts as one minute series (1440 slots per day, like movementMinutes):
+ * minutes without a value are missing (NaN), since an actigraph records every minute it is worn.
+ */
+export function countMinutes(w: WindowMinutes): Float64Array {
+  const out = new Float64Array(w.days.length * 1440).fill(Number.NaN);
+  const counts = w.byMetric.get('activity_counts') ?? [];
+  w.days.forEach((_, d) => {
+    const doc = counts[d];
+    if (!doc || doc.kind !== 'sum') return;
+    for (let i = 0; i < Math.min(1440, doc.values.length); i++) {
+      const v = doc.values[i];
+      if (v !== null && v !== undefined) out[d * 1440 + i] = v;
+    }
+  });
+  return out;
+}
+
+export type MovementSeriesName = 'activity_counts' | 'steps';
+
+/** The series sleep scoring and circadian measures run on: counts when the window has any, else steps. */
+export function movementSeries(w: WindowMinutes): { name: MovementSeriesName; values: Float64Array } {
+  const counts = countMinutes(w);
+  if (counts.some((v) => !Number.isNaN(v))) return { name: 'activity_counts', values: counts };
+  return { name: 'steps', values: movementMinutes(w) };
 }
 
 const finite = (v: number | undefined | null): number | null =>
@@ -182,10 +217,15 @@ function clock(minuteOfDay: number): string {
 /** Cole-Kripke count divisor used on step series (ActiLife uses 100 on counts). */
 export const stepsDivisor = 5;
 
-function sleepFromMovement(series: EpochSeries, days: string[]): AnalysisMetrics['sleep'] {
-  // Cole-Kripke divides wrist counts by 100; steps run about 20 times lower than an Actiwatch's counts
-  // (the scale of the demo conversion), hence divisor 5. Not validated for steps: labelled an estimate.
-  const scoring = coleKripke(series, { divisor: stepsDivisor });
+function sleepFromMovement(
+  series: EpochSeries,
+  days: string[],
+  name: MovementSeriesName,
+): AnalysisMetrics['sleep'] {
+  // Cole-Kripke divides wrist counts by 100 (ActiLife). Steps run about 20 times lower than an Actiwatch's
+  // counts (the scale of the demo conversion), hence divisor 5 on steps: not validated, labelled an estimate.
+  const onCounts = name === 'activity_counts';
+  const scoring = coleKripke(series, onCounts ? {} : { divisor: stepsDivisor });
   const found = tudorLocke(scoring);
   // One sleep per night: the longest period ending on each day (naps and fragments are not nights).
   const byNight = new Map<string, SleepPeriod>();
@@ -214,8 +254,13 @@ function sleepFromMovement(series: EpochSeries, days: string[]): AnalysisMetrics
       ...plainProvenance(periods.provenance),
       parameters: {
         ...plainProvenance(periods.provenance).parameters,
-        scorer: `cole-kripke (actilife weights) on minute step counts, divisor ${stepsDivisor}`,
-        note: 'scorer validated on wrist activity counts; estimate only',
+        movementSeries: name,
+        ...(onCounts
+          ? { scorer: 'cole-kripke (actilife: counts/100, cap 300) on minute activity counts' }
+          : {
+              scorer: `cole-kripke (actilife weights) on minute step counts, divisor ${stepsDivisor}`,
+              note: 'scorer validated on wrist activity counts; estimate only',
+            }),
         nightRule: 'longest Tudor-Locke period ending on each day',
       },
     },
@@ -256,6 +301,20 @@ export function computeAnalysis(
     quantity: 'steps',
     source: { format: 'healthkit-steps' },
   });
+  // Sleep scoring and circadian measures: counts when present, else the steps series above.
+  const moving = movementSeries(w);
+  const hasMoving = moving.values.some((v) => !Number.isNaN(v));
+  const scored =
+    moving.name === 'steps'
+      ? series
+      : createEpochSeries({
+          start: `${window.start}T00:00:00`,
+          epochSeconds: 60,
+          values: moving.values,
+          timezone,
+          quantity: 'counts',
+          source: { format: 'activity_counts' },
+        });
 
   let activity: AnalysisMetrics['activity'] = null;
   if (hasMovement) {
@@ -272,21 +331,32 @@ export function computeAnalysis(
       }),
       provenance: plainProvenance(a.provenance),
     };
-  } else degraded.push('no movement data in window');
+  } else if (!hasMoving) degraded.push('no movement data in window');
+  else degraded.push('no step data in window');
 
-  const sleep = sleepFromStages(w) ?? (hasMovement ? sleepFromMovement(series, w.days) : null);
+  const sleep =
+    sleepFromStages(w) ?? (hasMoving ? sleepFromMovement(scored, w.days, moving.name) : null);
   if (!sleep) degraded.push('no sleep data in window');
 
   let circadian: AnalysisMetrics['circadian'] = null;
-  if (hasMovement && w.days.length >= 2) {
-    const c = circadianMetrics(series);
+  if (hasMoving && w.days.length >= 2) {
+    let input = scored;
+    const masking: Record<string, unknown> = {};
+    if (moving.name === 'activity_counts') {
+      const nonWear = choiNonWear(scored);
+      input = maskEpochs(scored, nonWear.mask);
+      masking.nonWear = 'choi-2011 (actilife 90/30/2 min), masked before binning';
+      masking.nonWearMinutes = nonWear.nonWearEpochs;
+    }
+    const c = circadianMetrics(input);
+    const p = plainProvenance(c.provenance);
     circadian = {
       IS: finite(c.IS),
       IV: finite(c.IV),
       RA: finite(c.RA),
       L5Start: c.L5Start,
       M10Start: c.M10Start,
-      provenance: plainProvenance(c.provenance),
+      provenance: { ...p, parameters: { ...p.parameters, movementSeries: moving.name, ...masking } },
     };
   }
 

@@ -1,8 +1,13 @@
 /**
  * File ingest: an object finalized at uploads/{uid}/{uploadId}/{filename} (the app uploads it with the
- * Firebase Storage SDK) is kept under raw/{uid}/{uploadId}/{filename}, streamed through the Apple Health
- * importer (export.xml or export.zip, any size: never read whole), and its samples written to the per-day
- * series documents. The upload document shows live progress (bytes, records) and ends with per-type counts.
+ * Firebase Storage SDK) is kept under raw/{uid}/{uploadId}/{filename} and dispatched by its first bytes and
+ * name (the core's classifyUpload, the same dispatch as `clarity import`):
+ *  - Apple Health export.xml / export.zip: streamed through the Apple Health importer (any size, never read
+ *    whole); samples go to the per-day series documents, workouts to users/{uid}/workouts/{id}, daily ring
+ *    summaries to users/{uid}/activitySummaries/{date};
+ *  - actigraphy (.AWD, ActiGraph .agd / ActiLife .csv) and Fitbit minuteStepsWide CSV: read by the device
+ *    readers and stored as one-minute samples (ingest-device-file.ts).
+ * The upload document shows live progress and ends with per-type counts.
  *
  * Safe under redelivery: the upload document is created or claimed in a transaction (a finished upload is
  * left alone; a claim older than the lease is taken over) and the series writer counts a retried attempt's
@@ -13,10 +18,14 @@ import { Transform, type Readable } from 'node:stream';
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import {
   ClarityError,
+  classifyHeadBytes,
+  classifyUpload,
   importAppleHealthXml,
   importAppleHealthZip,
+  isValidTimeZone,
   maxStoredRejections,
   type Counts,
+  type ImportBatch,
   type ImportSummary,
   type UploadDoc,
 } from '@clarity/core';
@@ -25,7 +34,9 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { isSafeId, paths } from '../store/paths.ts';
 import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
+import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-writer.ts';
 import { claimExisting } from './ingest.ts';
+import { ingestDeviceFile } from './ingest-device-file.ts';
 
 export interface FileIngestDeps {
   db: Firestore;
@@ -34,12 +45,20 @@ export interface FileIngestDeps {
   now: () => number;
   /** Least time between two progress writes to the upload document. */
   progressEveryMs?: number;
+  /** Largest device file (AWD, AGD, CSV) staged to local disk for its reader (default 256 MiB). */
+  maxDeviceFileBytes?: number;
 }
 
 export interface StorageObject {
   name: string;
   size: number;
   contentType?: string | undefined;
+  /**
+   * The object's custom metadata (Firebase Storage SDK `customMetadata`). Read: `timezone` (IANA zone the
+   * device's local times are in, when the profile has none) and `subject` (the Fitbit participant Id to
+   * import from a multi-participant Fitabase file).
+   */
+  metadata?: Record<string, string> | undefined;
 }
 
 export type FileIngestOutcome =
@@ -59,11 +78,13 @@ export function parseUploadPath(
 }
 
 /** Creates the upload document, or claims an unfinished one; a string says why there is nothing to do. */
-async function createOrClaim(
+export async function createOrClaim(
   deps: FileIngestDeps,
   uid: string,
   uploadId: string,
-  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'>,
+  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
+    source?: UploadDoc['source'];
+  },
 ): Promise<UploadDoc | string> {
   const ref = deps.db.doc(paths.upload(uid, uploadId));
   return deps.db.runTransaction(async (tx) => {
@@ -91,7 +112,7 @@ async function createOrClaim(
 }
 
 /** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */
-function hashing(): { stream: Transform; digest: () => string; bytes: () => number } {
+export function hashing(): { stream: Transform; digest: () => string; bytes: () => number } {
   const hash = createHash('sha256');
   let n = 0;
   const stream = new Transform({
@@ -117,8 +138,26 @@ export async function ingestStorageObject(
   const rawPath = paths.rawObject(uid, uploadId, filename);
   const profile = await deps.db.doc(paths.user(uid)).get();
   const timezone = typeof profile.get('timezone') === 'string' ? (profile.get('timezone') as string) : null;
-  const head = await readHead(deps.blobs.openRange(object.name, 0, 4));
-  const isZip = head.length === 4 && head.readUInt32LE(0) === 0x04034b50;
+  const head = await readHead(deps.blobs.openRange(object.name, 0, Math.min(object.size, classifyHeadBytes)));
+  const kind = classifyUpload(filename, head);
+  if (kind !== 'apple-zip' && kind !== 'apple-xml') {
+    const metaZone = object.metadata?.timezone;
+    return ingestDeviceFile(
+      {
+        uid,
+        uploadId,
+        filename,
+        rawPath,
+        object,
+        kind,
+        profileZone: timezone,
+        metadataZone: metaZone && isValidTimeZone(metaZone) ? metaZone : null,
+        subject: object.metadata?.subject,
+      },
+      deps,
+    );
+  }
+  const isZip = kind === 'apple-zip';
   const claimed = await createOrClaim(deps, uid, uploadId, {
     format: isZip ? 'zip' : 'xml',
     byteSize: object.size,
@@ -137,6 +176,8 @@ export async function ingestStorageObject(
   if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
 
   let written = zeroCounts();
+  let workoutsStored = zeroCounts();
+  let summariesStored = zeroCounts();
   const byTypeWritten: Record<string, Counts> = {};
   const spillDays: DayKey[] = [];
   let zone: string | undefined;
@@ -147,7 +188,18 @@ export async function ingestStorageObject(
     uid,
     ...(timezone ? { timezone } : {}),
     nowMs: deps.now(),
-    onBatch: async (batch: { samples: Parameters<typeof writeSamples>[3] }) => {
+    onBatch: async (batch: ImportBatch) => {
+      if (batch.workouts.length > 0)
+        workoutsStored = addCounts(
+          workoutsStored,
+          await writeWorkouts(deps.db, uid, uploadId, batch.workouts),
+        );
+      if (batch.activitySummaries.length > 0)
+        summariesStored = addCounts(
+          summariesStored,
+          await writeActivitySummaries(deps.db, uid, uploadId, batch.activitySummaries),
+        );
+      if (batch.samples.length === 0) return;
       zone ??= dayZone(timezone, null, batch.samples[0]?.offsetMinutes);
       const r = await writeSamples(deps.db, uid, uploadId, batch.samples, zone);
       spillDays.push(...r.spillDays);
@@ -229,6 +281,16 @@ export async function ingestStorageObject(
       unknownTypes: summary.unknownTypes,
       workouts: summary.workouts,
       activitySummaries: summary.activitySummaries,
+      // users/{uid}/workouts and activitySummaries: stored now vs already stored (+ repeats in the file).
+      workoutsStored: {
+        ...workoutsStored,
+        duplicate: workoutsStored.duplicate + summary.workoutsDuplicate,
+        rejected: summary.workouts - summary.workoutsAccepted - summary.workoutsDuplicate,
+      },
+      activitySummariesStored: {
+        ...summariesStored,
+        rejected: summary.activitySummaries - summary.activitySummariesAccepted,
+      },
       bytesRead: summary.bytesRead,
       parser: summary.parser.mode,
       locale: summary.locale,
@@ -247,7 +309,7 @@ export async function ingestStorageObject(
   return { kind: 'done', status, counts };
 }
 
-async function readHead(stream: Readable): Promise<Buffer> {
+export async function readHead(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks);

@@ -10,7 +10,12 @@ export const onUploadObjectFinalized = onObjectFinalized(
   { region, retry: true, memory: '1GiB', timeoutSeconds: 540, cpu: 1, secrets: sentrySecrets },
   withSentry('onUploadObjectFinalized', async (event) => {
     await ingestStorageObject(
-      { name: event.data.name, size: Number(event.data.size), contentType: event.data.contentType },
+      {
+        name: event.data.name,
+        size: Number(event.data.size),
+        contentType: event.data.contentType,
+        metadata: event.data.metadata,
+      },
       {
         db: firestore(),
         blobs: blobStore(),

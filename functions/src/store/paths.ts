@@ -6,6 +6,10 @@ export const paths = {
   series: (uid: string) => `users/${uid}/series`,
   seriesDoc: (uid: string, metric: string, date: string) => `users/${uid}/series/${metric}_${date}`,
   jobs: (uid: string) => `users/${uid}/jobs`,
+  workouts: (uid: string) => `users/${uid}/workouts`,
+  workout: (uid: string, id: string) => `users/${uid}/workouts/${id}`,
+  activitySummaries: (uid: string) => `users/${uid}/activitySummaries`,
+  activitySummary: (uid: string, date: string) => `users/${uid}/activitySummaries/${date}`,
   /** Raw object of an upload, kept so nothing a user sent is lost even when parsing rejects part of it. */
   rawObject: (uid: string, uploadId: string, name: string) => `raw/${uid}/${uploadId}/${name}`,
   rawPrefix: (uid: string) => `raw/${uid}/`,

@@ -40,7 +40,14 @@ export interface WriteResult {
    * their minute series must be refreshed once every day of the batch is written (refreshMinuteSeries).
    */
   spillDays: DayKey[];
+  /**
+   * Per input sample, parallel to the input: 1 = accepted (stored now or by this upload before),
+   * 2 = duplicate (stored by another upload, or repeated within the call).
+   */
+  status: Uint8Array;
 }
+
+export const sampleStatus = { accepted: 1, duplicate: 2 } as const;
 
 const seriesConcurrency = 8;
 
@@ -71,8 +78,9 @@ async function mergeDay(
   uploadId: string,
   metric: string,
   date: string,
-  items: { id: string; sample: CanonicalSample }[],
+  items: { id: string; sample: CanonicalSample; index: number }[],
   timezone: string,
+  status: Uint8Array,
 ): Promise<Counts> {
   const ref = db.doc(paths.seriesDoc(uid, metric, date));
   const prevRef = db.doc(paths.seriesDoc(uid, metric, shiftDate(date, -1)));
@@ -82,18 +90,21 @@ async function mergeDay(
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
-    for (const { id, sample } of items) {
+    for (const { id, sample, index } of items) {
       const prior = existing?.samples[id];
+      let dup = false;
       if (prior) {
-        if (prior.up === uploadId) counts.accepted++;
-        else counts.duplicate++;
+        dup = prior.up !== uploadId;
       } else if (added[id]) {
-        counts.duplicate++;
+        dup = true;
       } else {
         added[id] = toStored(sample, uploadId);
         sources.add(sample.source);
-        counts.accepted++;
       }
+      if (dup) counts.duplicate++;
+      else counts.accepted++;
+      // A retried transaction runs this again: the last run's verdict is the one that committed.
+      status[index] = dup ? sampleStatus.duplicate : sampleStatus.accepted;
     }
     const newCount = Object.keys(added).length;
     if (newCount > 0) {
@@ -135,18 +146,24 @@ export async function writeSamples(
 ): Promise<WriteResult> {
   const groups = new Map<
     string,
-    { metric: string; date: string; type: string; items: { id: string; sample: CanonicalSample }[] }
+    {
+      metric: string;
+      date: string;
+      type: string;
+      items: { id: string; sample: CanonicalSample; index: number }[];
+    }
   >();
-  for (const sample of samples) {
+  const status = new Uint8Array(samples.length);
+  for (const [index, sample] of samples.entries()) {
     const date = localDate(sample.startMs, sample.offsetMinutes);
     const key = `${sample.metric}_${date}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { metric: sample.metric, date, type: sample.type, items: [] }));
-    g.items.push({ id: sample.id ?? sampleId(uid, sample), sample });
+    g.items.push({ id: sample.id ?? sampleId(uid, sample), sample, index });
   }
   const perGroup = await mapLimit([...groups.values()], seriesConcurrency, async (g) => ({
     g,
-    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items, timezone),
+    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items, timezone, status),
   }));
   let counts = zeroCounts();
   const byType: Record<string, Counts> = {};
@@ -161,5 +178,6 @@ export async function writeSamples(
     spillDays: [...groups.values()]
       .filter((g) => g.items.some((x) => localDate(x.sample.endMs - 1, x.sample.offsetMinutes) > g.date))
       .map((g) => ({ metric: g.metric, date: shiftDate(g.date, 1) })),
+    status,
   };
 }

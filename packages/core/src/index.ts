@@ -8,6 +8,7 @@ export * from './analytics/hrv/index.ts';
 export * from './analytics/activity/index.ts';
 export * from './analytics/trends/index.ts';
 export * from './importers/apple-health/index.ts';
+export * from './importers/device/index.ts';
 export * from './model/index.ts';
 export * from './insights/index.ts';
 export * from './util/stored-zip.ts';

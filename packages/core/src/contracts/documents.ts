@@ -28,7 +28,7 @@ export const maxStoredRejections = 20;
 export const uploadDocSchema = z.object({
   status: z.enum(uploadStatuses),
   source: z.enum(['healthkit', 'apple_health_export', 'actigraphy', 'fitbit']),
-  format: z.enum(['json', 'xml', 'zip', 'awd', 'csv', 'agd']),
+  format: z.enum(['json', 'xml', 'zip', 'awd', 'csv', 'agd', 'other']),
   byteSize: z.number().int().nonnegative(),
   /** Of the raw bytes; null until a streamed file has been read to the end. */
   sha256: z
@@ -73,3 +73,44 @@ export const seriesDocSchema = z.object({
   updatedAt: z.unknown(),
 });
 export type SeriesDoc = z.infer<typeof seriesDocSchema>;
+
+/**
+ * users/{uid}/workouts/{id}: one workout from an Apple Health export. The id is the importer's
+ * deterministic hash of (user, activity type, start, end, source), so a re-imported workout is a duplicate.
+ */
+export const workoutDocSchema = z.object({
+  /** HKWorkoutActivityType..., as the export names it. */
+  activityType: z.string().max(120),
+  startMs: z.number().int(),
+  endMs: z.number().int(),
+  /** UTC offset of the start (the user's zone when known). */
+  offsetMinutes: z.number().int(),
+  /** Local calendar date of the start. */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  durationMin: z.number().nonnegative().nullable(),
+  distanceM: z.number().nonnegative().nullable(),
+  energyKcal: z.number().nonnegative().nullable(),
+  source: z.string().max(200),
+  device: z.string().max(500).nullable(),
+  /** IANA zone from the workout's HKTimeZone metadata, when present. */
+  timeZone: z.string().max(64).nullable(),
+  /** Upload that first stored it. */
+  uploadId: z.string(),
+  createdAt: z.unknown(),
+});
+export type WorkoutDoc = z.infer<typeof workoutDocSchema>;
+
+/** users/{uid}/activitySummaries/{YYYY-MM-DD}: Apple's daily ring summary (null where the export has none). */
+export const activitySummaryDocSchema = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  activeEnergyKcal: z.number().nonnegative().nullable(),
+  activeEnergyGoalKcal: z.number().nonnegative().nullable(),
+  exerciseMin: z.number().nonnegative().nullable(),
+  exerciseGoalMin: z.number().nonnegative().nullable(),
+  standHours: z.number().nonnegative().nullable(),
+  standHoursGoal: z.number().nonnegative().nullable(),
+  /** Upload whose values the document holds (a later export of the same day replaces earlier values). */
+  uploadId: z.string(),
+  updatedAt: z.unknown(),
+});
+export type ActivitySummaryDoc = z.infer<typeof activitySummaryDocSchema>;

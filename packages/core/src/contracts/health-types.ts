@@ -16,7 +16,9 @@ export type MetricId =
   | 'basal_energy'
   | 'oxygen_saturation'
   | 'respiratory_rate'
-  | 'sleep';
+  | 'sleep'
+  /** Device activity counts per minute (Actiwatch, ActiGraph axis 1): device units, never steps. */
+  | 'activity_counts';
 
 export interface QuantityTypeSpec {
   kind: 'quantity';
@@ -117,6 +119,17 @@ export const quantityTypes = {
     units: { 'count/min': 1 },
     range: [4, 60],
     aggregation: 'instant',
+  },
+  // Not a HealthKit type (HealthKit has none for this): the activity counts an actigraph (Actiwatch .AWD,
+  // ActiGraph .agd/.csv) records per epoch, stored per minute. Counts are in the device's own units and are
+  // what the sleep scorers and circadian measures were validated on; they are never added into steps.
+  ClarityActivityCount: {
+    kind: 'quantity',
+    metric: 'activity_counts',
+    canonicalUnit: 'count',
+    units: { count: 1 },
+    range: [0, 10_000_000],
+    aggregation: 'cumulative',
   },
 } as const satisfies Record<string, QuantityTypeSpec>;
 

@@ -36,6 +36,7 @@ export const metricIds = [
   'oxygen_saturation',
   'respiratory_rate',
   'sleep',
+  'activity_counts',
 ] as const satisfies readonly MetricId[];
 
 const minuteValues = z.array(z.number().finite().nullable());

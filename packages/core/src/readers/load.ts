@@ -20,14 +20,31 @@ export type LoadedFile =
   | { kind: 'nn-intervals'; format: 'nn-intervals'; text: string };
 
 /**
- * Picks the reader for a file: by extension first (.awd, .agd, .csv), then by content (SQLite magic, the
- * ActiLife banner, an AWD date on line 2, or a plain list of numbers = NN intervals in ms).
+ * Picks the reader for a file from its name and first bytes (4 KiB is enough): by extension first (.awd,
+ * .agd, .csv), then by content (SQLite magic, the ActiLife banner, an AWD date on line 2, or a plain list of
+ * numbers = NN intervals in ms). Undefined when nothing matches. Pure, so a Storage object's head can be
+ * classified before anything is downloaded.
  */
+export function deviceFormatOf(name: string, headBytes: Uint8Array): DeviceFormat | undefined {
+  const ext = path.extname(name).toLowerCase();
+  if (ext === '.awd') return 'awd';
+  if (ext === '.agd') return 'agd';
+  const buf = Buffer.from(headBytes.buffer, headBytes.byteOffset, headBytes.byteLength);
+  if (buf.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'agd';
+  const lines = buf.toString('utf8').split(/\r?\n/);
+  if (ext === '.csv' || /actigraph/i.test(lines[0] ?? '') || (lines[0] ?? '').includes(','))
+    return 'actilife-csv';
+  if (/^\s*\d{1,2}-[A-Za-z]{3}-\d{4}\s*$/.test(lines[1] ?? '')) return 'awd';
+  const body = lines.slice(0, -1).filter((l) => l.trim() !== '');
+  if (body.length > 0 && body.every((l) => /^\s*\d+(\.\d+)?\s*$/.test(l))) return 'nn-intervals';
+  return undefined;
+}
+
+/** deviceFormatOf on a file; throws when the file cannot be read, is empty or matches no reader. */
 export async function detectFormat(file: string): Promise<DeviceFormat> {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.awd') return 'awd';
   if (ext === '.agd') return 'agd';
-  let head: string;
   let fh;
   try {
     fh = await open(file, 'r');
@@ -38,21 +55,17 @@ export async function detectFormat(file: string): Promise<DeviceFormat> {
       { cause: e },
     );
   }
+  let head: Buffer;
   try {
     const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     if (bytesRead === 0) throw new ClarityError('parse_error', `${path.basename(file)}: empty file`);
-    if (buf.subarray(0, 16).toString('latin1') === 'SQLite format 3\0') return 'agd';
-    head = buf.subarray(0, bytesRead).toString('utf8');
+    head = buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
-  const lines = head.split(/\r?\n/);
-  if (ext === '.csv' || /actigraph/i.test(lines[0] ?? '') || (lines[0] ?? '').includes(','))
-    return 'actilife-csv';
-  if (/^\s*\d{1,2}-[A-Za-z]{3}-\d{4}\s*$/.test(lines[1] ?? '')) return 'awd';
-  const body = lines.slice(0, -1).filter((l) => l.trim() !== '');
-  if (body.length > 0 && body.every((l) => /^\s*\d+(\.\d+)?\s*$/.test(l))) return 'nn-intervals';
+  const format = deviceFormatOf(file, head);
+  if (format) return format;
   throw new ClarityError(
     'invalid_input',
     `${path.basename(file)}: unrecognised file type (expected .AWD, .agd, ActiLife .csv or NN intervals)`,

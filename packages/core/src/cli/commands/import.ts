@@ -1,24 +1,32 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { ClarityError, isClarityError } from '../../errors.ts';
+import { ClarityError } from '../../errors.ts';
+import { open, readFile } from 'node:fs/promises';
 import { isValidTimeZone } from '../../contracts/time.ts';
 import { importAppleHealthFile, sniffFile, type ImportSummary } from '../../importers/apple-health/index.ts';
+import { classifyHeadBytes, classifyUpload, type UploadKind } from '../../importers/device/classify.ts';
+import { epochsToMinutes } from '../../importers/device/epoch-minutes.ts';
+import { readDeviceUpload, type StorableDeviceKind } from '../../importers/device/read.ts';
 import {
   readFitbitDailySteps,
   readFitbitHourlySteps,
   readFitbitMinuteStepsWide,
 } from '../../readers/fitbit.ts';
-import { loadDeviceFile } from '../../readers/load.ts';
 import type { CliCommand, CliIO, CliOptionValues } from '../command.ts';
 import { table, toJson } from '../format.ts';
 import { requireFile } from '../input.ts';
 
-const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming]
+const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming] [--subject ID]
 
 Reads a health-data file locally and reports what an upload of it would store.
 FILE: Apple Health export.xml or export.zip (the zip's apple_health_export/export.xml is streamed, never
 unpacked to disk); also Actiwatch .AWD, ActiGraph .agd / ActiLife .csv, NN-interval text, and the Fitbit
-minuteStepsWide / hourlySteps / dailySteps CSVs, which are read by their device readers.
+minuteStepsWide / hourlySteps / dailySteps CSVs, which are read by their device readers. The file type is
+decided by the same classification the Storage upload trigger uses.
+
+For a device file it prints what its reader yields and what an upload would store: per stream (e.g.
+awd.activity_counts, fitbit_minute_steps.steps) the epochs, missing epochs and one-minute values in the
+--timezone zone (default UTC). Actigraph counts go to the activity_counts metric, Fitbit steps to steps.
 
 For Apple Health it prints, per HealthKit type, the records accepted, duplicate (same sample id twice in the
 file), rejected (with the first reasons) and unsupported (types this backend does not map), plus workouts
@@ -29,6 +37,7 @@ Options:
   --json              print the import summary as JSON (the upload document's counts)
   --timezone ZONE     IANA zone to assign local days in (default: each sample's own UTC offset)
   --parser P          XML front end: auto (default; fast path with a conforming fallback), fast, conforming
+  --subject ID        Fitbit minuteStepsWide: the participant Id to convert (default: list all participants)
   -h, --help          this help
 
 A progress bar is shown on stderr for files over 8 MB when stderr is a terminal.
@@ -98,29 +107,85 @@ function textSummary(file: string, s: ImportSummary, seconds: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** What kind of file this is, from its first bytes. */
-async function detect(
-  file: string,
-): Promise<'apple-zip' | 'apple-xml' | 'fitbit-minute' | 'fitbit-hourly' | 'fitbit-daily' | 'device'> {
-  const { zip, head, size } = await sniffFile(file);
+/** What kind of file this is: the same classification the Storage trigger applies to an upload. */
+async function detect(file: string): Promise<UploadKind | 'unknown'> {
+  const { size } = await sniffFile(file); // also the clear error for a missing file
   if (size === 0) throw new ClarityError('invalid_input', `${path.basename(file)}: the file is empty`);
-  if (zip) return 'apple-zip';
-  const text = head.toString('utf8').replace(/^\uFEFF/, '');
-  if (/^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+HealthData|<HealthData[\s>])/.test(text))
-    return 'apple-xml';
-  const first = (text.split(/\r?\n/)[0] ?? '').replace(/\s/g, '');
-  if (first.startsWith('Id,ActivityHour,Steps00')) return 'fitbit-minute';
-  if (first === 'Id,ActivityHour,StepTotal') return 'fitbit-hourly';
-  if (first === 'Id,ActivityDay,StepTotal') return 'fitbit-daily';
-  return 'device';
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, classifyHeadBytes));
+    await fh.read(head, 0, head.length, 0);
+    return classifyUpload(file, head) ?? 'unknown';
+  } finally {
+    await fh.close();
+  }
+}
+
+function unsupported(name: string): ClarityError {
+  return new ClarityError(
+    'unsupported_media_type',
+    `${name}: unsupported format (expected Apple Health export.xml/export.zip, .AWD, .agd, ActiLife .csv, NN intervals or a Fitbit steps CSV)`,
+  );
+}
+
+/**
+ * A device file: what its reader yields and what an upload of it would store (minutes per metric, in the
+ * given zone or UTC), through the same reader and conversion as the Storage trigger.
+ */
+async function importDevice(
+  file: string,
+  kind: StorableDeviceKind,
+  timezone: string | undefined,
+  subject: string | undefined,
+): Promise<Record<string, unknown>> {
+  const upload = await readDeviceUpload(file, kind, subject === undefined ? {} : { subject });
+  const zone = timezone ?? 'UTC';
+  const streams = upload.streams.map((st) => {
+    const s = st.series;
+    const conv = epochsToMinutes(s, { timezone: zone, clock: st.clock });
+    return {
+      key: st.key,
+      metric: st.metric,
+      source: st.source,
+      start: s.start,
+      epochSeconds: s.epochSeconds,
+      epochs: s.values.length,
+      missing: conv.missingEpochs,
+      minutes: conv.minuteStarts.length,
+      incompleteEpochs: conv.incompleteEpochs,
+    };
+  });
+  const first = upload.streams[0]?.series;
+  return {
+    format: kind === 'fitbit-minute' ? 'fitbit_minute_steps_wide' : kind,
+    reader: upload.reader,
+    timezone: zone,
+    ...(upload.subject ? { subject: upload.subject } : {}),
+    // The first stream's shape at the top level (what earlier versions printed).
+    ...(first
+      ? {
+          start: first.start,
+          epochSeconds: first.epochSeconds,
+          epochs: first.values.length,
+          missing: streams[0]?.missing,
+          quantity: first.quantity,
+          source: first.source,
+        }
+      : {}),
+    streams,
+  };
 }
 
 async function importOther(
   file: string,
-  kind: 'fitbit-minute' | 'fitbit-hourly' | 'fitbit-daily' | 'device',
+  kind: Exclude<UploadKind, 'apple-xml' | 'apple-zip'> | 'unknown',
+  timezone: string | undefined,
+  subject: string | undefined,
 ): Promise<Record<string, unknown>> {
   const name = path.basename(file);
-  if (kind === 'fitbit-minute') {
+  if (kind === 'unknown') throw unsupported(name);
+  if (kind === 'fitbit-minute' && subject === undefined) {
+    // The Fitabase file holds many participants: summarise them all (an upload imports one, by subject).
     const r = await readFitbitMinuteStepsWide(createReadStream(file));
     return {
       format: 'fitbit_minute_steps_wide',
@@ -144,37 +209,14 @@ async function importOther(
       users: new Set(rows.map((r) => r.id)).size,
     };
   }
-  let loaded;
-  try {
-    loaded = await loadDeviceFile(file);
-  } catch (e) {
-    if (isClarityError(e) && /unrecognised file type/.test(e.message)) {
-      throw new ClarityError(
-        'unsupported_media_type',
-        `${name}: unsupported format (expected Apple Health export.xml/export.zip, .AWD, .agd, ActiLife .csv, NN intervals or a Fitbit steps CSV)`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  if (loaded.kind === 'nn-intervals') {
+  if (kind === 'nn-intervals') {
+    const text = await readFile(file, 'utf8');
     return {
       format: 'nn_intervals',
-      intervals: loaded.text.split(/\r?\n/).filter((l) => l.trim() !== '').length,
+      intervals: text.split(/\r?\n/).filter((l) => l.trim() !== '').length,
     };
   }
-  const s = loaded.series;
-  let missing = 0;
-  for (const m of s.missing) missing += m;
-  return {
-    format: loaded.format,
-    start: s.start,
-    epochSeconds: s.epochSeconds,
-    epochs: s.values.length,
-    missing,
-    quantity: s.quantity,
-    source: s.source,
-  };
+  return importDevice(file, kind, timezone, subject);
 }
 
 async function run({
@@ -195,9 +237,13 @@ async function run({
   if (parser !== 'auto' && parser !== 'fast' && parser !== 'conforming') {
     throw new ClarityError('invalid_argument', '--parser must be auto, fast or conforming');
   }
+  const subject = values.subject;
+  if (subject !== undefined && (typeof subject !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(subject))) {
+    throw new ClarityError('invalid_argument', '--subject must be an Id from the file, e.g. 1503960366');
+  }
   const kind = await detect(file);
   if (kind !== 'apple-xml' && kind !== 'apple-zip') {
-    const r = await importOther(file, kind);
+    const r = await importOther(file, kind, typeof tz === 'string' ? tz : undefined, subject);
     io.stdout(values.json ? `${toJson(r)}\n` : `${path.basename(file)}: ${toJson(r)}\n`);
     return;
   }
@@ -229,6 +275,7 @@ export const command: CliCommand = {
     json: { type: 'boolean' },
     timezone: { type: 'string' },
     parser: { type: 'string' },
+    subject: { type: 'string' },
   },
   run,
 };

@@ -1,0 +1,243 @@
+/**
+ * Device files through the Storage path: actigraphy (.AWD, ActiGraph .agd / ActiLife .csv) and Fitbit
+ * minuteStepsWide CSV. The object is staged to a local temporary file (the readers take a path; .agd is an
+ * SQLite database, which node:sqlite opens by path), read by the core's device readers (the same reader and
+ * dispatch as `clarity import`), converted to one-minute samples in the user's zone (epochsToMinutes:
+ * shorter epochs summed, longer ones spread, missing epochs left missing) and written through the series
+ * writer, so re-import is duplicates and a retried attempt never double-writes.
+ *
+ * Counts are per epoch, under the stream's key (e.g. byType['awd.activity_counts']): an epoch is accepted
+ * when its minute was stored by this upload, duplicate when another upload had stored it, rejected when it
+ * fell in a minute that was only partly recorded. A reader error (bad header or line) rejects the upload
+ * with the reader's message and the line in `rejections`; nothing is stored then, the raw object is kept.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { FieldValue } from 'firebase-admin/firestore';
+import {
+  ClarityError,
+  epochsToMinutes,
+  isStorableDeviceKind,
+  maxStoredRejections,
+  minuteSamples,
+  readDeviceUpload,
+  type Counts,
+  type DeviceUpload,
+  type FieldIssue,
+  type UploadDoc,
+  type UploadKind,
+} from '@clarity/core';
+import { paths } from '../store/paths.ts';
+import { refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
+import { addCounts, sampleStatus, writeSamples, zeroCounts } from '../store/series-writer.ts';
+import {
+  createOrClaim,
+  hashing,
+  type FileIngestDeps,
+  type FileIngestOutcome,
+  type StorageObject,
+} from './ingest-file.ts';
+
+export const defaultMaxDeviceFileBytes = 256 * 1024 * 1024;
+
+/** One week of minutes per write round: bounds memory and gives the upload document progress steps. */
+const minutesPerRound = 7 * 1440;
+
+export interface DeviceFileInput {
+  uid: string;
+  uploadId: string;
+  filename: string;
+  rawPath: string;
+  object: StorageObject;
+  kind: UploadKind | undefined;
+  profileZone: string | null;
+  metadataZone: string | null;
+  subject?: string | undefined;
+}
+
+function uploadFormat(kind: UploadKind | undefined, filename: string): UploadDoc['format'] {
+  if (kind === 'awd') return 'awd';
+  if (kind === 'agd') return 'agd';
+  if (kind === 'actilife-csv' || kind?.startsWith('fitbit')) return 'csv';
+  const ext = path.extname(filename).toLowerCase().slice(1);
+  return ext === 'awd' || ext === 'agd' || ext === 'csv' ? ext : 'other';
+}
+
+/** Why a recognised file that is not stored is refused. */
+function notStored(kind: UploadKind | undefined): string {
+  if (kind === 'fitbit-hourly' || kind === 'fitbit-daily')
+    return 'Fitbit hourly/daily step totals are not stored (they would count the minute steps twice): upload minuteStepsWide_merged.csv';
+  if (kind === 'nn-intervals') return 'NN-interval files are analysed with `clarity hrv`, not stored';
+  return 'unsupported format: expected Apple Health export.xml/export.zip, Actiwatch .AWD, ActiGraph .agd or ActiLife .csv, or Fitbit minuteStepsWide .csv';
+}
+
+export async function ingestDeviceFile(
+  input: DeviceFileInput,
+  deps: FileIngestDeps,
+): Promise<FileIngestOutcome> {
+  const { uid, uploadId, filename, rawPath, object, kind } = input;
+  const zone = input.profileZone ?? input.metadataZone ?? 'UTC';
+  const claimed = await createOrClaim(deps, uid, uploadId, {
+    format: uploadFormat(kind, filename),
+    source: kind?.startsWith('fitbit') ? 'fitbit' : 'actigraphy',
+    byteSize: object.size,
+    rawPath,
+    timezone: zone,
+  });
+  if (typeof claimed === 'string') {
+    deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
+    return { kind: 'skipped', reason: claimed };
+  }
+  const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
+  const ref = deps.db.doc(paths.upload(uid, uploadId));
+  log.info('ingest_file.started', { format: kind ?? 'unknown', byteSize: object.size });
+  if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
+
+  const reject = async (e: ClarityError, sha256: string | null = null): Promise<FileIngestOutcome> => {
+    const rejections: FieldIssue[] = (e.details ?? []).slice(0, maxStoredRejections);
+    await ref.update({
+      status: 'rejected',
+      error: { code: e.code, message: e.message },
+      rejections: rejections.length > 0 ? rejections : [{ path: [], message: e.message }],
+      counts: zeroCounts(),
+      sha256,
+      updatedAt: FieldValue.serverTimestamp(),
+      'statusTimes.rejected': FieldValue.serverTimestamp(),
+    });
+    log.warn('ingest_file.rejected', { code: e.code });
+    return { kind: 'done', status: 'rejected', counts: zeroCounts() };
+  };
+
+  if (object.size === 0) return reject(new ClarityError('invalid_input', 'the file is empty'));
+  if (!isStorableDeviceKind(kind)) return reject(new ClarityError('unsupported_media_type', notStored(kind)));
+  const max = deps.maxDeviceFileBytes ?? defaultMaxDeviceFileBytes;
+  if (object.size > max)
+    return reject(
+      new ClarityError(
+        'payload_too_large',
+        `device files are read up to ${Math.round(max / 1048576)} MiB; split the recording`,
+      ),
+    );
+
+  // Stage to a private temporary folder; the extension is kept because the readers dispatch on it.
+  const dir = await mkdtemp(path.join(tmpdir(), 'clarity-ingest-'));
+  const ext = /^\.[A-Za-z0-9]{1,8}$/.test(path.extname(filename)) ? path.extname(filename) : '';
+  const file = path.join(dir, `upload${ext}`);
+  let upload: DeviceUpload;
+  let sha256: string;
+  try {
+    const h = hashing();
+    await pipeline(deps.blobs.openRead(rawPath), h.stream, createWriteStream(file));
+    sha256 = h.digest();
+    try {
+      upload = await readDeviceUpload(file, kind, input.subject ? { subject: input.subject } : {});
+    } catch (e) {
+      if (e instanceof ClarityError && !e.retryable) return await reject(e, sha256);
+      throw e;
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  let counts = zeroCounts();
+  const byType: Record<string, Counts> = {};
+  const spillDays: DayKey[] = [];
+  const streams: Record<string, unknown>[] = [];
+  const rejections: FieldIssue[] = [];
+  const totalEpochs = upload.streams.reduce((a, s) => a + s.series.values.length, 0);
+  let epochsDone = 0;
+  let epochsWithData = 0;
+  for (const st of upload.streams) {
+    const conv = epochsToMinutes(st.series, { timezone: zone, clock: st.clock });
+    const samples = minuteSamples(conv, { type: st.type, source: st.source }, zone);
+    const epochStatus = new Uint8Array(st.series.values.length);
+    for (let k = 0; k < samples.length; k += minutesPerRound) {
+      const part = samples.slice(k, k + minutesPerRound);
+      const r = await writeSamples(deps.db, uid, uploadId, part, zone);
+      spillDays.push(...r.spillDays);
+      part.forEach((_, j) => {
+        const status = r.status[j];
+        for (let i = conv.firstEpoch[k + j] as number; i <= (conv.lastEpoch[k + j] as number); i++) {
+          if (status === sampleStatus.accepted) epochStatus[i] = sampleStatus.accepted;
+          else if (epochStatus[i] === 0) epochStatus[i] = sampleStatus.duplicate;
+        }
+      });
+      const last = conv.lastEpoch[Math.min(samples.length, k + minutesPerRound) - 1] ?? 0;
+      await ref.update({
+        progress: {
+          bytes: object.size,
+          totalBytes: object.size,
+          records: epochsDone + last + 1,
+          totalRecords: totalEpochs,
+        },
+        updatedAt: FieldValue.serverTimestamp(),
+      });
+    }
+    const c = zeroCounts();
+    const { values, missing } = st.series;
+    for (let i = 0; i < values.length; i++) {
+      if (missing[i] === 1 || Number.isNaN(values[i])) continue;
+      if (epochStatus[i] === sampleStatus.accepted) c.accepted++;
+      else if (epochStatus[i] === sampleStatus.duplicate) c.duplicate++;
+      else c.rejected++;
+    }
+    if (c.rejected > 0)
+      rejections.push({
+        path: [st.key, 'epochs'],
+        message: `${c.rejected} epochs fall in minutes only partly recorded (the recording's first or last minute, or next to missing epochs) and are not stored`,
+      });
+    byType[st.key] = c;
+    counts = addCounts(counts, c);
+    epochsDone += values.length;
+    epochsWithData += conv.epochsWithData;
+    streams.push({
+      key: st.key,
+      metric: st.metric,
+      source: st.source,
+      start: st.series.start,
+      epochSeconds: st.series.epochSeconds,
+      epochs: values.length,
+      missingEpochs: conv.missingEpochs,
+      minutes: samples.length,
+      clock: st.clock,
+    });
+  }
+  await refreshMinuteSeries(deps.db, uid, spillDays, zone);
+
+  await ref.update({
+    status: 'ingested',
+    source: upload.source,
+    format: upload.format,
+    counts,
+    byType,
+    sha256,
+    sampleCount: epochsWithData,
+    rejections,
+    error: null,
+    importSummary: {
+      reader: upload.reader,
+      timezone: zone,
+      streams,
+      ...(upload.subject ? { subject: upload.subject.id, subjectsInFile: upload.subject.of } : {}),
+    },
+    progress: {
+      bytes: object.size,
+      totalBytes: object.size,
+      records: totalEpochs,
+      totalRecords: totalEpochs,
+    },
+    updatedAt: FieldValue.serverTimestamp(),
+    'statusTimes.ingested': FieldValue.serverTimestamp(),
+  });
+  log.info('ingest_file.finished', {
+    status: 'ingested',
+    reader: upload.reader,
+    accepted: counts.accepted,
+    duplicate: counts.duplicate,
+    rejected: counts.rejected,
+  });
+  return { kind: 'done', status: 'ingested', counts };
+}
