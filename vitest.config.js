@@ -1,11 +1,15 @@
-// Three projects: `unit` (no emulators, fast), `integration` (run inside `firebase emulators:exec` by
+// Four projects: `unit` (no emulators, fast), `integration` (run inside `firebase emulators:exec` by
 // scripts/emulators.ts; files named *.int.test.ts, *.e2e.test.ts and, with a small case count, the
-// *.fuzz.test.ts API fuzzers) and `fuzz` (npm run test:fuzz: the fuzzers with 10 000 cases per endpoint;
+// *.fuzz.test.ts API fuzzers), `live` (functions/test/live: the pipeline's fault scenarios end to end, in a
+// second emulator session, project demo-clarity-live, whose params point at a model server and a Vertex
+// stand-in; scripts/test.sh runs it with `node scripts/emulators.ts exec --project demo-clarity-live -- node
+// node_modules/vitest/vitest.mjs run --project live`) and `fuzz` (npm run test:fuzz: the fuzzers with 10 000 cases per endpoint;
 // starts the emulators itself when they are not running).
 import { defineConfig } from 'vitest/config';
 
 const integrationGlobs = ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/*.fuzz.test.ts'];
 const exclude = ['**/node_modules/**', '**/dist/**', '**/lib/**', '.cache/**', '.tools/**'];
+const liveGlob = 'functions/test/live/**/*.e2e.test.ts';
 
 export default defineConfig({
   test: {
@@ -27,8 +31,18 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: integrationGlobs.map((g) => `functions/test/${g}`),
-          exclude,
+          exclude: [...exclude, liveGlob],
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'live',
+          include: [liveGlob],
+          exclude,
+          testTimeout: 90_000,
           hookTimeout: 60_000,
           fileParallelism: false,
         },

@@ -1,9 +1,16 @@
 /**
  * The Emulator Suite harness.
- *   node scripts/emulators.ts exec -- <command...>   run a command against fresh emulators, then stop them
- *   node scripts/emulators.ts start                   keep the emulators running (Ctrl-C to stop)
+ *   node scripts/emulators.ts exec [--project ID] -- <command...>   run a command against fresh emulators,
+ *                                                                   then stop them
+ *   node scripts/emulators.ts start [--project ID]                  keep them running (Ctrl-C to stop)
  * Both build the functions bundle first and find Java and the Firestore/Pub/Sub emulators
  * (scripts/emulator-binaries.ts); anything missing is one clear sentence and exit status 2.
+ *
+ * The project id picks the functions' params: the Functions emulator loads functions/.env.<projectId>
+ * (and .secret.local for secrets), fixed for the whole session. `demo-clarity` (the default) configures no
+ * model and no Vertex project; `demo-clarity-live` points the pipeline at inference-run and the Vertex
+ * stand-in on fixed loopback ports (functions/test/live). Only `demo-*` ids: they need no credentials and
+ * never reach a real project. All sessions use the same ports (firebase.json), so they take turns on one lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -15,6 +22,8 @@ import { SetupError, requireJava, resolveEmulatorBinaries } from './emulator-bin
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const emulatorList = 'auth,functions,firestore,tasks,pubsub';
 export const projectId = 'demo-clarity';
+/** Projects with a params file here; `--project` must name one (a typo would silently prompt or default). */
+export const knownProjects = ['demo-clarity', 'demo-clarity-live'] as const;
 const firebaseBin = path.join(repoRoot, 'node_modules', 'firebase-tools', 'lib', 'bin', 'firebase.js');
 
 export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
@@ -38,11 +47,15 @@ function hasFlock(): boolean {
   return spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
 }
 
-export function firebase(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export function firebase(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  project: string = projectId,
+): Promise<number> {
   return new Promise((resolve) => {
     // The emulators listen on fixed ports (firebase.json): runs from parallel shells take turns.
     const cmd = hasFlock() ? 'flock' : process.execPath;
-    const cmdArgs = [firebaseBin, ...args, '--project', projectId];
+    const cmdArgs = [firebaseBin, ...args, '--project', project];
     const child = spawn(cmd, hasFlock() ? [lockFile, process.execPath, ...cmdArgs] : cmdArgs, {
       cwd: repoRoot,
       env,
@@ -59,8 +72,39 @@ function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
+const usage = 'usage: node scripts/emulators.ts exec [--project ID] -- <command...> | start [--project ID]';
+
+/** Splits `[--project ID] [-- command...]` (the project option only before the command). */
+export function parseArgs(argv: string[]): { project: string; command: string[] } | { error: string } {
+  let project: string = projectId;
+  let i = 0;
+  for (; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i] as string;
+    const inline = /^--project=(.+)$/.exec(a);
+    if (inline) project = inline[1] as string;
+    else if (a === '--project' && i + 1 < argv.length) project = argv[++i] as string;
+    else break;
+  }
+  if (!(knownProjects as readonly string[]).includes(project)) {
+    return { error: `unknown project "${project}" (one of: ${knownProjects.join(', ')})` };
+  }
+  const command = argv[i] === '--' ? argv.slice(i + 1) : argv.slice(i);
+  return { project, command };
+}
+
 async function main(argv: string[]): Promise<number> {
   const [mode, ...rest] = argv;
+  const parsed = parseArgs(rest);
+  if ('error' in parsed) {
+    console.error(`emulators: ${parsed.error}`);
+    console.error(usage);
+    return 2;
+  }
+  const { project, command: cmd } = parsed;
+  if (mode !== 'exec' && mode !== 'start') {
+    console.error(usage);
+    return 2;
+  }
   let env: NodeJS.ProcessEnv;
   try {
     env = await prepareEmulators();
@@ -72,18 +116,13 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (mode === 'exec') {
-    const cmd = rest[0] === '--' ? rest.slice(1) : rest;
     if (cmd.length === 0) {
-      console.error('usage: node scripts/emulators.ts exec -- <command...>');
+      console.error(usage);
       return 2;
     }
-    return firebase(['emulators:exec', '--only', emulatorList, cmd.map(shellQuote).join(' ')], env);
+    return firebase(['emulators:exec', '--only', emulatorList, cmd.map(shellQuote).join(' ')], env, project);
   }
-  if (mode === 'start') {
-    return firebase(['emulators:start', '--only', emulatorList], env);
-  }
-  console.error('usage: node scripts/emulators.ts exec -- <command...> | start');
-  return 2;
+  return firebase(['emulators:start', '--only', emulatorList], env, project);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,7 +3,7 @@
  * a step failed or when no test ran at all. The last line is "tests: N passed, N failed, N skipped".
  * Usage: node scripts/test-summary.ts RESULTS_DIR [FAILED_STEP...]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 interface VitestJson {
@@ -19,7 +19,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const skippedNames: string[] = [];
-for (const phase of ['unit', 'integration']) {
+// The steps of scripts/test.sh that write a report, then any other report found there (a new step).
+const expected = ['unit', 'integration', 'live'];
+const found = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length))
+  : [];
+for (const phase of [...expected, ...found.filter((f) => !expected.includes(f)).sort()]) {
   const file = path.join(dir, `${phase}.json`);
   if (!existsSync(file)) {
     console.log(`${phase}: no report (the step did not run its tests)`);

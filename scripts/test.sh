@@ -30,6 +30,10 @@ step typecheck node node_modules/typescript/bin/tsc -b
 step unit node "$vitest" run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 step integration node scripts/emulators.ts exec -- node "$vitest" run --project integration --reporter=default \
   --reporter=json --outputFile.json="$results/integration.json"
+# The pipeline's fault scenarios (model server killed, LLM faults, redelivery, schedule) need other params
+# (a model and a Vertex endpoint configured), which are fixed per emulator session: a second session.
+step live node scripts/emulators.ts exec --project demo-clarity-live -- node "$vitest" run --project live \
+  --reporter=default --reporter=json --outputFile.json="$results/live.json"
 
 echo
 node scripts/test-summary.ts "$results" "${failed[@]}"

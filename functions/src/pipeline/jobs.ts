@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import {
   ClarityError,
+  jobDocSchema,
   type AnalysisWindow,
   type JobDoc,
   type JobReason,
@@ -95,6 +96,32 @@ export async function createAnalysisJob(
     if ((e as { code?: number }).code === 6) return { jobId, created: false }; // ALREADY_EXISTS
     throw e;
   }
+}
+
+/**
+ * Ties a finished upload to an existing debounced job, in a transaction with the analyze stage's claim:
+ * 'own' when the job already covers this upload (it was created for it, or the upload joined it before:
+ * a redelivered event), 'joined' when the job's analysis has not started (its window will include the
+ * upload's data), 'started' when it has (the upload needs a job of its own). Joined uploads are kept in
+ * the job's `uploadIds`, so a redelivery of their event after the analysis started makes no second job.
+ */
+export async function attachUpload(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  uploadId: string,
+): Promise<'own' | 'joined' | 'started'> {
+  const ref = db.doc(pipelinePaths.job(uid, jobId));
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const raw = snap.data();
+    const job = jobDocSchema.parse(raw);
+    const joined = Array.isArray(raw?.uploadIds) ? (raw.uploadIds as unknown[]) : [];
+    if (job.uploadId === uploadId || joined.includes(uploadId)) return 'own';
+    if (job.stages.analyze.status !== 'pending') return 'started';
+    tx.update(ref, { uploadIds: FieldValue.arrayUnion(uploadId), updatedAt: FieldValue.serverTimestamp() });
+    return 'joined';
+  });
 }
 
 export async function readJob(db: Firestore, uid: string, jobId: string): Promise<JobDoc | undefined> {

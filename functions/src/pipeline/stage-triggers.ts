@@ -20,7 +20,7 @@ import { analyzeJob } from './analyze.ts';
 import { deliverInsight } from './deliver.ts';
 import { inferJob } from './infer.ts';
 import { insightForAnalysis } from './insight.ts';
-import { createAnalysisJob, jobIdFor, readJob, uploadJobId } from './jobs.ts';
+import { attachUpload, createAnalysisJob, jobIdFor, uploadJobId } from './jobs.ts';
 import { inferDeps, inferenceConfigured, insightDeps } from './stage-deps.ts';
 
 /** Attempts of the infer task queue (the handler degrades on the last one). */
@@ -58,19 +58,17 @@ export const onUploadFinished = onDocumentUpdated(
       uploadId,
     };
     // Debounce: uploads finishing within one window share a job, unless its analysis has already started.
+    // A redelivered event finds its upload already covered by that job (or by its own job) and adds none.
     const eventMs = Date.parse(event.time);
     let { jobId, created } = await createAnalysisJob(db, {
       ...base,
       jobId: uploadJobId(uid, eventMs, uploadJobDebounceMinutes.value()),
     });
-    if (!created) {
-      const existing = await readJob(db, uid, jobId);
-      if (existing && existing.stages.analyze.status !== 'pending') {
-        ({ jobId, created } = await createAnalysisJob(db, {
-          ...base,
-          jobId: jobIdFor(uid, 'upload', uploadId),
-        }));
-      }
+    if (!created && (await attachUpload(db, uid, jobId, uploadId)) === 'started') {
+      ({ jobId, created } = await createAnalysisJob(db, {
+        ...base,
+        jobId: jobIdFor(uid, 'upload', uploadId),
+      }));
     }
     logger.info('job.from_upload', { uploadId, jobId, created, correlationId: after.correlationId });
   }),
@@ -114,7 +112,13 @@ export const inferTask = onTaskDispatched<{ uid: string; jobId: string }>(
   },
   withSentry('inferTask', async (req) => {
     await inferJob(
-      { uid: req.data.uid, jobId: req.data.jobId, attempt: req.retryCount, maxAttempts: inferMaxAttempts },
+      {
+        uid: req.data.uid,
+        jobId: req.data.jobId,
+        // Absent when the request did not come from Cloud Tasks' dispatcher: count it as a first attempt.
+        attempt: req.retryCount ?? 0,
+        maxAttempts: inferMaxAttempts,
+      },
       inferDeps(firestore(), logger.child({ fn: inferQueueName, task: req.id })),
     );
   }),
@@ -156,6 +160,8 @@ export const scheduledAnalysis = onSchedule(
     const day = event.scheduleTime.slice(0, 10);
     let created = 0;
     for (const ref of await db.collection('users').listDocuments()) {
+      // Only users with stored data: for the others analyze could only fail (and dead-letter) every day.
+      if ((await ref.collection('series').limit(1).get()).empty) continue;
       const r = await createAnalysisJob(db, {
         uid: ref.id,
         window: null,

@@ -4,6 +4,8 @@
  *   POST {baseUrl}/v1beta1/projects/{project}/locations/{location}/publishers/google/models/{model}:generateContent
  * Each request takes the next scripted behaviour (the last one repeats): a valid JSON answer, malformed
  * JSON, a safety block, HTTP 429 or 503 (google.rpc error bodies), or a hang (no answer until closed).
+ * `scriptFor(marker, ...)` gives requests whose body contains `marker` (e.g. a per-test string in the
+ * user's context) their own script, so tests sharing one stand-in across processes stay independent.
  * Every request is recorded (path, headers, parsed body) so tests can check what the SDK sent.
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -27,6 +29,7 @@ export interface VertexStandin {
   baseUrl: string;
   requests: RecordedRequest[];
   script(...behaviours: StandinBehaviour[]): void;
+  scriptFor(marker: string, ...behaviours: StandinBehaviour[]): void;
   close(): Promise<void>;
 }
 
@@ -55,8 +58,15 @@ const statusNames: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
-export async function startVertexStandin(): Promise<VertexStandin> {
+/**
+ * Starts the stand-in on 127.0.0.1. `port` 0 (default) takes a free port; the live emulator session needs
+ * the fixed port that functions/.env.demo-clarity-live names in VERTEX_BASE_URL.
+ */
+export async function startVertexStandin(options: { port?: number } = {}): Promise<VertexStandin> {
   let queue: StandinBehaviour[] = [{ kind: 'malformed' }];
+  const byMarker = new Map<string, StandinBehaviour[]>();
+  const next = (q: StandinBehaviour[]): StandinBehaviour =>
+    q.length > 1 ? (q.shift() as StandinBehaviour) : (q[0] as StandinBehaviour);
   const requests: RecordedRequest[] = [];
   const hanging = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
@@ -64,8 +74,9 @@ export async function startVertexStandin(): Promise<VertexStandin> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       let body: unknown;
+      const text = Buffer.concat(chunks).toString('utf8');
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(text);
       } catch {
         body = undefined;
       }
@@ -74,7 +85,8 @@ export async function startVertexStandin(): Promise<VertexStandin> {
         send(res, 404, { error: { code: 404, message: 'not found', status: 'NOT_FOUND' } });
         return;
       }
-      const b = queue.length > 1 ? (queue.shift() as StandinBehaviour) : (queue[0] as StandinBehaviour);
+      const marked = [...byMarker].find(([marker]) => text.includes(marker));
+      const b = next(marked ? marked[1] : queue);
       switch (b.kind) {
         case 'json':
           send(res, 200, candidate(JSON.stringify(b.value), b.promptTokens ?? 1200, b.outputTokens ?? 300));
@@ -100,13 +112,19 @@ export async function startVertexStandin(): Promise<VertexStandin> {
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
     script: (...behaviours) => {
       queue = behaviours.length > 0 ? behaviours : [{ kind: 'malformed' }];
+    },
+    scriptFor: (marker, ...behaviours) => {
+      byMarker.set(marker, behaviours.length > 0 ? behaviours : [{ kind: 'malformed' }]);
     },
     close: async () => {
       for (const res of hanging) res.destroy();

@@ -1,0 +1,388 @@
+/**
+ * The pipeline's fault scenarios end to end, in the live emulator session (project demo-clarity-live): the
+ * emulated triggers run every stage; inference-run is a real process with the PAT-S stand-in model; Gemini
+ * is the Vertex stand-in, reached by the real @google/genai client inside the functions; the app is the
+ * real Firebase client SDK listening to its job. Each scenario has its own user and a marker in that user's
+ * preferences: the marker scripts the stand-in for that user only and makes the insight cache key (the
+ * input hash covers the context) differ between scenarios, so no scenario can pass on another's answer.
+ *
+ * The scenarios share the emulated function instances, whose circuit breakers remember failures (the
+ * inference breaker stays open for 30 s after the model server dies), so they run in this order: everything
+ * healthy, the LLM failing, the model server killed last. The killed scenario therefore does not depend on
+ * which generator writes its insight (Gemini, or rules if the LLM breaker is still open).
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Firestore } from 'firebase-admin/firestore';
+import {
+  analysisDocSchema,
+  deadLetterDocSchema,
+  insightDocSchema,
+  jobDocSchema,
+  type InsightLlmOutput,
+} from '@clarity/core';
+import { jobIdFor } from '../../src/pipeline/jobs.ts';
+import { repoRoot } from '../support/emulators.ts';
+import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
+import { realWeek } from '../pipeline/fixtures.ts';
+import type { WeekBatch } from '../pipeline/week-batch.ts';
+import {
+  InferenceServer,
+  closeApp,
+  count,
+  deliverFirestoreEvent,
+  dispatchInferTask,
+  fireSchedule,
+  liveDb,
+  liveParams,
+  liveProject,
+  restDocument,
+  signUpApp,
+  upload,
+  vertexPort,
+  watchJob,
+  type AppUser,
+} from './support.ts';
+
+let db: Firestore;
+let week: WeekBatch;
+let standin: VertexStandin;
+const inference = new InferenceServer();
+const apps: AppUser[] = [];
+const runId = Date.now().toString(36);
+const geminiModel = liveParams.GEMINI_MODEL as string;
+
+const answer = (title: string): InsightLlmOutput => ({
+  narrative: `Your week in numbers (${title}).`,
+  keyInsights: [
+    { title, detail: 'You walked on every day of the week.', metrics: ['activity.meanDailySteps'] },
+  ],
+  recommendations: ['Keep a regular bedtime.'],
+  confidence: 'medium',
+});
+
+/** A signed-up app user whose preferences carry a marker unique to the scenario and this run. */
+async function scenarioUser(name: string): Promise<{ u: AppUser; marker: string }> {
+  const u = await signUpApp(name);
+  apps.push(u);
+  const marker = `scenario-${name}-${runId}`;
+  await db.doc(`users/${u.uid}`).set({ preferences: { goals: marker } }, { merge: true });
+  return { u, marker };
+}
+
+const requestsWith = (marker: string) =>
+  standin.requests.filter((r) => JSON.stringify(r.body ?? null).includes(marker));
+/** The user prompt @google/genai sent (the JSON context travels inside it). */
+const promptOf = (body: unknown): string =>
+  (body as { contents?: { parts?: { text?: string }[] }[] } | undefined)?.contents?.[0]?.parts?.[0]?.text ??
+  '';
+
+async function docs(uid: string, jobId: string) {
+  const [job, analysis, insight] = await Promise.all([
+    db.doc(`users/${uid}/jobs/${jobId}`).get(),
+    db.doc(`users/${uid}/analyses/${jobId}`).get(),
+    db.doc(`users/${uid}/insights/${jobId}`).get(),
+  ]);
+  return {
+    job: jobDocSchema.parse(job.data()),
+    analysis: analysisDocSchema.parse(analysis.data()),
+    insight: insightDocSchema.parse(insight.data()),
+    times: {
+      job: job.updateTime?.toMillis(),
+      analysis: analysis.updateTime?.toMillis(),
+      insight: insight.updateTime?.toMillis(),
+    },
+  };
+}
+
+beforeAll(async () => {
+  db = liveDb();
+  week = await realWeek();
+  standin = await startVertexStandin({ port: vertexPort });
+  standin.script({ kind: 'status', status: 503 }); // anything unscripted fails loudly (rules + cause)
+  await inference.prepare();
+  await inference.start();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(apps.map(closeApp));
+  await inference.dispose();
+  await standin.close();
+});
+
+describe('live pipeline (model server + Vertex stand-in configured)', () => {
+  it('valid JSON from Gemini: the insight carries the model id and template version; the embedding is merged', async () => {
+    const { u, marker } = await scenarioUser('gemini');
+    standin.scriptFor(marker, {
+      kind: 'json',
+      value: answer('Activity'),
+      promptTokens: 1500,
+      outputTokens: 200,
+    });
+    const watch = watchJob(u);
+    const uploadId = await upload(u, { samples: week.samples, timezone: week.timezone });
+    const { jobId, job, seen } = await watch.done;
+
+    expect(job.status).toBe('complete');
+    expect(job.uploadId).toBe(uploadId);
+    expect(job.stages).toMatchObject({
+      analyze: { status: 'done', attempts: 1 },
+      infer: { status: 'done', attempts: 1 },
+      insight: { status: 'done', attempts: 1 },
+      deliver: { status: 'done', attempts: 1 },
+    });
+    expect(job.stages.infer.note).toMatch(/^pat-s@.+ \(untrained stand-in\)$/);
+    expect(job.degraded).toEqual([]);
+    // The listener saw the infer stage run before the insight (the task queue between them).
+    expect(seen.some((s) => / a:done i:(pending|running) n:pending/.test(s))).toBe(true);
+    expect(seen.at(-1)).toBe('complete a:done i:done n:done d:done');
+
+    const { analysis, insight } = await docs(u.uid, jobId);
+    expect(analysis.status).toBe('ready');
+    expect(analysis.inference).toMatchObject({ status: 'done', model: { name: 'pat-s', trained: false } });
+    expect(analysis.inference.embedding).toHaveLength(96);
+    expect(analysis.inference.embedding?.every((v) => Number.isFinite(v))).toBe(true);
+    expect(analysis.inference.notice).toMatch(/stand-in/i);
+    expect(insight).toMatchObject({
+      generator: geminiModel,
+      templateVersion: 'insight-v1',
+      fallback: null,
+      usage: { promptTokens: 1500, outputTokens: 200, cached: false },
+      narrative: 'Your week in numbers (Activity).',
+      correlationId: job.correlationId,
+    });
+    expect(insight.figures).toEqual({ 'activity.meanDailySteps': analysis.metrics.activity?.meanDailySteps });
+
+    // What the functions sent to "Vertex": the model's REST path in the configured project, one call.
+    const calls = requestsWith(marker);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.path).toBe(
+      `/v1beta1/projects/${liveParams.VERTEX_PROJECT}/locations/${liveParams.VERTEX_LOCATION}/publishers/google/models/${geminiModel}:generateContent`,
+    );
+    // The embedding reached the prompt only as a flag (never its numbers), set after the infer stage.
+    expect(promptOf(calls[0]?.body)).toContain('"embeddingComputed":true');
+    expect(promptOf(calls[0]?.body)).not.toContain(String(analysis.inference.embedding?.[0]));
+  });
+
+  it('each stage event delivered three times leaves one job, one analysis, one insight, unchanged', async () => {
+    const { u, marker } = await scenarioUser('redeliver');
+    standin.scriptFor(marker, { kind: 'json', value: answer('Redelivered') });
+    const watch = watchJob(u);
+    const uploadId = await upload(u, { samples: week.samples, timezone: week.timezone });
+    const { jobId } = await watch.done;
+    const before = await docs(u.uid, jobId);
+    expect(before.job.status).toBe('complete');
+
+    const base = `users/${u.uid}`;
+    const uploadNow = await restDocument(`${base}/uploads/${uploadId}`);
+    const uploadBefore: typeof uploadNow = {
+      ...uploadNow,
+      fields: { ...uploadNow.fields, status: { stringValue: 'parsing' } },
+    };
+    const jobDoc = await restDocument(`${base}/jobs/${jobId}`);
+    const analysisNow = await restDocument(`${base}/analyses/${jobId}`);
+    const analysisBefore: typeof analysisNow = {
+      ...analysisNow,
+      fields: { ...analysisNow.fields, status: { stringValue: 'analyzed' } },
+    };
+    const insightDoc = await restDocument(`${base}/insights/${jobId}`);
+    // A redelivery repeats the event: its id, and its time (the upload's debounce window is taken from it).
+    const id = (stage: string) => `redeliver-${stage}-${runId}`;
+    for (let i = 0; i < 3; i++) {
+      await deliverFirestoreEvent({
+        fn: 'onUploadFinished',
+        kind: 'updated',
+        document: `${base}/uploads/${uploadId}`,
+        value: uploadNow,
+        oldValue: uploadBefore,
+        id: id('upload'),
+        time: uploadNow.updateTime,
+      });
+      await deliverFirestoreEvent({
+        fn: 'onJobCreated',
+        kind: 'created',
+        document: `${base}/jobs/${jobId}`,
+        value: jobDoc,
+        id: id('job'),
+        time: jobDoc.createTime,
+      });
+      expect(await dispatchInferTask(u.uid, jobId, i)).toBe(204);
+      await deliverFirestoreEvent({
+        fn: 'onAnalysisReady',
+        kind: 'written',
+        document: `${base}/analyses/${jobId}`,
+        value: analysisNow,
+        oldValue: analysisBefore,
+        id: id('analysis'),
+        time: analysisNow.updateTime,
+      });
+      await deliverFirestoreEvent({
+        fn: 'onInsightCreated',
+        kind: 'created',
+        document: `${base}/insights/${jobId}`,
+        value: insightDoc,
+        id: id('insight'),
+        time: insightDoc.createTime,
+      });
+    }
+
+    expect(await count(db, `${base}/jobs`)).toBe(1);
+    expect(await count(db, `${base}/analyses`)).toBe(1);
+    expect(await count(db, `${base}/insights`)).toBe(1);
+    const after = await docs(u.uid, jobId);
+    // Not even rewritten: every redelivery was recognised before it wrote anything.
+    expect(after.times).toEqual(before.times);
+    expect(after.analysis.inference.embedding).toEqual(before.analysis.inference.embedding);
+    expect(after.insight.narrative).toBe('Your week in numbers (Redelivered).');
+    expect(Object.values(after.job.stages).map((s) => s.attempts)).toEqual([1, 1, 1, 1]);
+    expect(requestsWith(marker)).toHaveLength(1); // Gemini was asked once
+    const dead = await db.collection('deadLetters').where('uid', '==', u.uid).get();
+    expect(dead.size).toBe(0);
+  });
+
+  it('scheduledAnalysis (invoked as Cloud Scheduler does) makes one job per user with data per day', async () => {
+    const { u, marker } = await scenarioUser('schedule');
+    standin.scriptFor(marker, { kind: 'json', value: answer('Scheduled') });
+    const first = watchJob(u);
+    await upload(u, { samples: week.samples, timezone: week.timezone });
+    await first.done;
+    // A user with a profile but no data gets no job (it would only fail and dead-letter every day).
+    const empty = await scenarioUser('schedule-empty');
+
+    const scheduleTime = `${new Date().toISOString().slice(0, 10)}T04:00:00.000Z`;
+    const day = scheduleTime.slice(0, 10);
+    const jobId = jobIdFor(u.uid, 'schedule', day);
+    const scheduled = db.doc(`users/${u.uid}/jobs/${jobId}`);
+    for (let i = 0; i < 3; i++) await fireSchedule('scheduledAnalysis', scheduleTime); // redelivered too
+
+    const jobs = await db.collectionGroup('jobs').where('reason', '==', 'schedule').get();
+    // One per user with data (the earlier scenarios' users included), each under the deterministic id.
+    expect(jobs.docs.map((d) => d.id).sort()).toEqual(
+      jobs.docs.map((d) => jobIdFor(d.ref.parent.parent?.id ?? '', 'schedule', day)).sort(),
+    );
+    expect(jobs.docs.map((d) => d.ref.parent.parent?.id)).toContain(u.uid);
+    expect(jobs.docs.map((d) => d.ref.parent.parent?.id)).not.toContain(empty.u.uid);
+    expect(await count(db, `users/${empty.u.uid}/jobs`)).toBe(0);
+    expect(await count(db, `users/${u.uid}/jobs`)).toBe(2);
+    expect((await scheduled.get()).data()).toMatchObject({
+      reason: 'schedule',
+      requestedBy: 'schedule',
+      correlationId: `schedule-${day}`,
+    });
+
+    // Every scheduled job runs the whole pipeline (wait for all: later scenarios kill the model server).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const snap = await db.collectionGroup('jobs').where('reason', '==', 'schedule').get();
+      const open = snap.docs.filter((d) => !['complete', 'failed'].includes(d.get('status') as string));
+      if (open.length === 0) {
+        expect(snap.docs.map((d) => d.get('status') as string)).toEqual(snap.docs.map(() => 'complete'));
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`${open.length} scheduled jobs still running after 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const mine = jobDocSchema.parse((await scheduled.get()).data());
+    expect(mine.stages).toMatchObject({
+      analyze: { status: 'done' },
+      infer: { status: 'done' },
+      insight: { status: 'done' },
+      deliver: { status: 'done' },
+    });
+    expect((await db.doc(`users/${u.uid}/insights/${jobId}`).get()).get('generator')).toBe(geminiModel);
+  });
+
+  it('malformed JSON then 503 from the LLM: a rules insight with the cause on the job and the insight', async () => {
+    const { u, marker } = await scenarioUser('llm-down');
+    standin.scriptFor(marker, { kind: 'malformed' }, { kind: 'status', status: 503 });
+    const watch = watchJob(u);
+    await upload(u, { samples: week.samples, timezone: week.timezone });
+    const { jobId, job } = await watch.done;
+
+    const cause = 'unavailable: LLM unavailable (503)';
+    expect(job.status).toBe('complete');
+    expect(job.stages.insight.status).toBe('degraded');
+    expect(job.stages.insight.note).toBe(`rules rules-1 (fallback: ${cause})`);
+    expect(job.degraded).toEqual([`insight by rules: ${cause}`]);
+    const { analysis, insight } = await docs(u.uid, jobId);
+    expect(analysis.inference.status).toBe('done'); // the model server is back up
+    expect(insight).toMatchObject({
+      generator: 'rules',
+      templateVersion: 'rules-1',
+      fallback: { cause },
+      usage: null,
+      locale: 'en',
+    });
+    expect(insight.figures['activity.meanDailySteps']).toBe(analysis.metrics.activity?.meanDailySteps);
+    expect(insight.disclaimer).toMatch(/not medical advice/);
+    // Three attempts: malformed JSON (retried), then 503 twice; the malformed answer's tokens were counted.
+    expect(requestsWith(marker)).toHaveLength(3);
+    const usage = await db.doc(`users/${u.uid}/usage/llm_${new Date().toISOString().slice(0, 10)}`).get();
+    expect(usage.get('tokens')).toBe(1240);
+  });
+  it('inference-run killed: an analytics-only insight that says so and a dead letter; after a restart `npm run replay` completes it, nothing lost', async () => {
+    const { u, marker } = await scenarioUser('killed');
+    standin.scriptFor(marker, { kind: 'json', value: answer('Without the model') });
+    await inference.kill(); // the model server dies while the pipeline is live
+    const watch = watchJob(u);
+    await upload(u, { samples: week.samples, timezone: week.timezone });
+    const { jobId, job, seen } = await watch.done;
+
+    // Three task attempts (the queue's retry policy), then degraded rather than failed.
+    expect(job.status).toBe('complete');
+    expect(job.stages.infer.status).toBe('degraded');
+    expect(job.stages.infer.attempts).toBe(3);
+    const dlId = `infer_${u.uid}_${jobId}`;
+    expect(job.stages.infer.note).toContain(`dead letter ${dlId}`);
+    expect(job.degraded).toContain('inference unavailable: analytics-only');
+    // n:degraded when the LLM breaker is still open from the previous scenario (rules, cause recorded).
+    expect(seen.at(-1)).toMatch(/^complete a:done i:degraded n:(done|degraded) d:done$/);
+    const degraded = await docs(u.uid, jobId);
+    expect(degraded.analysis.status).toBe('ready');
+    expect(degraded.analysis.inference.status).toBe('failed');
+    expect(degraded.analysis.inference.embedding).toBeUndefined();
+    expect(degraded.analysis.degraded).toContain('inference unavailable: analytics-only');
+    // The insight was written from the analytics alone.
+    expect(degraded.insight.figures['activity.meanDailySteps']).toBe(
+      degraded.analysis.metrics.activity?.meanDailySteps,
+    );
+    const dl = deadLetterDocSchema.parse((await db.doc(`deadLetters/${dlId}`).get()).data());
+    expect(dl).toMatchObject({
+      stage: 'infer',
+      status: 'open',
+      attempts: 3,
+      correlationId: job.correlationId,
+      replay: `npm run replay -- ${dlId}`,
+      cause: { code: 'unavailable' },
+    });
+
+    await inference.start();
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const p = spawn('npm', ['run', '--silent', 'replay', '--', dlId, '--project', liveProject], {
+        cwd: repoRoot,
+        env: { ...process.env, INFERENCE_URL: liveParams.INFERENCE_URL },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      p.once('exit', (code) => resolve({ code, stdout }));
+    });
+    expect(out.stdout).toContain(`replay ${dlId}: done`);
+    expect(out.code).toBe(0);
+
+    const replayed = await docs(u.uid, jobId);
+    expect(replayed.analysis.inference).toMatchObject({ status: 'done', model: { name: 'pat-s' } });
+    expect(replayed.analysis.inference.embedding).toHaveLength(96);
+    expect(replayed.analysis.degraded).not.toContain('inference unavailable: analytics-only');
+    expect(replayed.job.status).toBe('complete');
+    expect(replayed.job.stages.infer.status).toBe('done');
+    expect(replayed.job.degraded).not.toContain('inference unavailable: analytics-only');
+    expect((await db.doc(`deadLetters/${dlId}`).get()).get('status')).toBe('replayed');
+    // Nothing lost, nothing doubled: the metrics and the insight are the ones written before.
+    expect(replayed.analysis.metrics).toEqual(degraded.analysis.metrics);
+    expect(replayed.insight).toEqual(degraded.insight);
+    expect(await count(db, `users/${u.uid}/jobs`)).toBe(1);
+    expect(await count(db, `users/${u.uid}/analyses`)).toBe(1);
+    expect(await count(db, `users/${u.uid}/insights`)).toBe(1);
+  });
+});
