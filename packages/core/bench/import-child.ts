@@ -6,9 +6,11 @@
  *   import      the full importer: parse, validate and canonicalise every record, sample ids, duplicate
  *               detection, batches of 500 to a sink that drops them
  * Prints one JSON line: records, seconds (in-process wall), cpuSeconds (user + system since process start), peakRssMB.
+ *
+ * The driver (import.ts) runs this file as an esbuild bundle, the form in which the functions deploy the
+ * importer; each mode loads only the modules it uses (the parse modes do not load zod or the mapping).
  */
 import { createReadStream } from 'node:fs';
-import { importAppleHealthFile, readExportElements } from '../src/importers/apple-health/index.ts';
 
 const [mode, file] = process.argv.slice(2);
 if ((mode !== 'parse' && mode !== 'conforming' && mode !== 'import') || file === undefined) {
@@ -18,11 +20,13 @@ if ((mode !== 'parse' && mode !== 'conforming' && mode !== 'import') || file ===
 const t0 = performance.now();
 let records = 0;
 if (mode === 'import') {
+  const { importAppleHealthFile } = await import('../src/importers/apple-health/importer.ts');
   const summary = await importAppleHealthFile(file, { uid: 'bench', onBatch: () => undefined });
   if (summary.status !== 'ingested')
     throw new Error(`import ended ${summary.status}: ${summary.error?.message ?? ''}`);
   records = summary.records;
 } else {
+  const { readExportElements } = await import('../src/importers/apple-health/xml-stream.ts');
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
   for await (const batch of readExportElements(stream, {
     parser: mode === 'parse' ? 'fast' : 'conforming',

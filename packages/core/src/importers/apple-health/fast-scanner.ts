@@ -15,14 +15,14 @@ export class Utf8Window {
   /** Bytes accepted so far (for error positions). */
   bytes = 0;
 
-  push(chunk: Uint8Array): string {
+  push(chunk: Uint8Array): Buffer {
     let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.carry) buf = Buffer.concat([this.carry, buf]);
     this.carry = null;
     if (this.atStart) {
       if (buf.length < 3 && [0xef, 0xbb, 0xbf].slice(0, buf.length).every((b, i) => buf[i] === b)) {
         this.carry = Buffer.from(buf);
-        return '';
+        return noBytes;
       }
       this.atStart = false;
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
@@ -44,7 +44,7 @@ export class Utf8Window {
     if (!isUtf8(buf))
       throw new ClarityError('parse_error', `the file is not valid UTF-8 (near byte ${this.bytes})`);
     this.bytes += buf.length;
-    return buf.toString('latin1');
+    return buf;
   }
 
   /** Bytes of an incomplete character held back (handed to a UTF-8 decoder on a switch). */
@@ -91,6 +91,10 @@ export class LeaveFastPath extends Error {
   }
 }
 
+const noBytes = Buffer.alloc(0);
+/** Bytes of new input per scanned window (see FastScanner.feed). */
+const windowBytes = 64 * 1024;
+
 /** Largest top-level element (or prolog) held while waiting for its end: a Workout with an inline route. */
 const maxPendingChars = 64 * 1024 * 1024;
 
@@ -122,7 +126,7 @@ const ctrlRe = /[\x00-\x1f]/;
 const badCtrlRe = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 const wsNormRe = /\r\n|[\t\n\r]/g;
 // eslint-disable-next-line no-control-regex -- control characters are among what it looks for
-const careRe = /[&<\x00-\x1f\x80-\xff]/;
+const careRe = /[&<\x00-\x1f\x80-\xff]/g;
 
 /**
  * Decodes an attribute value that holds '&', '<', control characters or non-ASCII bytes: UTF-8 from the
@@ -251,7 +255,8 @@ function knownName(s: string, a: number, b: number): string | undefined {
 }
 
 export class FastScanner {
-  private pending = '';
+  /** Bytes after the last top-level boundary, carried into the next window. */
+  private pending: Buffer = noBytes;
   private readonly b: ElementBuilder;
   /** Characters of decoded text fed so far before `pending` (for the XML declaration check). */
   private consumedChars = 0;
@@ -260,30 +265,46 @@ export class FastScanner {
     this.b = builder;
   }
 
-  /** Feeds the next decoded text window. Completed elements land in builder.out. */
-  feed(chunk: string): void {
-    const s = this.pending.length > 0 ? this.pending + chunk : chunk;
-    let commit: number;
-    try {
-      commit = this.scan(s);
-    } catch (e) {
-      if (e instanceof LeaveFastPath) this.prepareLeave(e, s, this.lastCommit);
-      throw e;
-    }
-    this.b.rollback();
-    this.consumedChars += commit;
-    this.pending = commit === 0 ? s : s.slice(commit);
-    if (this.pending.length > maxPendingChars) {
-      throw new ClarityError(
-        'parse_error',
-        'an element of the export is larger than 64 MB; the file is not a usable export',
-      );
+  /**
+   * Feeds the next validated UTF-8 bytes (from Utf8Window). Completed elements land in builder.out.
+   * The bytes are scanned in latin1 windows of about 64 KiB: a longer string would be allocated in V8's
+   * large-object space, page by page, which costs more than the scan itself.
+   */
+  feed(bytes: Buffer): void {
+    let off = 0;
+    while (off < bytes.length) {
+      // A window holds the unfinished element carried over plus new bytes; it grows with a large element,
+      // so that element is rescanned a bounded number of times.
+      const take = Math.min(bytes.length - off, Math.max(windowBytes, this.pending.length));
+      const part = bytes.subarray(off, off + take);
+      off += take;
+      const w = this.pending.length > 0 ? Buffer.concat([this.pending, part]) : part;
+      const s = w.toString('latin1');
+      let commit: number;
+      try {
+        commit = this.scan(s);
+      } catch (e) {
+        if (e instanceof LeaveFastPath) {
+          this.prepareLeave(e, s, this.lastCommit);
+          if (off < bytes.length) e.resumeText += bytes.toString('latin1', off);
+        }
+        throw e;
+      }
+      this.b.rollback();
+      this.consumedChars += commit;
+      this.pending = commit === w.length ? noBytes : Buffer.from(w.subarray(commit));
+      if (this.pending.length > maxPendingChars) {
+        throw new ClarityError(
+          'parse_error',
+          'an element of the export is larger than 64 MB; the file is not a usable export',
+        );
+      }
     }
   }
 
   /** End of input: anything left over means the document is incomplete; the conforming parser says how. */
   end(): void {
-    const rest = this.pending;
+    const rest = this.pending.toString('latin1');
     for (let i = 0; i < rest.length; i++) {
       if (!isWs(rest.charCodeAt(i))) {
         const e = new LeaveFastPath('input ends inside markup');
@@ -299,12 +320,19 @@ export class FastScanner {
   }
 
   private lastCommit = 0;
+  /** Index in the scanned window of the next character careRe matches at or after some earlier value (see needsDecoding). */
+  private nextCare = -1;
+  /** The element name last read at each of the first depths ('' before any). */
+  private readonly nameAtDepth: string[] = new Array<string>(guessDepths).fill('');
+  private readonly elements = new Map<string, ElementInfo>();
+  /** Serial number of the start tag being read. */
+  private serial = 0;
 
   private prepareLeave(e: LeaveFastPath, s: string, commit: number): void {
     this.b.rollback();
     e.resumeText = s.slice(commit);
     e.mode = !this.b.rootOpened ? 'whole' : this.b.rootClosed ? 'afterRoot' : 'insideRoot';
-    this.pending = '';
+    this.pending = noBytes;
   }
 
   /** Scans s and returns the index of the last top-level boundary reached. */
@@ -314,6 +342,7 @@ export class FastScanner {
     let pos = 0;
     let commit = 0;
     this.lastCommit = 0;
+    this.nextCare = -1;
     let sawDoctype = false;
     for (;;) {
       const lt = s.indexOf('<', pos);
@@ -329,14 +358,21 @@ export class FastScanner {
       if (lt + 1 >= len) break;
       const c = s.charCodeAt(lt + 1);
       if (c === 47) {
-        const gt = s.indexOf('>', lt + 2);
-        if (gt === -1) break;
-        let nameEnd = gt;
-        while (isWs(s.charCodeAt(nameEnd - 1))) nameEnd--;
-        const name = s.slice(lt + 2, nameEnd);
-        if (b.topName() !== name) leave('end tag does not match the open element');
-        b.close(name);
-        pos = gt + 1;
+        const top = b.topName() ?? '';
+        const gtAt = lt + 2 + top.length;
+        if (top.length > 0 && gtAt < len && s.charCodeAt(gtAt) === 62 && s.startsWith(top, lt + 2)) {
+          b.close(top);
+          pos = gtAt + 1;
+        } else {
+          const gt = s.indexOf('>', lt + 2);
+          if (gt === -1) break;
+          let nameEnd = gt;
+          while (isWs(s.charCodeAt(nameEnd - 1))) nameEnd--;
+          const name = s.slice(lt + 2, nameEnd);
+          if (top.length === 0 || top !== name) leave('end tag does not match the open element');
+          b.close(name);
+          pos = gt + 1;
+        }
       } else if (c === 33) {
         if (lt + 9 > len) break;
         if (s.startsWith('<!--', lt)) {
@@ -377,8 +413,101 @@ export class FastScanner {
     return commit;
   }
 
-  /** Parses the start tag at s[lt] ('<' then a name). Returns the index after '>', or -1 if incomplete. */
+  /**
+   * Parses the start tag at s[lt] ('<' then a name). Returns the index after '>', or -1 if incomplete.
+   * This is the hot loop of the whole import, kept small so V8 compiles it quickly and well: it predicts
+   * the element name and each next attribute name from the previous ones, and recalls decoded values;
+   * what it does not predict goes to the helpers below. Reads stay inside the string (an out-of-range
+   * charCodeAt gives NaN and deoptimises the compiled code).
+   */
   private startTag(s: string, lt: number): number {
+    const len = s.length;
+    const b = this.b;
+    const name = this.elementName(s, lt);
+    if (name === undefined) return -1;
+    let p = this.cursor;
+    const el = this.elementInfo(name);
+    const serial = ++this.serial;
+    const attrs: AttrMap = {};
+    let prev: AttrSlot | null = null;
+    for (;;) {
+      if (p >= len) return -1;
+      let ch = s.charCodeAt(p);
+      if (ch === 62) {
+        b.open(name, attrs);
+        return p + 1;
+      }
+      if (ch === 47) {
+        if (p + 1 >= len) return -1;
+        if (s.charCodeAt(p + 1) !== 62) leave('"/" not followed by ">"');
+        b.open(name, attrs);
+        b.close(name);
+        return p + 2;
+      }
+      if (!isWs(ch)) leave('attributes not separated by whitespace');
+      do {
+        if (++p >= len) return -1;
+        ch = s.charCodeAt(p);
+      } while (isWs(ch));
+      if (ch === 62 || ch === 47) continue;
+      // The attribute that followed the previous one last time, written as Apple writes it: name="...
+      let slot: AttrSlot | null = el === null ? null : prev === null ? el.first : prev.next;
+      let q: number;
+      let quote = 34;
+      if (slot !== null && s.startsWith(slot.prefix, p)) {
+        q = p + slot.prefix.length;
+      } else {
+        q = this.attributeName(s, p);
+        if (q === -1) return -1;
+        quote = this.quote;
+        slot = el === null ? null : el.slot(this.attrName);
+        if (slot === null) {
+          p = this.unslottedValue(s, q, quote, this.attrName, attrs);
+          if (p === -1) return -1;
+          prev = null;
+          continue;
+        }
+        if (prev === null) (el as ElementInfo).first = slot;
+        else prev.next = slot;
+      }
+      if (slot.serial === serial) leave('duplicate attribute');
+      slot.serial = serial;
+      let ve = slot.memoSize > 0 ? slot.recall(s, q, quote) : -1;
+      let v: string;
+      if (ve !== -1) v = slot.recalled;
+      else {
+        ve = s.indexOf(quote === 34 ? '"' : "'", q);
+        if (ve === -1) return -1;
+        v = s.slice(q, ve);
+        if (this.needsDecoding(s, q, ve)) v = slot.decode(v, quote);
+      }
+      attrs[slot.name] = v;
+      p = ve + 1;
+      prev = slot;
+    }
+  }
+
+  /** Index after the element name (set by elementName). */
+  private cursor = 0;
+  /** Name and quote character of the attribute read by attributeName. */
+  private attrName = '';
+  private quote = 34;
+
+  /**
+   * The name of the element whose start tag is at s[lt], or undefined if the text ends first; sets cursor
+   * to the index after it. Tries the name last seen at this depth first (a file is runs of one element).
+   */
+  private elementName(s: string, lt: number): string | undefined {
+    const depth = this.b.depth;
+    const guess = depth < guessDepths ? (this.nameAtDepth[depth] as string) : '';
+    const e = lt + 1 + guess.length;
+    if (guess.length > 0 && e < s.length) {
+      const ch = s.charCodeAt(e);
+      if ((ch <= 32 || ch === 47 || ch === 62) && s.startsWith(guess, lt + 1)) {
+        this.cursor = e;
+        return guess;
+      }
+    }
     const len = s.length;
     let p = lt + 1;
     while (p < len) {
@@ -386,56 +515,175 @@ export class FastScanner {
       if (ch <= 32 || ch === 47 || ch === 62) break;
       p++;
     }
-    if (p >= len) return -1;
-    const name = knownName(s, lt + 1, p) ?? s.slice(lt + 1, p);
-    if (!nameRe.test(name)) leave('element name outside the fast path (namespaces, non-ASCII or invalid)');
-    const attrs: AttrMap = {};
-    for (;;) {
-      let ch = s.charCodeAt(p);
-      let sawWs = false;
-      while (isWs(ch)) {
-        ch = s.charCodeAt(++p);
-        sawWs = true;
-      }
-      if (p >= len) return -1;
-      if (ch === 62) {
-        this.b.open(name, attrs);
-        return p + 1;
-      }
-      if (ch === 47) {
-        if (p + 1 >= len) return -1;
-        if (s.charCodeAt(p + 1) !== 62) leave('"/" not followed by ">"');
-        this.b.open(name, attrs);
-        this.b.close(name);
-        return p + 2;
-      }
-      if (!sawWs) leave('attributes not separated by whitespace');
-      const eq = s.indexOf('=', p);
-      if (eq === -1) return -1;
-      let ne = eq;
-      while (isWs(s.charCodeAt(ne - 1))) ne--;
-      let an = knownName(s, p, ne);
-      if (an === undefined) {
-        an = s.slice(p, ne);
-        if (!nameRe.test(an) || an === '__proto__') leave('attribute name outside the fast path');
-      }
-      let q = eq + 1;
-      while (isWs(s.charCodeAt(q))) q++;
-      if (q >= len) return -1;
-      const quote = s.charCodeAt(q);
-      if (quote !== 34 && quote !== 39) leave('unquoted attribute value');
-      // One pass finds the closing quote and whether the value needs decoding ('&', '<', control chars).
-      const ve = s.indexOf(quote === 34 ? '"' : "'", q + 1);
-      if (ve === -1) return -1;
-      let v = s.slice(q + 1, ve);
-      if (careRe.test(v)) v = decodeValue(v);
-      // A plain-object lookup; a name found on Object.prototype also leaves (saxes decides), never wrongly stays.
-      if (attrs[an] !== undefined) leave('duplicate attribute');
-      attrs[an] = v;
-      p = ve + 1;
+    if (p >= len) return undefined;
+    let name = knownName(s, lt + 1, p);
+    if (name === undefined) {
+      name = s.slice(lt + 1, p);
+      if (!nameRe.test(name)) leave('element name outside the fast path (namespaces, non-ASCII or invalid)');
     }
+    if (depth < guessDepths) this.nameAtDepth[depth] = flat(name);
+    this.cursor = p;
+    return name;
+  }
+
+  /**
+   * Reads `name = "` at s[p] (any whitespace around '=', either quote); sets attrName and quote and
+   * returns the index after the opening quote, or -1 if the text ends first.
+   */
+  private attributeName(s: string, p: number): number {
+    const len = s.length;
+    const eq = s.indexOf('=', p);
+    if (eq === -1) return -1;
+    let ne = eq;
+    while (isWs(s.charCodeAt(ne - 1))) ne--;
+    let an = knownName(s, p, ne);
+    if (an === undefined) {
+      an = s.slice(p, ne);
+      if (!nameRe.test(an) || an === '__proto__') leave('attribute name outside the fast path');
+    }
+    let q = eq + 1;
+    while (q < len && isWs(s.charCodeAt(q))) q++;
+    if (q >= len) return -1;
+    const quote = s.charCodeAt(q);
+    if (quote !== 34 && quote !== 39) leave('unquoted attribute value');
+    this.attrName = an;
+    this.quote = quote;
+    return q + 1;
+  }
+
+  /**
+   * The value of an attribute without a slot (a name on Object.prototype, or past the bounds on state),
+   * stored the plain way. Returns the index after the closing quote, or -1 if the text ends first.
+   */
+  private unslottedValue(s: string, q: number, quote: number, name: string, attrs: AttrMap): number {
+    const ve = s.indexOf(quote === 34 ? '"' : "'", q);
+    if (ve === -1) return -1;
+    let v = s.slice(q, ve);
+    if (this.needsDecoding(s, q, ve)) v = decodeValue(v);
+    // A plain-object lookup; a name found on Object.prototype also leaves (saxes decides), never wrongly stays.
+    if (attrs[name] !== undefined) leave('duplicate attribute');
+    attrs[name] = v;
+    return ve + 1;
+  }
+
+  /**
+   * Whether the value s[q, ve) holds a character that needs decoding ('&', '<', control characters,
+   * non-ASCII bytes). The position of the next such character in the window is kept, so one regex search
+   * answers for every value up to it: Apple's tags hold one or two such values (a source name with a
+   * curly apostrophe, a device description with entities) and plain values in between.
+   */
+  private needsDecoding(s: string, q: number, ve: number): boolean {
+    let at = this.nextCare;
+    if (at < q) {
+      careRe.lastIndex = q;
+      at = careRe.test(s) ? careRe.lastIndex - 1 : s.length;
+      this.nextCare = at;
+    }
+    return at < ve;
+  }
+
+  /** The attribute slots of an element name; null once too many names were seen (the plain way then). */
+  private elementInfo(name: string): ElementInfo | null {
+    let el = this.elements.get(name);
+    if (el === undefined) {
+      if (this.elements.size >= maxElementInfos) return null;
+      el = new ElementInfo();
+      this.elements.set(name, el);
+    }
+    return el;
   }
 }
+
+/**
+ * What the scanner remembers about one attribute of one element name: the attribute that followed it last
+ * time (Apple writes attributes in a fixed order, so this predicts the next name), and the last few raw
+ * values that needed decoding with their decoded strings, recalled when the same raw text comes again:
+ * Apple repeats the source name (often with a curly apostrophe) and the entity-laden device description
+ * on every record of a source, and records of two sources (watch and phone) interleave.
+ */
+class AttrSlot {
+  readonly name: string;
+  /** `name="`: the form Apple writes, matched with one startsWith. */
+  readonly prefix: string;
+  next: AttrSlot | null = null;
+  /** Serial number of the start tag that last set this attribute (duplicate check). */
+  serial = 0;
+  /** Raw values (text between the quotes as flat latin1 strings), their quote characters, decoded values. */
+  private readonly raws: string[] = [];
+  private readonly quotes: number[] = [];
+  private readonly values: string[] = [];
+  memoSize = 0;
+  private memoNext = 0;
+  /** The value found by the last successful recall. */
+  recalled = '';
+
+  constructor(name: string) {
+    this.name = name;
+    this.prefix = flat(`${name}="`);
+  }
+
+  /**
+   * If s at q holds one of the remembered raw values followed by its quote, sets recalled to its decoded
+   * value and returns the index of the closing quote; otherwise -1.
+   */
+  recall(s: string, q: number, quote: number): number {
+    for (let k = 0; k < this.memoSize; k++) {
+      const raw = this.raws[k] as string;
+      const ve = q + raw.length;
+      if (this.quotes[k] === quote && ve < s.length && s.charCodeAt(ve) === quote && s.startsWith(raw, q)) {
+        this.recalled = this.values[k] as string;
+        return ve;
+      }
+    }
+    return -1;
+  }
+
+  /** Decodes a raw value and remembers it (replacing the oldest of memoEntries). */
+  decode(raw: string, quote: number): string {
+    const value = decodeValue(raw);
+    const k = this.memoNext;
+    this.raws[k] = flat(raw);
+    this.quotes[k] = quote;
+    this.values[k] = value;
+    this.memoNext = (k + 1) % memoEntries;
+    if (this.memoSize < memoEntries) this.memoSize++;
+    return value;
+  }
+}
+
+class ElementInfo {
+  first: AttrSlot | null = null;
+  private readonly slots = new Map<string, AttrSlot>();
+
+  /** The slot of an attribute name; null for a name on Object.prototype or once the element has too many. */
+  slot(name: string): AttrSlot | null {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      if (this.slots.size >= maxSlotsPerElement || name in Object.prototype) return null;
+      slot = new AttrSlot(name);
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+}
+
+/**
+ * The same text as a flat one-byte string. startsWith is several times slower with a search string that is
+ * a concatenation or a slice of another string than with a flat one; the strings compared at every tag are
+ * made flat once.
+ */
+function flat(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
+/** Depths at which the scanner predicts the element name (HealthData, its children, theirs, ...). */
+const guessDepths = 8;
+/** Decoded values remembered per attribute slot. */
+const memoEntries = 4;
+
+/** Bounds on the scanner's per-name state, whatever names a file uses. */
+const maxElementInfos = 64;
+const maxSlotsPerElement = 64;
 
 /**
  * Index after the '>' that ends a DOCTYPE starting before `from`, or -1 if the text ends first. Skips

@@ -63,10 +63,10 @@ export async function* readExportElements(
     conforming = new ConformingParser(builder, e.mode);
     conforming.feed(latin1ToUtf8(e.resumeText));
   };
-  const feedFast = (scanner: FastScanner, text: string): void => {
-    if (text.length === 0) return;
+  const feedFast = (scanner: FastScanner, bytes: Buffer): void => {
+    if (bytes.length === 0) return;
     try {
-      scanner.feed(text);
+      scanner.feed(bytes);
     } catch (e) {
       if (!(e instanceof LeaveFastPath)) throw e;
       switchOver(e);
