@@ -334,8 +334,7 @@ export function computeAnalysis(
   } else if (!hasMoving) degraded.push('no movement data in window');
   else degraded.push('no step data in window');
 
-  const sleep =
-    sleepFromStages(w) ?? (hasMoving ? sleepFromMovement(scored, w.days, moving.name) : null);
+  const sleep = sleepFromStages(w) ?? (hasMoving ? sleepFromMovement(scored, w.days, moving.name) : null);
   if (!sleep) degraded.push('no sleep data in window');
 
   let circadian: AnalysisMetrics['circadian'] = null;

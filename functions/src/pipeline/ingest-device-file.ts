@@ -123,7 +123,7 @@ export async function ingestDeviceFile(
     );
 
   // Stage to a private temporary folder; the extension is kept because the readers dispatch on it.
-  const dir = await mkdtemp(path.join(tmpdir(), 'clarity-ingest-'));
+  const dir = await mkdtemp(path.join(deps.tmpDir ?? tmpdir(), 'clarity-ingest-'));
   const ext = /^\.[A-Za-z0-9]{1,8}$/.test(path.extname(filename)) ? path.extname(filename) : '';
   const file = path.join(dir, `upload${ext}`);
   let upload: DeviceUpload;

@@ -47,6 +47,8 @@ export interface FileIngestDeps {
   progressEveryMs?: number;
   /** Largest device file (AWD, AGD, CSV) staged to local disk for its reader (default 256 MiB). */
   maxDeviceFileBytes?: number;
+  /** Where device files are staged (default os.tmpdir()); each upload gets its own folder, removed after. */
+  tmpDir?: string;
 }
 
 export interface StorageObject {
@@ -140,7 +142,10 @@ export async function ingestStorageObject(
   const timezone = typeof profile.get('timezone') === 'string' ? (profile.get('timezone') as string) : null;
   const head = await readHead(deps.blobs.openRange(object.name, 0, Math.min(object.size, classifyHeadBytes)));
   const kind = classifyUpload(filename, head);
-  if (kind !== 'apple-zip' && kind !== 'apple-xml') {
+  // An unrecognised .xml/.zip goes to the Apple importer, whose reasons (no export.xml, bad XML) are specific.
+  const apple =
+    kind === 'apple-zip' || kind === 'apple-xml' || (kind === undefined && /\.(xml|zip)$/i.test(filename));
+  if (!apple) {
     const metaZone = object.metadata?.timezone;
     return ingestDeviceFile(
       {
@@ -157,7 +162,7 @@ export async function ingestStorageObject(
       deps,
     );
   }
-  const isZip = kind === 'apple-zip';
+  const isZip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
   const claimed = await createOrClaim(deps, uid, uploadId, {
     format: isZip ? 'zip' : 'xml',
     byteSize: object.size,
