@@ -282,7 +282,7 @@ export class FastScanner {
       const s = w.toString('latin1');
       let commit: number;
       try {
-        commit = this.scan(s);
+        commit = this.scan(s, w);
       } catch (e) {
         if (e instanceof LeaveFastPath) {
           this.prepareLeave(e, s, this.lastCommit);
@@ -322,8 +322,10 @@ export class FastScanner {
   private lastCommit = 0;
   /** Index in the scanned window of the next character careRe matches at or after some earlier value (see needsDecoding). */
   private nextCare = -1;
-  /** The element name last read at each of the first depths ('' before any). */
-  private readonly nameAtDepth: string[] = new Array<string>(guessDepths).fill('');
+  /** The element last read at each of the first depths (null before any, or past the bounds on state). */
+  private readonly nameAtDepth: (ElementInfo | null)[] = new Array<ElementInfo | null>(guessDepths).fill(
+    null,
+  );
   private readonly elements = new Map<string, ElementInfo>();
   /** Serial number of the start tag being read. */
   private serial = 0;
@@ -336,7 +338,7 @@ export class FastScanner {
   }
 
   /** Scans s and returns the index of the last top-level boundary reached. */
-  private scan(s: string): number {
+  private scan(s: string, u: Buffer): number {
     const b = this.b;
     const len = s.length;
     let pos = 0;
@@ -404,7 +406,7 @@ export class FastScanner {
         pos = e + 2;
       } else {
         if (b.rootClosed) leave('content after the root element');
-        const end = this.startTag(s, lt);
+        const end = this.startTag(s, u, lt);
         if (end === -1) break;
         pos = end;
       }
@@ -420,10 +422,10 @@ export class FastScanner {
    * what it does not predict goes to the helpers below. Reads stay inside the string (an out-of-range
    * charCodeAt gives NaN and deoptimises the compiled code).
    */
-  private startTag(s: string, lt: number): number {
+  private startTag(s: string, u: Buffer, lt: number): number {
     const len = s.length;
     const b = this.b;
-    const name = this.elementName(s, lt);
+    const name = this.elementName(s, u, lt);
     if (name === undefined) return -1;
     let p = this.cursor;
     const el = this.elementInfo(name);
@@ -454,7 +456,7 @@ export class FastScanner {
       let slot: AttrSlot | null = el === null ? null : prev === null ? el.first : prev.next;
       let q: number;
       let quote = 34;
-      if (slot !== null && s.startsWith(slot.prefix, p)) {
+      if (slot !== null && bytesAt(u, p, slot.prefix)) {
         q = p + slot.prefix.length;
       } else {
         q = this.attributeName(s, p);
@@ -497,15 +499,17 @@ export class FastScanner {
    * The name of the element whose start tag is at s[lt], or undefined if the text ends first; sets cursor
    * to the index after it. Tries the name last seen at this depth first (a file is runs of one element).
    */
-  private elementName(s: string, lt: number): string | undefined {
+  private elementName(s: string, u: Buffer, lt: number): string | undefined {
     const depth = this.b.depth;
-    const guess = depth < guessDepths ? (this.nameAtDepth[depth] as string) : '';
-    const e = lt + 1 + guess.length;
-    if (guess.length > 0 && e < s.length) {
-      const ch = s.charCodeAt(e);
-      if ((ch <= 32 || ch === 47 || ch === 62) && s.startsWith(guess, lt + 1)) {
-        this.cursor = e;
-        return guess;
+    const guess = depth < guessDepths ? (this.nameAtDepth[depth] as ElementInfo | null) : null;
+    if (guess !== null) {
+      const e = lt + 1 + guess.bytes.length;
+      if (e < u.length) {
+        const ch = u[e] as number;
+        if ((ch <= 32 || ch === 47 || ch === 62) && bytesAt(u, lt + 1, guess.bytes)) {
+          this.cursor = e;
+          return guess.name;
+        }
       }
     }
     const len = s.length;
@@ -521,7 +525,7 @@ export class FastScanner {
       name = s.slice(lt + 1, p);
       if (!nameRe.test(name)) leave('element name outside the fast path (namespaces, non-ASCII or invalid)');
     }
-    if (depth < guessDepths) this.nameAtDepth[depth] = flat(name);
+    if (depth < guessDepths) this.nameAtDepth[depth] = this.elementInfo(name);
     this.cursor = p;
     return name;
   }
@@ -587,7 +591,7 @@ export class FastScanner {
     let el = this.elements.get(name);
     if (el === undefined) {
       if (this.elements.size >= maxElementInfos) return null;
-      el = new ElementInfo();
+      el = new ElementInfo(name);
       this.elements.set(name, el);
     }
     return el;
@@ -603,8 +607,8 @@ export class FastScanner {
  */
 class AttrSlot {
   readonly name: string;
-  /** `name="`: the form Apple writes, matched with one startsWith. */
-  readonly prefix: string;
+  /** `name="` in bytes: the form Apple writes. */
+  readonly prefix: Buffer;
   next: AttrSlot | null = null;
   /** Serial number of the start tag that last set this attribute (duplicate check). */
   serial = 0;
@@ -619,7 +623,7 @@ class AttrSlot {
 
   constructor(name: string) {
     this.name = name;
-    this.prefix = flat(`${name}="`);
+    this.prefix = Buffer.from(`${name}="`, 'latin1');
   }
 
   /**
@@ -630,7 +634,8 @@ class AttrSlot {
     for (let k = 0; k < this.memoSize; k++) {
       const raw = this.raws[k] as string;
       const ve = q + raw.length;
-      if (this.quotes[k] === quote && ve < s.length && s.charCodeAt(ve) === quote && s.startsWith(raw, q)) {
+      // A slice compared with === (memcmp) beats startsWith (char by char) on values this long.
+      if (this.quotes[k] === quote && ve < s.length && s.charCodeAt(ve) === quote && s.slice(q, ve) === raw) {
         this.recalled = this.values[k] as string;
         return ve;
       }
@@ -652,7 +657,16 @@ class AttrSlot {
 }
 
 class ElementInfo {
+  readonly name: string;
+  /** The name in bytes, to recognise the next start tag of this element. */
+  readonly bytes: Buffer;
   first: AttrSlot | null = null;
+
+  constructor(name: string) {
+    this.name = name;
+    this.bytes = Buffer.from(name, 'latin1');
+  }
+
   private readonly slots = new Map<string, AttrSlot>();
 
   /** The slot of an attribute name; null for a name on Object.prototype or once the element has too many. */
@@ -665,6 +679,18 @@ class ElementInfo {
     }
     return slot;
   }
+}
+
+/**
+ * Whether the bytes at u[p] are those of pattern. Byte loads from a typed array compile to plain loads,
+ * where startsWith on strings goes through a generic builtin that costs several times more on the short
+ * names compared at every attribute.
+ */
+function bytesAt(u: Buffer, p: number, pattern: Buffer): boolean {
+  const n = pattern.length;
+  if (p + n > u.length) return false;
+  for (let k = 0; k < n; k++) if (u[p + k] !== pattern[k]) return false;
+  return true;
 }
 
 /**
