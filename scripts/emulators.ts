@@ -47,6 +47,9 @@ function hasFlock(): boolean {
   return spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
 }
 
+/** Set in the environment of a process that already holds the lock (see main). */
+const lockedEnv = 'CLARITY_EMULATORS_LOCKED';
+
 export function firebase(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -54,9 +57,10 @@ export function firebase(
 ): Promise<number> {
   return new Promise((resolve) => {
     // The emulators listen on fixed ports (firebase.json): runs from parallel shells take turns.
-    const cmd = hasFlock() ? 'flock' : process.execPath;
+    const lock = hasFlock() && process.env[lockedEnv] !== '1';
+    const cmd = lock ? 'flock' : process.execPath;
     const cmdArgs = [firebaseBin, ...args, '--project', project];
-    const child = spawn(cmd, hasFlock() ? [lockFile, process.execPath, ...cmdArgs] : cmdArgs, {
+    const child = spawn(cmd, lock ? [lockFile, process.execPath, ...cmdArgs] : cmdArgs, {
       cwd: repoRoot,
       env,
       stdio: [args[0] === 'emulators:start' ? 'inherit' : 'ignore', 'inherit', 'inherit'],
@@ -104,6 +108,21 @@ async function main(argv: string[]): Promise<number> {
   if (mode !== 'exec' && mode !== 'start') {
     console.error(usage);
     return 2;
+  }
+  if (hasFlock() && process.env[lockedEnv] !== '1') {
+    // Take the lock before building: a running session's Functions emulator watches functions/lib and
+    // would reload (new trigger keys, interrupted functions) if another run rebuilt the bundle under it.
+    return new Promise((resolve) => {
+      const child = spawn('flock', [lockFile, process.execPath, fileURLToPath(import.meta.url), ...argv], {
+        cwd: repoRoot,
+        env: { ...process.env, [lockedEnv]: '1' },
+        stdio: 'inherit',
+      });
+      const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
   }
   let env: NodeJS.ProcessEnv;
   try {

@@ -207,22 +207,19 @@ export async function count(db: Firestore, collectionPath: string): Promise<numb
 
 // --- Redelivery through the Functions emulator ---------------------------------------------------------
 
-let triggerKeys: string[] | undefined;
-
 /**
  * The emulator's key of an event-triggered function (`us-central1-onJobCreated-0`: the suffix is the
- * emulator's reload generation). The emulator lists the keys when asked for an unknown function.
+ * emulator's reload generation, so it is looked up each time). The emulator lists the keys when asked for
+ * an unknown function.
  */
 export async function triggerKey(name: string): Promise<string> {
-  if (!triggerKeys) {
-    const res = await fetch(`${emulatorOrigin('functions')}/${liveProject}/${region}/__list_functions__`);
-    const m = /valid functions are: (.*)$/.exec(await res.text());
-    if (!m?.[1]) throw new Error('the Functions emulator did not list its functions');
-    triggerKeys = m[1].split(', ').map((s) => s.trim());
-  }
+  const res = await fetch(`${emulatorOrigin('functions')}/${liveProject}/${region}/__list_functions__`);
+  const m = /valid functions are: (.*)$/.exec(await res.text());
+  if (!m?.[1]) throw new Error('the Functions emulator did not list its functions');
+  const keys = m[1].split(', ').map((s) => s.trim());
   const re = new RegExp(`^${region}-${name}-\\d+$`);
-  const key = triggerKeys.find((k) => re.test(k));
-  if (!key) throw new Error(`no emulated trigger ${name} (have ${triggerKeys.join(', ')})`);
+  const key = keys.find((k) => re.test(k));
+  if (!key) throw new Error(`no emulated trigger ${name} (have ${keys.join(', ')})`);
   return key;
 }
 
