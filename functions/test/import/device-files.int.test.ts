@@ -10,13 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  readActiLifeCsvFile,
-  readAgdFile,
-  readAwdFile,
-  readFitbitMinuteStepsWide,
-  type EpochSeries,
-} from '@clarity/core';
+import { readActiLifeCsvFile, readAgdFile, readAwdFile, readFitbitMinuteStepsWide } from '@clarity/core';
 import { sharedData } from '@clarity/core/testing';
 import { createReadStream } from 'node:fs';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -24,6 +18,7 @@ import { ingestStorageObject, type FileIngestDeps } from '../../src/pipeline/ing
 import { deleteUserData } from '../../src/store/account-data.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { adminDb } from '../support/emulators.ts';
+import { epochsWithData, expectedDay } from './expected-minutes.ts';
 
 const project = 'demo-clarity-device-files';
 const db = () => adminDb(project);
@@ -62,58 +57,6 @@ async function seriesDoc(metric: string, date: string): Promise<Record<string, u
 async function storedSamples(metric: string): Promise<number> {
   const snap = await db().collection(`users/${uid}/series`).where('metric', '==', metric).get();
   return snap.docs.reduce((n, d) => n + Object.keys(d.get('samples') as object).length, 0);
-}
-
-/** `YYYY-MM-DDTHH:mm:ss` of an instant in a zone (Intl, independent of the code under test). */
-function wallClock(ms: number, zone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-    .format(new Date(ms))
-    .replace(' ', 'T');
-}
-
-/** The instant whose wall clock in `zone` reads `local`: search over whole-minute offsets. */
-function zonedInstant(local: string, zone: string): number {
-  const naive = Date.parse(`${local}Z`);
-  for (let off = -14 * 60; off <= 14 * 60; off++) {
-    const t = naive - off * 60_000;
-    if (wallClock(t, zone) === local) return t;
-  }
-  throw new Error(`no instant for ${local} in ${zone}`);
-}
-
-function epochsWithData(s: EpochSeries): number {
-  let n = 0;
-  for (let i = 0; i < s.values.length; i++) if (!s.missing[i]) n++;
-  return n;
-}
-
-/**
- * Expected minute values of one local day from consecutive epochs (device clock): minute i of the day
- * sums the epochs whose start falls in it, and is null unless all its epochs are present.
- */
-function expectedDay(s: EpochSeries, zone: string, date: string, minutes: number): (number | null)[] {
-  const t0 = zonedInstant(s.start, zone);
-  const day0 = zonedInstant(`${date}T00:00:00`, zone);
-  const per = 60 / s.epochSeconds;
-  return Array.from({ length: minutes }, (_, i) => {
-    const first = (day0 + i * 60_000 - t0) / (s.epochSeconds * 1000);
-    let sum = 0;
-    for (let k = 0; k < per; k++) {
-      const v = s.values[first + k];
-      if (first + k < 0 || v === undefined || Number.isNaN(v)) return null;
-      sum += v;
-    }
-    return sum;
-  });
 }
 
 describe('Actiwatch .AWD', () => {

@@ -17,17 +17,24 @@ import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'fi
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
-import { emulatorOrigin, projectId, repoRoot } from '../support/emulators.ts';
+import { adminDb, emulatorOrigin, eventually, projectId, repoRoot } from '../support/emulators.ts';
 import { sharedData } from '@clarity/core/testing';
+import { readAgdFile, readAwdFile, readFitbitMinuteStepsWide } from '@clarity/core';
+import { createReadStream } from 'node:fs';
+import { epochsWithData, expectedDay } from './expected-minutes.ts';
 
 const bucket = `${projectId}.appspot.com`;
 const app = initializeApp({ projectId, apiKey: 'demo-key' }, `storage-e2e-${Date.now()}`);
 afterAll(() => deleteApp(app));
 
-async function fireFinalized(name: string, size: number): Promise<void> {
+async function fireFinalized(
+  name: string,
+  size: number,
+  options: { contentType?: string; metadata?: Record<string, string>; id?: string } = {},
+): Promise<void> {
   const event = {
     specversion: '1.0',
-    id: randomUUID(),
+    id: options.id ?? randomUUID(),
     source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
     type: 'google.cloud.storage.object.v1.finalized',
     subject: `objects/${name}`,
@@ -37,7 +44,8 @@ async function fireFinalized(name: string, size: number): Promise<void> {
       bucket,
       name,
       size: String(size),
-      contentType: 'application/xml',
+      contentType: options.contentType ?? 'application/xml',
+      ...(options.metadata ? { metadata: options.metadata } : {}),
       kind: 'storage#object',
       generation: '1',
     },
@@ -105,5 +113,132 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
       },
       progress: { records },
     });
+  });
+});
+
+describe('Storage upload of device files -> onObjectFinalized -> per-minute series', () => {
+  const blobs = new FsBlobStore(path.join(repoRoot, '.cache', 'blobs'));
+  const db = adminDb();
+
+  /** Puts a real file where the app would upload it and fires the finalize event; waits for the end state. */
+  async function upload(
+    uid: string,
+    uploadId: string,
+    filename: string,
+    data: Buffer,
+    options: { metadata?: Record<string, string>; id?: string } = {},
+  ): Promise<Record<string, unknown>> {
+    const name = `uploads/${uid}/${uploadId}/${filename}`;
+    await blobs.put(name, data, 'application/octet-stream');
+    await fireFinalized(name, data.length, { contentType: 'application/octet-stream', ...options });
+    return finished(uid, uploadId);
+  }
+
+  function finished(uid: string, uploadId: string, attempts = 1): Promise<Record<string, unknown>> {
+    return eventually(async () => {
+      const d = (await db.doc(`users/${uid}/uploads/${uploadId}`).get()).data();
+      const done = d && ['ingested', 'partial', 'rejected'].includes(d.status as string);
+      return done && (d.attempts as number) >= attempts ? d : undefined;
+    }, 60_000);
+  }
+
+  async function minutes(uid: string, metric: string, date: string): Promise<(number | null)[]> {
+    const d = await db.doc(`users/${uid}/series/${metric}_${date}`).get();
+    return (d.get('minuteSeries') as { values: (number | null)[] }).values;
+  }
+
+  async function sampleTotal(uid: string): Promise<number> {
+    const snap = await db.collection(`users/${uid}/series`).get();
+    return snap.docs.reduce((n, d) => n + Object.keys(d.get('samples') as object).length, 0);
+  }
+
+  it('an Actiwatch .AWD: counts per epoch, activity_counts minutes in the profile zone; a redelivered event after a crash does not double-write', async () => {
+    const uid = `awd-${randomUUID().slice(0, 8)}`;
+    const zone = 'Asia/Tokyo';
+    await db.doc(`users/${uid}`).set({ timezone: zone });
+    const file = sharedData('actigraphy', 'actiwatch_awd', 'example_03.AWD');
+    const { series } = await readAwdFile(file);
+    const epochs = epochsWithData(series);
+    const eventId = randomUUID();
+    const d = await upload(uid, 'a1', 'example_03.AWD', readFileSync(file), { id: eventId });
+    expect(d).toMatchObject({
+      status: 'ingested',
+      source: 'actigraphy',
+      format: 'awd',
+      timezone: zone,
+      counts: { accepted: epochs, duplicate: 0, rejected: 0 },
+      byType: { 'awd.activity_counts': { accepted: epochs, duplicate: 0, rejected: 0 } },
+    });
+    const firstFull = new Date(Date.parse(`${series.start.slice(0, 10)}T00:00:00Z`) + 2 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    expect(await minutes(uid, 'activity_counts', firstFull)).toEqual(
+      expectedDay(series, zone, firstFull, 1440),
+    );
+    expect(await sampleTotal(uid)).toBe(epochs);
+
+    // The attempt "died" before finishing: the same event is delivered again and completes it.
+    await db
+      .doc(`users/${uid}/uploads/a1`)
+      .update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
+    await fireFinalized(`uploads/${uid}/a1/example_03.AWD`, readFileSync(file).length, {
+      contentType: 'application/octet-stream',
+      id: eventId,
+    });
+    const again = await finished(uid, 'a1', 2);
+    expect(again).toMatchObject({
+      status: 'ingested',
+      counts: { accepted: epochs, duplicate: 0, rejected: 0 },
+    });
+    expect(await sampleTotal(uid)).toBe(epochs);
+  });
+
+  it('an ActiGraph .agd (SQLite in the functions runtime): 10-s epochs summed per minute', async () => {
+    const uid = `agd-${randomUUID().slice(0, 8)}`;
+    const file = sharedData('actigraphy', 'actilife_gt3xplus', 'GT3XPlus-RawData-Day01.agd');
+    const { series } = await readAgdFile(file);
+    const tail = series.values.length % 6;
+    const d = await upload(uid, 'g1', 'GT3XPlus-RawData-Day01.agd', readFileSync(file));
+    expect(d).toMatchObject({
+      status: 'ingested',
+      format: 'agd',
+      counts: { accepted: epochsWithData(series) - tail, duplicate: 0, rejected: tail },
+    });
+    expect(await minutes(uid, 'activity_counts', '2012-06-28')).toEqual(
+      expectedDay(series, 'UTC', '2012-06-28', 1440),
+    );
+  });
+
+  it('a Fitbit minuteStepsWide CSV: the participant named in the metadata becomes steps', async () => {
+    const uid = `fb-${randomUUID().slice(0, 8)}`;
+    const subject = '1624580081';
+    const zone = 'America/Los_Angeles';
+    const file = sharedData('fitbit_fitabase', 'minuteStepsWide_merged.csv');
+    const users = (await readFitbitMinuteStepsWide(createReadStream(file))).users;
+    const series = users.find((u) => u.id === subject)!.series;
+    const d = await upload(uid, 'f1', 'minuteStepsWide_merged.csv', readFileSync(file), {
+      metadata: { subject, timezone: zone },
+    });
+    expect(d).toMatchObject({
+      status: 'ingested',
+      source: 'fitbit',
+      counts: { accepted: epochsWithData(series), duplicate: 0, rejected: 0 },
+      byType: { 'fitbit_minute_steps.steps': { accepted: epochsWithData(series) } },
+    });
+    expect(await minutes(uid, 'steps', '2016-04-25')).toEqual(expectedDay(series, zone, '2016-04-25', 1440));
+  });
+
+  it('a malformed .AWD header is rejected naming the line', async () => {
+    const uid = `bad-${randomUUID().slice(0, 8)}`;
+    const text = readFileSync(sharedData('actigraphy', 'actiwatch_awd', 'example_04.AWD'), 'latin1').split(
+      '\r\n',
+    );
+    text[2] = 'noon';
+    const d = await upload(uid, 'b1', 'example_04.AWD', Buffer.from(text.join('\r\n'), 'latin1'));
+    expect(d).toMatchObject({
+      status: 'rejected',
+      error: { code: 'parse_error', message: 'AWD line 3: start time is not HH:MM' },
+    });
+    expect(await blobs.exists(`raw/${uid}/b1/example_04.AWD`)).toBe(true);
   });
 });
