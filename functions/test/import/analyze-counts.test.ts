@@ -1,0 +1,133 @@
+/**
+ * The analyze stage on device activity counts: a real Actiwatch recording stored as the Storage path
+ * stores it (one-minute activity_counts samples) is what sleep scoring and the circadian measures run on,
+ * and the provenance says so; steps are the fallback, and counts never feed the step metrics.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  choiNonWear,
+  circadianMetrics,
+  createEpochSeries,
+  epochsToMinutes,
+  localDate,
+  maskEpochs,
+  minuteSamples,
+  readAwdFile,
+  sampleId,
+  type CanonicalSample,
+  type SeriesDoc,
+} from '@clarity/core';
+import { sharedData } from '@clarity/core/testing';
+import { computeAnalysis } from '../../src/pipeline/analytics.ts';
+
+/** Series documents as the series writer stores them (one per metric and local day). */
+function store(samples: CanonicalSample[]): SeriesDoc[] {
+  const docs = new Map<string, SeriesDoc>();
+  for (const s of samples) {
+    const date = localDate(s.startMs, s.offsetMinutes);
+    const key = `${s.metric}_${date}`;
+    let d = docs.get(key);
+    if (!d)
+      docs.set(
+        key,
+        (d = {
+          metric: s.metric,
+          date,
+          unit: s.unit,
+          samples: {},
+          sampleCount: 0,
+          sources: [s.source],
+          updatedAt: null,
+        }),
+      );
+    d.samples[sampleId('u', s)] = {
+      s: s.startMs,
+      e: s.endMs,
+      v: s.value,
+      st: s.stage,
+      src: s.source,
+      up: 'up1',
+    };
+    d.sampleCount++;
+  }
+  return [...docs.values()];
+}
+
+const window = { start: '1918-01-24', end: '1918-01-30' };
+
+async function countDocs(): Promise<{ docs: SeriesDoc[]; direct: Float64Array }> {
+  const { series } = await readAwdFile(sharedData('actigraphy', 'actiwatch_awd', 'example_01.AWD'));
+  const conv = epochsToMinutes(series, { timezone: 'UTC' });
+  const docs = store(minuteSamples(conv, { type: 'ClarityActivityCount', source: 'Actiwatch' }, 'UTC'));
+  // The window's minutes straight from the file: minute k of the window is epoch (k - offset of the start).
+  const t0 = Date.parse(`${series.start}Z`);
+  const w0 = Date.parse(`${window.start}T00:00:00Z`);
+  const direct = new Float64Array(7 * 1440).map(
+    (_, k) => series.values[(w0 - t0) / 60_000 + k] ?? Number.NaN,
+  );
+  return { docs, direct };
+}
+
+describe('analysis movement series', () => {
+  it('scores sleep and circadian rhythm on activity counts when present, and records it', async () => {
+    const { docs, direct } = await countDocs();
+    const r = computeAnalysis(docs, window, 'UTC');
+    expect(r.metrics.activity).toBeNull(); // counts are not steps
+    expect(r.degraded).toContain('no step data in window');
+    expect(r.coverage.minutesWithData.activity_counts).toBeGreaterThan(7 * 1440 - 1);
+
+    const sleep = r.metrics.sleep;
+    expect(sleep?.basis).toBe('movement_scoring');
+    expect(sleep?.provenance.parameters).toMatchObject({
+      movementSeries: 'activity_counts',
+      scorer: expect.stringMatching(/counts\/100, cap 300/) as string,
+    });
+    expect(sleep?.provenance.parameters).not.toHaveProperty('note');
+    expect(sleep?.nights).toBeGreaterThanOrEqual(5);
+
+    // Circadian: the same as the core run on the file's own minutes for the window, non-wear masked.
+    const series = createEpochSeries({
+      start: `${window.start}T00:00:00`,
+      epochSeconds: 60,
+      values: direct,
+      quantity: 'counts',
+      source: { format: 'awd' },
+    });
+    const expected = circadianMetrics(maskEpochs(series, choiNonWear(series).mask));
+    expect(r.metrics.circadian?.IS).toBeCloseTo(expected.IS, 12);
+    expect(r.metrics.circadian?.IV).toBeCloseTo(expected.IV, 12);
+    expect(r.metrics.circadian?.RA).toBeCloseTo(expected.RA, 12);
+    expect(r.metrics.circadian?.provenance.parameters).toMatchObject({
+      movementSeries: 'activity_counts',
+      nonWearMinutes: choiNonWear(series).nonWearEpochs,
+    });
+  });
+
+  it('prefers counts over steps for sleep and rhythm; steps still give the activity metrics', async () => {
+    const { docs } = await countDocs();
+    const countsOnly = computeAnalysis(docs, window, 'UTC');
+    // A day of steps: one 10-minute sample every hour.
+    const steps: CanonicalSample[] = Array.from({ length: 24 * 7 }, (_, h) => {
+      const startMs = Date.parse(`${window.start}T00:00:00Z`) + h * 3_600_000;
+      return {
+        type: 'HKQuantityTypeIdentifierStepCount',
+        metric: 'steps',
+        startMs,
+        endMs: startMs + 600_000,
+        offsetMinutes: 0,
+        value: 300,
+        unit: 'count',
+        stage: null,
+        source: 'iPhone',
+        device: null,
+      };
+    });
+    const both = computeAnalysis([...docs, ...store(steps)], window, 'UTC');
+    expect(both.metrics.activity?.meanDailySteps).toBe(24 * 300);
+    expect(both.metrics.circadian).toEqual(countsOnly.metrics.circadian);
+    expect(both.metrics.sleep).toEqual(countsOnly.metrics.sleep);
+
+    const stepsOnly = computeAnalysis(store(steps), window, 'UTC');
+    expect(stepsOnly.metrics.circadian?.provenance.parameters.movementSeries).toBe('steps');
+  });
+});
