@@ -273,12 +273,14 @@ export class FastScanner {
   feed(bytes: Buffer): void {
     let off = 0;
     while (off < bytes.length) {
-      // A window holds the unfinished element carried over plus new bytes; it grows with a large element,
-      // so that element is rescanned a bounded number of times.
-      const take = Math.min(bytes.length - off, Math.max(windowBytes, this.pending.length));
-      const part = bytes.subarray(off, off + take);
-      off += take;
-      const w = this.pending.length > 0 ? Buffer.concat([this.pending, part]) : part;
+      // A window is a view of the chunk, or the unfinished element carried over from the previous chunk
+      // joined with the next bytes (it grows with a large element, so that is rescanned a bounded number
+      // of times).
+      const carried = this.pending.length;
+      const take = Math.min(bytes.length - off, Math.max(windowBytes, carried));
+      const end = off + take;
+      const w =
+        carried > 0 ? Buffer.concat([this.pending, bytes.subarray(off, end)]) : bytes.subarray(off, end);
       const s = w.toString('latin1');
       let commit: number;
       try {
@@ -286,13 +288,24 @@ export class FastScanner {
       } catch (e) {
         if (e instanceof LeaveFastPath) {
           this.prepareLeave(e, s, this.lastCommit);
-          if (off < bytes.length) e.resumeText += bytes.toString('latin1', off);
+          if (end < bytes.length) e.resumeText += bytes.toString('latin1', end);
         }
         throw e;
       }
       this.b.rollback();
       this.consumedChars += commit;
-      this.pending = commit === w.length ? noBytes : Buffer.from(w.subarray(commit));
+      const rest = w.length - commit;
+      if (rest === 0) {
+        this.pending = noBytes;
+        off = end;
+      } else if (commit > 0 && commit >= carried && end < bytes.length) {
+        // The unfinished element lies in this chunk: the next window starts on it, without a copy.
+        this.pending = noBytes;
+        off = end - rest;
+      } else {
+        this.pending = Buffer.from(w.subarray(commit));
+        off = end;
+      }
       if (this.pending.length > maxPendingChars) {
         throw new ClarityError(
           'parse_error',
