@@ -10,8 +10,6 @@
  * The driver (import.ts) runs this file as an esbuild bundle, the form in which the functions deploy the
  * importer; each mode loads only the modules it uses (the parse modes do not load zod or the mapping).
  */
-import { createReadStream } from 'node:fs';
-
 const [mode, file] = process.argv.slice(2);
 if ((mode !== 'parse' && mode !== 'conforming' && mode !== 'import') || file === undefined) {
   console.error('usage: node import-child.ts parse|conforming|import FILE');
@@ -27,8 +25,8 @@ if (mode === 'import') {
   records = summary.records;
 } else {
   const { readExportElements } = await import('../src/importers/apple-health/xml-stream.ts');
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  for await (const batch of readExportElements(stream, {
+  const { fileChunks } = await import('../src/importers/apple-health/file-chunks.ts');
+  for await (const batch of readExportElements(fileChunks(file), {
     parser: mode === 'parse' ? 'fast' : 'conforming',
   })) {
     for (const e of batch) if (e.kind === 'Record') records++;

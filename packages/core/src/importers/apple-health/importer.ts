@@ -1,5 +1,4 @@
 import { open } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { ClarityError, isClarityError, type FieldIssue } from '../../errors.ts';
 import { isValidTimeZone } from '../../contracts/time.ts';
 import type { AttrMap } from './elements.ts';
@@ -13,6 +12,7 @@ import {
   type ImportedWorkout,
   type MapContext,
 } from './mapping.ts';
+import { fileChunks } from './file-chunks.ts';
 import { SeenIds } from './seen-ids.ts';
 import { readExportElements, type ByteSource, type ParserChoice, type ParserInfo } from './xml-stream.ts';
 import { looksLikeZip, openExportXmlInZip, type RandomAccessSource } from './zip.ts';
@@ -158,7 +158,7 @@ export async function importAppleHealthFile(path: string, options: ImportOptions
     return summary;
   }
   return runImport(
-    createReadStream(path, { highWaterMark: 256 * 1024 }),
+    fileChunks(path),
     { totalBytes: kind.size, ...options },
     'apple_health_xml',
   );
