@@ -63,6 +63,22 @@ describe('storage.rules', () => {
           contentType: 'text/csv',
         }),
       );
+      // Device files: an .agd as SQLite, a Fitbit CSV as Windows labels it, with the import's metadata.
+      await assertSucceeds(
+        uploadBytes(ref(storageAs('alice'), 'uploads/alice/up7/day.agd'), Buffer.from('SQLite format 3\0'), {
+          contentType: 'application/x-sqlite3',
+        }),
+      );
+      await assertSucceeds(
+        uploadBytes(
+          ref(storageAs('alice'), 'uploads/alice/up8/steps.csv'),
+          Buffer.from('Id,ActivityHour\n'),
+          {
+            contentType: 'application/vnd.ms-excel',
+            customMetadata: { subject: '1503960366', timezone: 'America/Chicago' },
+          },
+        ),
+      );
     },
   );
 
