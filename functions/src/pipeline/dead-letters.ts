@@ -14,6 +14,11 @@ export function deadLetterId(stage: StageName, uid: string, jobId: string): stri
   return `${stage}_${uid}_${jobId}`.slice(0, 1400);
 }
 
+/**
+ * Records (or re-opens) the dead letter of a stage. `attempts` is the stage's total attempts so far. A
+ * failure after a replay updates the same document: it is open again with the new cause and count, and
+ * keeps the time of the first failure.
+ */
 export async function recordDeadLetter(
   db: Firestore,
   input: {
@@ -27,7 +32,8 @@ export async function recordDeadLetter(
 ): Promise<string> {
   const id = deadLetterId(input.stage, input.uid, input.jobId);
   const e = input.error;
-  await db.doc(pipelinePaths.deadLetter(id)).set({
+  const ref = db.doc(pipelinePaths.deadLetter(id));
+  const fields = {
     stage: input.stage,
     uid: input.uid,
     jobId: input.jobId,
@@ -39,7 +45,12 @@ export async function recordDeadLetter(
     attempts: input.attempts,
     replay: `npm run replay -- ${id}`,
     status: 'open',
-    createdAt: FieldValue.serverTimestamp(),
+    updatedAt: FieldValue.serverTimestamp(),
+  };
+  await db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.exists) tx.update(ref, fields);
+    else tx.create(ref, { ...fields, createdAt: FieldValue.serverTimestamp() });
   });
   return id;
 }

@@ -112,7 +112,8 @@ export async function inferJob(
       uid,
       jobId,
       correlationId: job.correlationId,
-      attempts: input.attempt + 1,
+      // The stage's own count (claims), not the queue's: a replay's attempt adds to it.
+      attempts: job.stages.infer.attempts + 1,
       error: e,
     });
     // Degrade: the analytics stand on their own; the insight stage goes on without the embedding.

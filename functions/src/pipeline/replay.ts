@@ -1,7 +1,9 @@
 /**
  * Replays a dead letter: puts its stage back to pending and runs the stage handler again with the given
  * dependencies (the same handlers the triggers call, so a replay is exactly a redelivery). The job's later
- * stages follow through the normal triggers. Used by `npm run replay -- ID` and by the tests.
+ * stages follow through the normal triggers. Used by `npm run replay -- ID` and by the tests. A replayed
+ * infer that fails again reports `failed` (so the command exits 1); its dead letter is open again with the
+ * new cause and attempt count.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
@@ -11,6 +13,7 @@ import { deadLetterConverter } from '../store/converters.ts';
 import { analyzeJob, type AnalyzeDeps, type StageOutcome } from './analyze.ts';
 import { inferJob, inferenceDegraded, type InferDeps } from './infer.ts';
 import { insightForAnalysis, type InsightDeps } from './insight.ts';
+import { readJob } from './jobs.ts';
 
 export interface ReplayDeps {
   db: Firestore;
@@ -49,21 +52,26 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
       throw new ClarityError('invalid_input', 'deliver is not dead-lettered; re-run it by replaying insight');
   }
   const ok = outcome.kind === 'done' && (outcome.status === 'done' || outcome.status === 'degraded');
+  // A replayed infer that degrades again has failed: its dead letter is open again (recorded by inferJob).
   const stillFailing = stage === 'infer' && outcome.kind === 'done' && outcome.status === 'degraded';
   if (ok && !stillFailing) {
     await deps.db.doc(pipelinePaths.deadLetter(id)).update({
       status: 'replayed',
       replayedAt: FieldValue.serverTimestamp(),
     });
-    // A replayed infer adds the embedding to an analysis that already has its (analytics-only) insight.
-    if (stage === 'infer') {
-      await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
-        status: 'complete',
-        degraded: FieldValue.arrayRemove(inferenceDegraded),
-        updatedAt: FieldValue.serverTimestamp(),
-      });
-    }
   }
+  if (stage === 'infer') {
+    // The infer stage runs beside the insight: when the job had already been delivered (its insight is
+    // analytics-only), the job is complete again whatever the replay's outcome, never left 'running'.
+    // A successful one also clears the degradation (the analysis is whole again).
+    const delivered = (await readJob(deps.db, uid, jobId))?.stages.deliver.status === 'done';
+    await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
+      ...(delivered ? { status: 'complete' } : {}),
+      ...(stillFailing ? {} : { degraded: FieldValue.arrayRemove(inferenceDegraded) }),
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+  }
+  if (stillFailing) outcome = { kind: 'done', status: 'failed' };
   log.info('replay.finished', { outcome: outcome.kind === 'done' ? outcome.status : outcome.reason });
   return outcome;
 }

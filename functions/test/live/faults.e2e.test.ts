@@ -77,6 +77,20 @@ const promptOf = (body: unknown): string =>
   (body as { contents?: { parts?: { text?: string }[] }[] } | undefined)?.contents?.[0]?.parts?.[0]?.text ??
   '';
 
+/** `npm run replay -- ID` as an operator runs it, here against the emulator (FIRESTORE_EMULATOR_HOST). */
+function replay(id: string): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('npm', ['run', '--silent', 'replay', '--', id, '--project', liveProject], {
+      cwd: repoRoot,
+      env: { ...process.env, INFERENCE_URL: liveParams.INFERENCE_URL },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.once('exit', (code) => resolve({ code, stdout }));
+  });
+}
+
 async function docs(uid: string, jobId: string) {
   const [job, analysis, insight] = await Promise.all([
     db.doc(`users/${uid}/jobs/${jobId}`).get(),
@@ -356,17 +370,19 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
       cause: { code: 'unavailable' },
     });
 
-    await inference.start();
-    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const p = spawn('npm', ['run', '--silent', 'replay', '--', dlId, '--project', liveProject], {
-        cwd: repoRoot,
-        env: { ...process.env, INFERENCE_URL: liveParams.INFERENCE_URL },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stdout = '';
-      p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      p.once('exit', (code) => resolve({ code, stdout }));
+    // Replayed while the model server is still down: reported as failed, the dead letter open again with
+    // the attempt counted, the job still complete (never left running).
+    const early = await replay(dlId);
+    expect(early.stdout).toContain(`replay ${dlId}: failed`);
+    expect(early.code).toBe(1);
+    expect((await db.doc(`deadLetters/${dlId}`).get()).data()).toMatchObject({ status: 'open', attempts: 4 });
+    expect((await docs(u.uid, jobId)).job).toMatchObject({
+      status: 'complete',
+      stages: { infer: { status: 'degraded', attempts: 4 } },
     });
+
+    await inference.start();
+    const out = await replay(dlId);
     expect(out.stdout).toContain(`replay ${dlId}: done`);
     expect(out.code).toBe(0);
 
@@ -375,7 +391,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     expect(replayed.analysis.inference.embedding).toHaveLength(96);
     expect(replayed.analysis.degraded).not.toContain('inference unavailable: analytics-only');
     expect(replayed.job.status).toBe('complete');
-    expect(replayed.job.stages.infer.status).toBe('done');
+    expect(replayed.job.stages.infer).toMatchObject({ status: 'done', attempts: 5 });
     expect(replayed.job.degraded).not.toContain('inference unavailable: analytics-only');
     expect((await db.doc(`deadLetters/${dlId}`).get()).get('status')).toBe('replayed');
     // Nothing lost, nothing doubled: the metrics and the insight are the ones written before.
