@@ -39,7 +39,7 @@ import {
   type FileIngestDeps,
   type FileIngestOutcome,
   type StorageObject,
-} from './ingest-file.ts';
+} from './ingest-file-common.ts';
 
 export const defaultMaxDeviceFileBytes = 256 * 1024 * 1024;
 

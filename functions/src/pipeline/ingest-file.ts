@@ -13,9 +13,7 @@
  * left alone; a claim older than the lease is taken over) and the series writer counts a retried attempt's
  * own samples as accepted, so a retry never double-writes or double-counts.
  */
-import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { FieldValue } from 'firebase-admin/firestore';
 import {
   ClarityError,
   classifyHeadBytes,
@@ -27,45 +25,22 @@ import {
   type Counts,
   type ImportBatch,
   type ImportSummary,
-  type UploadDoc,
 } from '@clarity/core';
-import type { Logger } from '../platform/logger.ts';
-import type { BlobStore } from '../store/blob-store.ts';
 import { isSafeId, paths } from '../store/paths.ts';
 import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-writer.ts';
-import { claimExisting } from './ingest.ts';
 import { ingestDeviceFile } from './ingest-device-file.ts';
+import {
+  createOrClaim,
+  hashing,
+  readHead,
+  type FileIngestDeps,
+  type FileIngestOutcome,
+  type StorageObject,
+} from './ingest-file-common.ts';
 
-export interface FileIngestDeps {
-  db: Firestore;
-  blobs: BlobStore;
-  log: Logger;
-  now: () => number;
-  /** Least time between two progress writes to the upload document. */
-  progressEveryMs?: number;
-  /** Largest device file (AWD, AGD, CSV) staged to local disk for its reader (default 256 MiB). */
-  maxDeviceFileBytes?: number;
-  /** Where device files are staged (default os.tmpdir()); each upload gets its own folder, removed after. */
-  tmpDir?: string;
-}
-
-export interface StorageObject {
-  name: string;
-  size: number;
-  contentType?: string | undefined;
-  /**
-   * The object's custom metadata (Firebase Storage SDK `customMetadata`). Read: `timezone` (IANA zone the
-   * device's local times are in, when the profile has none) and `subject` (the Fitbit participant Id to
-   * import from a multi-participant Fitabase file).
-   */
-  metadata?: Record<string, string> | undefined;
-}
-
-export type FileIngestOutcome =
-  | { kind: 'skipped'; reason: string }
-  | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
+export type { FileIngestDeps, FileIngestOutcome, StorageObject } from './ingest-file-common.ts';
 
 const uploadPathRe = /^uploads\/([^/]+)\/([^/]+)\/([^/]{1,200})$/;
 
@@ -77,54 +52,6 @@ export function parseUploadPath(
   const [, uid, uploadId, filename] = m as unknown as [string, string, string, string];
   if (!isSafeId(uid) || !isSafeId(uploadId) || filename === '.' || filename === '..') return undefined;
   return { uid, uploadId, filename };
-}
-
-/** Creates the upload document, or claims an unfinished one; a string says why there is nothing to do. */
-export async function createOrClaim(
-  deps: FileIngestDeps,
-  uid: string,
-  uploadId: string,
-  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
-    source?: UploadDoc['source'];
-  },
-): Promise<UploadDoc | string> {
-  const ref = deps.db.doc(paths.upload(uid, uploadId));
-  return deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (snap.exists) return claimExisting(tx, ref, snap.data() as UploadDoc, deps.now());
-    const doc: UploadDoc = {
-      status: 'parsing',
-      source: 'apple_health_export',
-      ...fields,
-      sha256: null,
-      sampleCount: null,
-      correlationId: `upload-${uploadId}`,
-      counts: null,
-      byType: null,
-      rejections: [],
-      error: null,
-      attempts: 1,
-      createdAt: FieldValue.serverTimestamp(),
-      updatedAt: FieldValue.serverTimestamp(),
-      statusTimes: { received: FieldValue.serverTimestamp(), parsing: FieldValue.serverTimestamp() },
-    };
-    tx.create(ref, doc);
-    return doc;
-  });
-}
-
-/** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */
-export function hashing(): { stream: Transform; digest: () => string; bytes: () => number } {
-  const hash = createHash('sha256');
-  let n = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      n += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  return { stream, digest: () => hash.digest('hex'), bytes: () => n };
 }
 
 export async function ingestStorageObject(
@@ -312,10 +239,4 @@ export async function ingestStorageObject(
     rejected: counts.rejected,
   });
   return { kind: 'done', status, counts };
-}
-
-export async function readHead(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(chunks);
 }

@@ -1,0 +1,92 @@
+/** What the Apple and device file ingests share: dependencies, the upload claim, hashing and head reads. */
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { Counts, UploadDoc } from '@clarity/core';
+import type { Logger } from '../platform/logger.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { paths } from '../store/paths.ts';
+import { claimExisting } from './ingest.ts';
+
+export interface FileIngestDeps {
+  db: Firestore;
+  blobs: BlobStore;
+  log: Logger;
+  now: () => number;
+  /** Least time between two progress writes to the upload document. */
+  progressEveryMs?: number;
+  /** Largest device file (AWD, AGD, CSV) staged to local disk for its reader (default 256 MiB). */
+  maxDeviceFileBytes?: number;
+  /** Where device files are staged (default os.tmpdir()); each upload gets its own folder, removed after. */
+  tmpDir?: string;
+}
+
+export interface StorageObject {
+  name: string;
+  size: number;
+  contentType?: string | undefined;
+  /**
+   * The object's custom metadata (Firebase Storage SDK `customMetadata`). Read: `timezone` (IANA zone the
+   * device's local times are in, when the profile has none) and `subject` (the Fitbit participant Id to
+   * import from a multi-participant Fitabase file).
+   */
+  metadata?: Record<string, string> | undefined;
+}
+
+export type FileIngestOutcome =
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
+
+/** Creates the upload document, or claims an unfinished one; a string says why there is nothing to do. */
+export async function createOrClaim(
+  deps: FileIngestDeps,
+  uid: string,
+  uploadId: string,
+  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
+    source?: UploadDoc['source'];
+  },
+): Promise<UploadDoc | string> {
+  const ref = deps.db.doc(paths.upload(uid, uploadId));
+  return deps.db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (snap.exists) return claimExisting(tx, ref, snap.data() as UploadDoc, deps.now());
+    const doc: UploadDoc = {
+      status: 'parsing',
+      source: 'apple_health_export',
+      ...fields,
+      sha256: null,
+      sampleCount: null,
+      correlationId: `upload-${uploadId}`,
+      counts: null,
+      byType: null,
+      rejections: [],
+      error: null,
+      attempts: 1,
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+      statusTimes: { received: FieldValue.serverTimestamp(), parsing: FieldValue.serverTimestamp() },
+    };
+    tx.create(ref, doc);
+    return doc;
+  });
+}
+
+/** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */
+export function hashing(): { stream: Transform; digest: () => string; bytes: () => number } {
+  const hash = createHash('sha256');
+  let n = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      n += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { stream, digest: () => hash.digest('hex'), bytes: () => n };
+}
+
+export async function readHead(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(chunks);
+}
