@@ -4,6 +4,7 @@ import { breakerFor } from '../platform/circuit-breaker.ts';
 import {
   geminiModel,
   inferenceModel,
+  inferenceTimeoutMs,
   inferenceUrl,
   llmDailyTokensPerUser,
   llmMaxConcurrency,
@@ -59,8 +60,10 @@ export function inferDeps(db: Firestore, log: Logger): InferDeps {
     log,
     now: Date.now,
     client: createInferenceClient(inferenceUrl.value(), {
+      timeoutMs: inferenceTimeoutMs.value(),
       ...(inferenceModel.value() ? { model: inferenceModel.value() } : {}),
     }),
-    breaker: breakerFor('inference-run', { timeoutMs: 35_000 }),
+    // The client's own timeout answers first; the breaker's is the backstop.
+    breaker: breakerFor('inference-run', { timeoutMs: inferenceTimeoutMs.value() + 5_000 }),
   };
 }

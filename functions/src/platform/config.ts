@@ -87,6 +87,11 @@ export const inferenceModel = defineString('INFERENCE_MODEL', {
   default: '',
   description: 'Model name (or name@version) to ask inference-run for; empty = its default model',
 });
+export const inferenceTimeoutMs = defineInt('INFERENCE_TIMEOUT_MS', {
+  default: 30_000,
+  description:
+    'Timeout of one inference-run call in milliseconds (the infer task retries within its own timeout)',
+});
 export const vertexProject = defineString('VERTEX_PROJECT', {
   default: '',
   description: 'Google Cloud project for Gemini on Vertex AI; empty = the rule-based insight generator only',
