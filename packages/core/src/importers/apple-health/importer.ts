@@ -157,11 +157,7 @@ export async function importAppleHealthFile(path: string, options: ImportOptions
     summary.archiveBytes = kind.size;
     return summary;
   }
-  return runImport(
-    fileChunks(path),
-    { totalBytes: kind.size, ...options },
-    'apple_health_xml',
-  );
+  return runImport(fileChunks(path), { totalBytes: kind.size, ...options }, 'apple_health_xml');
 }
 
 export async function sniffFile(path: string): Promise<{ zip: boolean; size: number; head: Buffer }> {

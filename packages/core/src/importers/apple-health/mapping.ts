@@ -4,12 +4,11 @@ import { isCategoryType, isQuantityType } from '../../contracts/health-types.ts'
 import {
   canonicalizeSample,
   healthKitSampleSchema,
-  sampleId,
   type CanonicalSample,
   type HealthKitSampleInput,
 } from '../../contracts/healthkit-upload.ts';
-import { parseInstant, zoneOffsetMinutes } from '../../contracts/time.ts';
 import type { AttrMap, RecordElement, WorkoutElement } from './elements.ts';
+import { fastCanonical, fastSampleId, parseExportInstant, ZoneOffsets } from './fast-canonical.ts';
 
 /** One heartbeat-derived instantaneous rate from an HRV record's HeartRateVariabilityMetadataList. */
 export interface BeatRate {
@@ -27,6 +26,13 @@ export interface MapContext {
   uid: string;
   timezone?: string;
   nowMs: number;
+  /** Offsets of `timezone`, remembered across records (created on first use). */
+  zoneOffsets?: ZoneOffsets;
+}
+
+function zoneOf(ctx: MapContext): ZoneOffsets | undefined {
+  if (ctx.timezone === undefined) return undefined;
+  return (ctx.zoneOffsets ??= new ZoneOffsets(ctx.timezone));
 }
 
 const maxLen = (v: unknown, max: number): boolean =>
@@ -92,8 +98,11 @@ export function mapRecord(
   if (a.sourceVersion !== undefined) input.sourceVersion = a.sourceVersion;
   if (a.device !== undefined) input.device = a.device;
   let checked: HealthKitSampleInput;
-  if (passesSampleShape(input)) checked = input as unknown as HealthKitSampleInput;
-  else {
+  let result: CanonicalSample | FieldIssue[] | undefined;
+  if (passesSampleShape(input)) {
+    checked = input as unknown as HealthKitSampleInput;
+    result = fastCanonical(checked, ctx.nowMs, zoneOf(ctx));
+  } else {
     const shape = healthKitSampleSchema.safeParse(input);
     if (!shape.success) {
       return shape.error.issues.map((i) => ({
@@ -103,14 +112,15 @@ export function mapRecord(
     }
     checked = shape.data;
   }
-  const result = canonicalizeSample(
+  // Anything fastCanonical does not pass gets canonicalizeSample's verdict and messages.
+  result ??= canonicalizeSample(
     checked,
     path,
     ctx.timezone ? { nowMs: ctx.nowMs, timezone: ctx.timezone } : { nowMs: ctx.nowMs },
   );
   if (Array.isArray(result)) return result;
   const sample = result as ImportedSample;
-  sample.id = sampleId(ctx.uid, result);
+  sample.id = fastSampleId(ctx.uid, result);
   if (el.beats.length > 0) {
     const beats = mapBeats(el.beats, a.startDate ?? '');
     if (beats) sample.beats = beats;
@@ -128,7 +138,7 @@ const beatTimeRe = /^(\d{1,2})[:.](\d{2})[:.](\d{2})(?:[.,](\d{1,6}))?\s*([AaPp]
  * Returns undefined when any time cannot be read (the sample is kept, its beats are not).
  */
 export function mapBeats(beats: { bpm: string; time: string }[], startDate: string): BeatRate[] | undefined {
-  const start = parseInstant(startDate);
+  const start = parseExportInstant(startDate);
   if (!start) return undefined;
   const localStart = start.ms + start.offsetMinutes * 60_000;
   const dayStartLocal = Math.floor(localStart / 86_400_000) * 86_400_000;
@@ -199,8 +209,8 @@ export function mapWorkout(
 ): ImportedWorkout | FieldIssue[] {
   const a = el.attrs;
   const issues: FieldIssue[] = [];
-  const start = parseInstant(a.startDate ?? '');
-  const end = parseInstant(a.endDate ?? '');
+  const start = parseExportInstant(a.startDate ?? '');
+  const end = parseExportInstant(a.endDate ?? '');
   if (!start) issues.push({ path: [...path, 'startDate'], message: 'must be a date-time with a UTC offset' });
   if (!end) issues.push({ path: [...path, 'endDate'], message: 'must be a date-time with a UTC offset' });
   if (start && end && end.ms < start.ms)
@@ -234,7 +244,7 @@ export function mapWorkout(
   if (issues.length > 0 || !start || !end || duration === false || distance === false || energy === false)
     return issues;
   const tz = el.metadata.find(([k]) => k === 'HKTimeZone')?.[1] ?? null;
-  const offsetMinutes = ctx.timezone ? zoneOffsetMinutes(start.ms, ctx.timezone) : start.offsetMinutes;
+  const offsetMinutes = zoneOf(ctx)?.at(start.ms) ?? start.offsetMinutes;
   const source = a.sourceName as string;
   const activityType = a.workoutActivityType as string;
   const id = createHash('sha256')

@@ -1,0 +1,219 @@
+import { hash } from 'node:crypto';
+import {
+  isCategoryType,
+  isQuantityType,
+  parseSleepStage,
+  quantityTypes,
+} from '../../contracts/health-types.ts';
+import type { CanonicalSample, HealthKitSampleInput } from '../../contracts/healthkit-upload.ts';
+import { parseInstant, type Instant } from '../../contracts/time.ts';
+
+/**
+ * The import's hot path through the JSON upload's validation, for the records Apple writes: the same
+ * results as parseInstant, canonicalizeSample, sampleId and zoneOffsetMinutes (contracts/), computed
+ * without their per-call costs (a regular expression with nine captures per date, a SHA-256 object per id,
+ * an Intl formatter per offset: 13 us a record when the user has a time zone). Anything unusual is handed to the contract functions themselves, so
+ * their rules and messages stay the only ones; mapping.test.ts checks the equivalence on random and edge
+ * inputs.
+ */
+
+/** Longest interval one sample may span, and the allowed clock skew: canonicalizeSample's limits. */
+const maxSampleSpanMs = 36 * 3600_000;
+const futureSkewMs = 24 * 3600_000;
+
+/**
+ * The date part ("2019-01-01 ") and offset part (" -0500") of the last date read, and what parseInstant
+ * made of that day's midnight (NaN when it refused it). The parts are short flat strings, which
+ * startsWith and endsWith compare fastest.
+ */
+let dayPrefix = '\uffff';
+let offsetSuffix = '\uffff';
+let dayMs = Number.NaN;
+let dayOffset = 0;
+
+/** Value of the two ASCII digits at s[i], or 100 when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : 100;
+}
+
+/**
+ * parseInstant for the form every date of an export has, `2019-01-01 10:00:00 -0500`: the date and offset
+ * part is read once (by parseInstant, on that day's midnight) and reused while it repeats, the time of day
+ * is added. Equal to parseInstant(text) for every input: Date.UTC is linear in the time of day, and with
+ * seconds below 60 the time stays on the same day, so parseInstant's day-of-month check gives the same
+ * answer as for midnight; other forms and a leap second go to parseInstant.
+ */
+export function parseExportInstant(text: string): Instant | undefined {
+  if (
+    text.length !== 25 ||
+    text.charCodeAt(10) !== 32 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 32
+  )
+    return parseInstant(text);
+  const h = twoDigits(text, 11);
+  const mi = twoDigits(text, 14);
+  const sec = twoDigits(text, 17);
+  if (h > 23 || mi > 59 || sec > 59) return parseInstant(text);
+  if (!text.startsWith(dayPrefix) || !text.endsWith(offsetSuffix)) {
+    dayPrefix = text.slice(0, 11);
+    offsetSuffix = text.slice(19);
+    const midnight = parseInstant(`${dayPrefix}00:00:00${offsetSuffix}`);
+    dayMs = midnight ? midnight.ms : Number.NaN;
+    dayOffset = midnight ? midnight.offsetMinutes : 0;
+  }
+  if (Number.isNaN(dayMs)) return undefined;
+  return { ms: dayMs + ((h * 60 + mi) * 60 + sec) * 1000, offsetMinutes: dayOffset };
+}
+
+/** '0'.repeat(n) for n < 12. */
+const zeros = Array.from({ length: 12 }, (_, n) => '0'.repeat(n));
+/** toPrecision(12) of non-integer values, remembered: a file repeats few of them (0.5 km, 97 %). */
+const precisionCache = new Map<number, string>();
+const maxPrecisionCache = 65_536;
+
+/**
+ * value.toPrecision(12), which costs half a microsecond a call: for an integer below 10^12 in magnitude
+ * the digits padded with zeros (what toPrecision writes for it; -0 has no sign, as there), other values
+ * through a bounded cache.
+ */
+export function precision12(value: number): string {
+  if (Number.isInteger(value) && value > -1e12 && value < 1e12) {
+    const digits = String(Math.abs(value));
+    const body = digits.length < 12 ? `${digits}.${zeros[12 - digits.length] as string}` : digits;
+    return value < 0 ? `-${body}` : body;
+  }
+  let text = precisionCache.get(value);
+  if (text === undefined) {
+    text = value.toPrecision(12);
+    if (precisionCache.size >= maxPrecisionCache) precisionCache.clear();
+    precisionCache.set(value, text);
+  }
+  return text;
+}
+
+/**
+ * sampleId (contracts/healthkit-upload.ts) with the one-shot crypto.hash: the same digest of the same
+ * string, without building a Hash object per sample.
+ */
+export function fastSampleId(
+  uid: string,
+  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage'>,
+): string {
+  const v = s.stage ?? (s.value === null ? '' : precision12(s.value));
+  return hash(
+    'sha256',
+    `${uid}\u0000${s.type}\u0000${s.startMs}\u0000${s.endMs}\u0000${s.source}\u0000${v}`,
+    'hex',
+  ).slice(0, 32);
+}
+
+/** Hours remembered per zone (about eleven years of hourly entries) before the memory is cleared. */
+const maxZoneHours = 100_000;
+
+/**
+ * zoneOffsetMinutes (contracts/time.ts) for one zone, for many instants: the same computation with one
+ * Intl formatter instead of one per call (constructing it is most of the 13 us a call costs), and the
+ * offset remembered per UTC hour. When the offsets at the start and at the last second of an hour agree,
+ * every instant of that hour has that offset (zoneOffsetMinutes reads whole seconds, and no zone changes
+ * its offset twice within an hour); otherwise each instant of that hour is computed.
+ */
+export class ZoneOffsets {
+  private readonly format: Intl.DateTimeFormat;
+  /** UTC hour number to its offset, or NaN when the offset changes within the hour. */
+  private readonly hours = new Map<number, number>();
+
+  constructor(zone: string) {
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+  }
+
+  at(ms: number): number {
+    const hour = Math.floor(ms / 3600_000);
+    let offset = this.hours.get(hour);
+    if (offset === undefined) {
+      const first = this.exact(hour * 3600_000);
+      offset = this.exact(hour * 3600_000 + 3599_000) === first ? first : Number.NaN;
+      if (this.hours.size >= maxZoneHours) this.hours.clear();
+      this.hours.set(hour, offset);
+    }
+    return Number.isNaN(offset) ? this.exact(ms) : offset;
+  }
+
+  /** zoneOffsetMinutes(ms, zone), line for line. */
+  private exact(ms: number): number {
+    const parts = this.format.formatToParts(new Date(ms));
+    const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
+    const asUtc = Date.UTC(
+      get('year'),
+      get('month') - 1,
+      get('day'),
+      get('hour'),
+      get('minute'),
+      get('second'),
+    );
+    return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+  }
+}
+
+/**
+ * canonicalizeSample for a sample that passes every check, or undefined when any check fails (or the
+ * input is unusual: a unit looked up off the table's own keys, a leap second), so that the caller asks
+ * canonicalizeSample itself for the issues. The input has passed the shape check (passesSampleShape).
+ */
+export function fastCanonical(
+  s: HealthKitSampleInput,
+  nowMs: number,
+  zone: ZoneOffsets | undefined,
+): CanonicalSample | undefined {
+  const start = parseExportInstant(s.startDate);
+  const end = parseExportInstant(s.endDate);
+  if (!start || !end) return undefined;
+  const span = end.ms - start.ms;
+  if (span < 0 || span > maxSampleSpanMs || end.ms > nowMs + futureSkewMs) return undefined;
+  const type = s.type;
+  let value: number | null = null;
+  let unit: string | null = null;
+  let stage: CanonicalSample['stage'] = null;
+  let metric: CanonicalSample['metric'];
+  if (isQuantityType(type)) {
+    const spec = quantityTypes[type];
+    const units = spec.units as Readonly<Record<string, number>>;
+    if (s.unit === undefined || !Object.hasOwn(units, s.unit)) return undefined;
+    if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return undefined;
+    const v = s.value * (units[s.unit] as number);
+    if (v < spec.range[0] || v > spec.range[1]) return undefined;
+    if (type === 'HKQuantityTypeIdentifierHeartRate' && span > 3600_000) return undefined;
+    metric = spec.metric;
+    value = v;
+    unit = spec.canonicalUnit;
+  } else if (isCategoryType(type)) {
+    const parsed = parseSleepStage(s.value);
+    if (!parsed || span === 0) return undefined;
+    metric = 'sleep';
+    stage = parsed;
+  } else return undefined;
+  return {
+    type,
+    metric,
+    startMs: start.ms,
+    endMs: end.ms,
+    offsetMinutes: zone ? zone.at(start.ms) : start.offsetMinutes,
+    value,
+    unit,
+    stage,
+    source: s.sourceName,
+    device: s.device ?? null,
+  };
+}
