@@ -1,8 +1,15 @@
 /**
- * Pipeline latency benchmark on the local emulators with the rule-based generator (no Vertex project) and
- * no model: the time from the upload request to the insight document reaching a client-SDK listener.
+ * Pipeline latency benchmark on the local emulators: the time from the upload request to the insight
+ * document reaching a client-SDK listener.
  *
  *   node scripts/emulators.ts exec -- node functions/bench/pipeline.ts [--runs 20] [--batch week|day]
+ *   node scripts/emulators.ts exec --project demo-clarity-live -- node functions/bench/pipeline.ts [...]
+ *
+ * In the default session (demo-clarity) there is no model and no Vertex project: infer is skipped and the
+ * rule-based generator writes the insight. In the live session (demo-clarity-live) the bench starts a real
+ * inference-run (PAT-S stand-in) and the Vertex stand-in (answering valid JSON at once) on the session's
+ * fixed ports, so the time includes the task queue, the model call and a Gemini call through @google/genai
+ * (each run's user has its own preferences, so the insight cache never answers).
  *
  * Each run signs up a fresh user (so every run is a first analysis), starts a listener on the user's
  * insights, POSTs the batch and stops the clock when the insight snapshot arrives. One warm-up run (cold
@@ -20,8 +27,10 @@ import {
   onSnapshot,
   type Firestore,
 } from 'firebase/firestore';
-import { emulatorOrigin, projectId } from '../test/support/emulators.ts';
+import { adminDb, emulatorOrigin, projectId as defaultProject } from '../test/support/emulators.ts';
 import { realWeek } from '../test/pipeline/fixtures.ts';
+import { InferenceServer, liveProject, vertexPort } from '../test/live/support.ts';
+import { startVertexStandin, type VertexStandin } from '../test/support/vertex-standin.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '20' }, batch: { type: 'string', default: 'week' } },
@@ -32,7 +41,28 @@ const samples =
   values.batch === 'day'
     ? week.samples.filter((s) => String(s.startDate).startsWith(week.window.end))
     : week.samples;
+const live = process.env.GCLOUD_PROJECT === liveProject;
+const projectId = live ? liveProject : defaultProject;
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
+let inference: InferenceServer | undefined;
+let standin: VertexStandin | undefined;
+if (live) {
+  inference = new InferenceServer();
+  await inference.prepare();
+  await inference.start();
+  standin = await startVertexStandin({ port: vertexPort });
+  standin.script({
+    kind: 'json',
+    value: {
+      narrative: 'Your week in numbers.',
+      keyInsights: [
+        { title: 'Activity', detail: 'You walked every day.', metrics: ['activity.meanDailySteps'] },
+      ],
+      recommendations: ['Keep a regular bedtime.'],
+      confidence: 'medium',
+    },
+  });
+}
 const fsHost = new URL(emulatorOrigin('firestore'));
 
 type Segments = Record<string, number>;
@@ -62,7 +92,13 @@ async function segments(db: Firestore, uid: string): Promise<Segments> {
     'ingested→job created': ms(job?.createdAt) - ms(t.ingested),
     'job→analyze start (trigger)': at('analyze', 'startedAt') - ms(job?.createdAt),
     analyze: at('analyze', 'finishedAt') - at('analyze', 'startedAt'),
-    'analyze→insight start': at('insight', 'startedAt') - at('analyze', 'finishedAt'),
+    ...(live
+      ? {
+          'analyze→infer start (queue)': at('infer', 'startedAt') - at('analyze', 'finishedAt'),
+          infer: at('infer', 'finishedAt') - at('infer', 'startedAt'),
+          'infer→insight start': at('insight', 'startedAt') - at('infer', 'finishedAt'),
+        }
+      : { 'analyze→insight start': at('insight', 'startedAt') - at('analyze', 'finishedAt') }),
     insight: at('insight', 'finishedAt') - at('insight', 'startedAt'),
   };
 }
@@ -80,6 +116,11 @@ async function once(i: number): Promise<{ total: number; accepted: number }> {
     `bench-${Date.now()}-${i}@example.com`,
     'bench-password-1',
   );
+  // Live: a different context per user, so every run asks Gemini instead of the insight cache.
+  if (live)
+    await adminDb(projectId)
+      .doc(`users/${user.uid}`)
+      .set({ preferences: { goals: `bench-${i}` } }, { merge: true });
   const token = await user.getIdToken();
   let t0 = 0;
   const seen = new Promise<number>((resolve, reject) => {
@@ -123,7 +164,8 @@ for (let i = 0; i < runs; i++) {
   console.log(`run ${String(i + 1).padStart(2)}: ${(r.total / 1000).toFixed(2)} s`);
 }
 console.log(
-  `upload -> insight visible to the listener, batch ${values.batch} (${samples.length} samples), ${runs} runs: ` +
+  `${live ? 'live (inference-run PAT-S + Vertex stand-in)' : 'no model, rules'}: ` +
+    `upload -> insight visible to the listener, batch ${values.batch} (${samples.length} samples), ${runs} runs: ` +
     `p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p95 ${(pct(times, 95) / 1000).toFixed(2)} s, ` +
     `min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`,
 );
@@ -132,4 +174,6 @@ for (const name of Object.keys(counted[0] ?? {})) {
   const xs = counted.map((r) => r[name] ?? Number.NaN).filter((x) => Number.isFinite(x));
   if (xs.length > 0) console.log(`  ${name.padEnd(30)} p50 ${(pct(xs, 50) / 1000).toFixed(2)} s`);
 }
+await inference?.dispose();
+await standin?.close();
 process.exit(0);
