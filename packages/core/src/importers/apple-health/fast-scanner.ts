@@ -125,8 +125,21 @@ const ctrlRe = /[\x00-\x1f]/;
 // eslint-disable-next-line no-control-regex -- control characters are what these look for
 const badCtrlRe = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 const wsNormRe = /\r\n|[\t\n\r]/g;
-// eslint-disable-next-line no-control-regex -- control characters are among what it looks for
-const careRe = /[&<\x00-\x1f\x80-\xff]/g;
+/**
+ * Bytes that make an attribute value need decoding: '&', '<', control characters (tab, CR and LF become
+ * spaces), bytes of non-ASCII characters.
+ */
+const careBytes = new Uint8Array(256);
+for (let c = 0; c < 256; c++) careBytes[c] = c < 0x20 || c >= 0x80 || c === 0x26 || c === 0x3c ? 1 : 0;
+
+/**
+ * Whether the value u[q, ve) holds a byte of careBytes. A loop over the bytes of a plain value (a date,
+ * a type name) costs less than a regular-expression call on it.
+ */
+function needsDecoding(u: Buffer, q: number, ve: number): boolean {
+  for (let k = q; k < ve; k++) if (careBytes[u[k] as number] === 1) return true;
+  return false;
+}
 
 /**
  * Decodes an attribute value that holds '&', '<', control characters or non-ASCII bytes: UTF-8 from the
@@ -333,8 +346,6 @@ export class FastScanner {
   }
 
   private lastCommit = 0;
-  /** Index in the scanned window of the next character careRe matches at or after some earlier value (see needsDecoding). */
-  private nextCare = -1;
   /** The element last read at each of the first depths (null before any, or past the bounds on state). */
   private readonly nameAtDepth: (ElementInfo | null)[] = new Array<ElementInfo | null>(guessDepths).fill(
     null,
@@ -357,7 +368,6 @@ export class FastScanner {
     let pos = 0;
     let commit = 0;
     this.lastCommit = 0;
-    this.nextCare = -1;
     let sawDoctype = false;
     for (;;) {
       const lt = s.indexOf('<', pos);
@@ -477,7 +487,7 @@ export class FastScanner {
         quote = this.quote;
         slot = el === null ? null : el.slot(this.attrName);
         if (slot === null) {
-          p = this.unslottedValue(s, q, quote, this.attrName, attrs);
+          p = this.unslottedValue(s, u, q, quote, this.attrName, attrs);
           if (p === -1) return -1;
           prev = null;
           continue;
@@ -494,7 +504,7 @@ export class FastScanner {
         ve = s.indexOf(quote === 34 ? '"' : "'", q);
         if (ve === -1) return -1;
         v = s.slice(q, ve);
-        if (this.needsDecoding(s, q, ve)) v = slot.decode(v, quote);
+        if (needsDecoding(u, q, ve)) v = slot.decode(v, quote);
       }
       attrs[slot.name] = v;
       p = ve + 1;
@@ -572,31 +582,22 @@ export class FastScanner {
    * The value of an attribute without a slot (a name on Object.prototype, or past the bounds on state),
    * stored the plain way. Returns the index after the closing quote, or -1 if the text ends first.
    */
-  private unslottedValue(s: string, q: number, quote: number, name: string, attrs: AttrMap): number {
+  private unslottedValue(
+    s: string,
+    u: Buffer,
+    q: number,
+    quote: number,
+    name: string,
+    attrs: AttrMap,
+  ): number {
     const ve = s.indexOf(quote === 34 ? '"' : "'", q);
     if (ve === -1) return -1;
     let v = s.slice(q, ve);
-    if (this.needsDecoding(s, q, ve)) v = decodeValue(v);
+    if (needsDecoding(u, q, ve)) v = decodeValue(v);
     // A plain-object lookup; a name found on Object.prototype also leaves (saxes decides), never wrongly stays.
     if (attrs[name] !== undefined) leave('duplicate attribute');
     attrs[name] = v;
     return ve + 1;
-  }
-
-  /**
-   * Whether the value s[q, ve) holds a character that needs decoding ('&', '<', control characters,
-   * non-ASCII bytes). The position of the next such character in the window is kept, so one regex search
-   * answers for every value up to it: Apple's tags hold one or two such values (a source name with a
-   * curly apostrophe, a device description with entities) and plain values in between.
-   */
-  private needsDecoding(s: string, q: number, ve: number): boolean {
-    let at = this.nextCare;
-    if (at < q) {
-      careRe.lastIndex = q;
-      at = careRe.test(s) ? careRe.lastIndex - 1 : s.length;
-      this.nextCare = at;
-    }
-    return at < ve;
   }
 
   /** The attribute slots of an element name; null once too many names were seen (the plain way then). */
