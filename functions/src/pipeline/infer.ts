@@ -13,7 +13,7 @@ import type { Logger } from '../platform/logger.ts';
 import { withRetry } from '../platform/retry.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter } from '../store/converters.ts';
-import { movementMinutes, windowMinutes } from './analytics.ts';
+import { movementSeries, windowMinutes } from './analytics.ts';
 import type { StageOutcome } from './analyze.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import type { InferenceClient } from './inference-client.ts';
@@ -70,7 +70,10 @@ export async function inferJob(
   log.info('infer.started', {});
   try {
     const docs = await loadWindowSeries(deps.db, uid, analysis.window);
-    const week = weekOfMinutes(movementMinutes(windowMinutes(docs, analysis.window, analysis.timezone)));
+    // PAT was trained on actigraphy counts: activity_counts when the window has them, else steps.
+    const week = weekOfMinutes(
+      movementSeries(windowMinutes(docs, analysis.window, analysis.timezone)).values,
+    );
     const res = await withRetry(() => deps.breaker.fire(() => deps.client.embed(week, jobId)), {
       attempts: deps.retry?.attempts ?? 3,
       baseMs: deps.retry?.baseMs ?? 200,

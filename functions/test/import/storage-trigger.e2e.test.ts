@@ -18,48 +18,14 @@ import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebas
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { adminDb, emulatorOrigin, eventually, projectId, repoRoot } from '../support/emulators.ts';
+import { fireFinalized } from './storage-events.ts';
 import { sharedData } from '@clarity/core/testing';
 import { readAgdFile, readAwdFile, readFitbitMinuteStepsWide } from '@clarity/core';
 import { createReadStream } from 'node:fs';
 import { epochsWithData, expectedDay } from './expected-minutes.ts';
 
-const bucket = `${projectId}.appspot.com`;
 const app = initializeApp({ projectId, apiKey: 'demo-key' }, `storage-e2e-${Date.now()}`);
 afterAll(() => deleteApp(app));
-
-async function fireFinalized(
-  name: string,
-  size: number,
-  options: { contentType?: string; metadata?: Record<string, string>; id?: string } = {},
-): Promise<void> {
-  const event = {
-    specversion: '1.0',
-    id: options.id ?? randomUUID(),
-    source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
-    type: 'google.cloud.storage.object.v1.finalized',
-    subject: `objects/${name}`,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data: {
-      bucket,
-      name,
-      size: String(size),
-      contentType: options.contentType ?? 'application/xml',
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-      kind: 'storage#object',
-      generation: '1',
-    },
-  };
-  const res = await fetch(
-    `${emulatorOrigin('functions')}/functions/projects/${projectId}/trigger_multicast`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify(event),
-    },
-  );
-  expect(res.status).toBe(200);
-}
 
 describe('Storage upload -> onObjectFinalized -> upload document', () => {
   it('a real export is ingested with per-type counts equal to its records, followed live', async () => {
@@ -101,7 +67,7 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
         reject,
       );
     });
-    await fireFinalized(name, xml.length);
+    await fireFinalized(name, xml.length, { contentType: 'application/xml' });
     const d = await final;
     expect(seen.at(-1)).toBe('ingested');
     expect(d).toMatchObject({

@@ -7,7 +7,7 @@ import { ingestUpload } from '../../src/pipeline/ingest.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { repoRoot } from '../support/emulators.ts';
-import { weekBatchFromFile, yesterday, type WeekBatch } from './week-batch.ts';
+import { awdWeekFileFrom, weekBatchFromFile, yesterday, type WeekBatch } from './week-batch.ts';
 
 export const awdPath = path.join(
   repoRoot,
@@ -23,6 +23,22 @@ export async function realWeek(endDate = yesterday()): Promise<WeekBatch> {
   if (!existsSync(awdPath))
     throw new Error(`reference data missing: ${awdPath} (see ../shared/data/MANIFEST.md)`);
   return weekBatchFromFile(awdPath, endDate);
+}
+
+/**
+ * The same week split the way an app with an actigraph would send it: the real .AWD file (moved to the
+ * week) for the Storage path, where its counts become activity_counts, and the HealthKit batch of heart
+ * rate and HRV (no counts-as-steps) for the API.
+ */
+export async function realWeekWithDeviceFile(
+  endDate = yesterday(),
+): Promise<{ awd: Buffer; healthKit: WeekBatch }> {
+  if (!existsSync(awdPath))
+    throw new Error(`reference data missing: ${awdPath} (see ../shared/data/MANIFEST.md)`);
+  return {
+    awd: await awdWeekFileFrom(awdPath, endDate),
+    healthKit: await weekBatchFromFile(awdPath, endDate, { steps: false }),
+  };
 }
 
 export const testLog = createLogger({ test: 'pipeline' });

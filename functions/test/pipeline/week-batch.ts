@@ -11,6 +11,7 @@
  * The HealthKit part (heart rate every 10 minutes, SDNN twice a day) is GENERATED from the same activity
  * (55 bpm at rest, rising with movement), because no public real HealthKit file covers the same week.
  */
+import { readFile } from 'node:fs/promises';
 import { readAwdFile, type AwdRecording } from '@clarity/core';
 
 export const blockMinutes = 5;
@@ -33,7 +34,16 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', '+00:00');
 }
 
-export function weekBatch(rec: AwdRecording, endDate: string): WeekBatch {
+export interface WeekBatchOptions {
+  /**
+   * Include the counts-as-steps samples (default true). False when the recording itself is uploaded as a
+   * device file (awdWeekFile), so counts are stored as activity_counts and never as steps.
+   */
+  steps?: boolean;
+}
+
+export function weekBatch(rec: AwdRecording, endDate: string, options: WeekBatchOptions = {}): WeekBatch {
+  const withSteps = options.steps ?? true;
   const s = rec.series;
   if (s.epochSeconds !== 60) throw new Error('expects 1-minute epochs');
   const m = /T(\d{2}):(\d{2})/.exec(s.start);
@@ -54,7 +64,7 @@ export function weekBatch(rec: AwdRecording, endDate: string): WeekBatch {
       }
     }
     const t0 = startMs + b * blockMinutes * 60_000;
-    if (valid === blockMinutes) {
+    if (withSteps && valid === blockMinutes) {
       samples.push({
         type: 'HKQuantityTypeIdentifierStepCount',
         value: Math.round(sum / countsPerStep),
@@ -92,8 +102,38 @@ export function weekBatch(rec: AwdRecording, endDate: string): WeekBatch {
   return { samples, window: { start, end: endDate }, timezone: 'UTC', counts };
 }
 
-export async function weekBatchFromFile(file: string, endDate: string): Promise<WeekBatch> {
-  return weekBatch(await readAwdFile(file), endDate);
+export async function weekBatchFromFile(
+  file: string,
+  endDate: string,
+  options: WeekBatchOptions = {},
+): Promise<WeekBatch> {
+  return weekBatch(await readAwdFile(file), endDate, options);
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * The same recording as an .AWD file for the Storage path, moved to the week of weekBatch(rec, endDate):
+ * the real file's lines, with the start date on header line 2 changed so that its first complete day is
+ * the window's first day, and cut after the window's last day (the analysis window is the 7 days ending
+ * at the newest stored day). The start time, the counts and the markers are the file's own.
+ */
+export function awdWeekFile(text: string, endDate: string): Buffer {
+  const lines = text.split('\r\n');
+  const time = /^(\d{1,2}):(\d{2})/.exec((lines[2] ?? '').trim());
+  if (!time) throw new Error('AWD header line 3 is not HH:MM');
+  const startMinute = Number(time[1]) * 60 + Number(time[2]);
+  const first = (1440 - startMinute) % 1440;
+  const windowStart = Date.parse(`${endDate}T00:00:00Z`) - 6 * day;
+  const start = new Date(windowStart - (first > 0 ? day : 0));
+  lines[1] = `${String(start.getUTCDate()).padStart(2, '0')}-${months[start.getUTCMonth()]}-${start.getUTCFullYear()}`;
+  const keep = 7 + first + 7 * 1440;
+  if (lines.length < keep) throw new Error('recording has fewer than 7 complete days');
+  return Buffer.from(`${lines.slice(0, keep).join('\r\n')}\r\n`, 'latin1');
+}
+
+export async function awdWeekFileFrom(file: string, endDate: string): Promise<Buffer> {
+  return awdWeekFile(await readFile(file, 'latin1'), endDate);
 }
 
 /** Yesterday in UTC: the newest complete day an upload can hold. */
