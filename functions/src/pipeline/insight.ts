@@ -13,7 +13,7 @@ import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
 import type { StageOutcome } from './analyze.ts';
 import { stageFailed } from './dead-letters.ts';
-import { claimStage, finishStage } from './jobs.ts';
+import { claimStage, stageFinish } from './jobs.ts';
 
 export interface InsightDeps extends GenerateDeps {
   db: Firestore;
@@ -99,18 +99,26 @@ export async function insightForAnalysis(
       safety: { removed: g.removed },
       createdAt: FieldValue.serverTimestamp(),
     };
-    try {
-      await deps.db.doc(pipelinePaths.insight(uid, jobId)).create(doc);
-    } catch (e) {
-      if ((e as { code?: number }).code !== 6) throw e;
-      log.info('insight.exists', {});
-    }
     const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
-    await finishStage(deps.db, uid, jobId, 'insight', g.fallback ? 'degraded' : 'done', {
+    const finish = stageFinish('insight', g.fallback ? 'degraded' : 'done', {
       note: `${g.generator} ${g.templateVersion}${g.fallback ? ` (fallback: ${g.fallback.cause})` : ''}`,
       degraded,
       fields: { insightId: jobId },
     });
+    const jobRef = deps.db.doc(pipelinePaths.job(uid, jobId));
+    try {
+      // One batch: the insight and its stage's outcome appear together, so the deliver stage (triggered by
+      // the insight) can never mark the job complete while the insight stage still reads running.
+      await deps.db
+        .batch()
+        .create(deps.db.doc(pipelinePaths.insight(uid, jobId)), doc)
+        .update(jobRef, finish)
+        .commit();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 6) throw e;
+      log.info('insight.exists', {});
+      await jobRef.update(finish);
+    }
     log.info('insight.finished', { generator: g.generator, fallback: g.fallback !== null });
     return { kind: 'done', status: g.fallback ? 'degraded' : 'done' };
   } catch (e) {

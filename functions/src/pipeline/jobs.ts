@@ -169,15 +169,15 @@ export async function claimStage(
   });
 }
 
-export async function finishStage(
-  db: Firestore,
-  uid: string,
-  jobId: string,
+export type FinishExtra = { note?: string; degraded?: string[]; fields?: Record<string, unknown> };
+
+/** The job fields that record a stage's outcome (for an update, alone or in a batch with its output). */
+export function stageFinish(
   stage: StageName,
   status: Exclude<StageStatus, 'pending' | 'running'>,
-  extra: { note?: string; degraded?: string[]; fields?: Record<string, unknown> } = {},
-): Promise<void> {
-  await db.doc(pipelinePaths.job(uid, jobId)).update({
+  extra: FinishExtra = {},
+): Record<string, unknown> {
+  return {
     [`stages.${stage}.status`]: status,
     [`stages.${stage}.finishedAt`]: FieldValue.serverTimestamp(),
     ...(extra.note ? { [`stages.${stage}.note`]: extra.note.slice(0, 500) } : {}),
@@ -186,7 +186,18 @@ export async function finishStage(
       : {}),
     ...extra.fields,
     updatedAt: FieldValue.serverTimestamp(),
-  });
+  };
+}
+
+export async function finishStage(
+  db: Firestore,
+  uid: string,
+  jobId: string,
+  stage: StageName,
+  status: Exclude<StageStatus, 'pending' | 'running'>,
+  extra: FinishExtra = {},
+): Promise<void> {
+  await db.doc(pipelinePaths.job(uid, jobId)).update(stageFinish(stage, status, extra));
 }
 
 /** Puts a claimed stage back to pending so a redelivery can take it (the attempt failed retryably). */
