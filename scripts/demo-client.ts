@@ -3,11 +3,15 @@
  * Firebase client SDK for sign-in and live listeners, the HTTPS API for the upload.
  *
  * Data: the first 7 complete days of a real Actiwatch recording (../shared/data/actigraphy/actiwatch_awd/
- * example_01.AWD) as 5-minute HealthKit step samples (counts as steps), moved to the week ending yesterday,
- * plus a HealthKit batch of heart rate and HRV generated from the same activity (functions/test/pipeline/
- * week-batch.ts explains how). Without ../shared/data, a generated week is uploaded instead.
+ * example_01.AWD), moved to the week ending yesterday, uploaded as the .AWD file itself through the Storage
+ * path (written where the app's Storage upload would put it, then the finalize event is delivered to the
+ * Functions emulator, as the Storage emulator would): its counts are stored as activity_counts. Then a
+ * HealthKit batch of heart rate and HRV generated from the same activity goes through the API
+ * (functions/test/pipeline/week-batch.ts explains how), and the demo follows the job of that upload.
+ * Without ../shared/data, a generated week is uploaded through the API instead.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initializeApp } from 'firebase/app';
@@ -32,8 +36,42 @@ interface WeekBatchModule {
   weekBatchFromFile: (
     file: string,
     endDate: string,
+    options?: { steps?: boolean },
   ) => Promise<{ samples: Record<string, unknown>[]; counts: Record<string, number> }>;
+  awdWeekFileFrom: (file: string, endDate: string) => Promise<Buffer>;
   yesterday: () => string;
+}
+
+/**
+ * The app's Storage upload, on machines without a Storage emulator: the object goes into the functions'
+ * blob folder (BLOB_DIR=.cache/blobs) and the `object.v1.finalized` CloudEvent is POSTed to the emulator.
+ */
+async function storageUpload(name: string, data: Buffer): Promise<void> {
+  const file = path.join(repoRoot, '.cache', 'blobs', name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, data);
+  const bucket = `${projectId}.appspot.com`;
+  const res = await fetch(`http://127.0.0.1:5001/functions/projects/${projectId}/trigger_multicast`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
+      type: 'google.cloud.storage.object.v1.finalized',
+      subject: `objects/${name}`,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: {
+        bucket,
+        name,
+        size: String(data.length),
+        contentType: 'application/octet-stream',
+        generation: '1',
+      },
+    }),
+  });
+  if (!res.ok) throw new Error(`storage finalize event refused: ${res.status}`);
 }
 
 /** A generated week of watch data, for machines without ../shared/data. */
@@ -69,6 +107,7 @@ function generatedSamples(endDate: string): Record<string, unknown>[] {
 
 interface JobView {
   status: string;
+  uploadId: string | null;
   stages: Record<string, { status: string; note?: string }>;
   degraded: string[];
 }
@@ -101,11 +140,13 @@ async function main(): Promise<void> {
   )) as WeekBatchModule;
   const endDate = weekModule.yesterday();
   let samples: Record<string, unknown>[];
+  let awdFile: Buffer | undefined;
   if (existsSync(awd)) {
-    const week = await weekModule.weekBatchFromFile(awd, endDate);
+    const week = await weekModule.weekBatchFromFile(awd, endDate, { steps: false });
+    awdFile = await weekModule.awdWeekFileFrom(awd, endDate);
     samples = week.samples;
     console.log(
-      `demo: ${path.relative(repoRoot, awd)} (real Actiwatch recording): 7 days as ${week.counts.steps} five-minute step samples, + ${week.counts.heartRate} heart-rate and ${week.counts.hrv} HRV samples (generated HealthKit batch), week ending ${endDate}`,
+      `demo: ${path.relative(repoRoot, awd)} (real Actiwatch recording): 7 days as the .AWD file through Storage (activity counts), + ${week.counts.heartRate} heart-rate and ${week.counts.hrv} HRV samples (generated HealthKit batch) through the API, week ending ${endDate}`,
     );
   } else {
     samples = generatedSamples(endDate);
@@ -114,33 +155,69 @@ async function main(): Promise<void> {
 
   const t0 = Date.now();
   const stamp = (): string => `+${String(Date.now() - t0).padStart(5)} ms`;
+  // Follows every job of the user; resolves on the first finished one of the API upload (set once POSTed).
+  const wanted: { uploadId?: string } = {};
   let jobId: string | undefined;
+  const lastLine = new Map<string, string>();
+  const finishedJobs = new Map<string, JobView>();
+  let settle: ((j: JobView) => void) | undefined;
   const finished = new Promise<JobView>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('job not finished within 120 s')), 120_000);
-    let last = '';
-    const unsubscribe = onSnapshot(
+    const timer = setTimeout(() => reject(new Error('job not finished within 180 s')), 180_000);
+    settle = (j) => {
+      clearTimeout(timer);
+      resolve(j);
+    };
+    onSnapshot(
       collection(db, 'users', user.uid, 'jobs'),
       (snap) => {
         for (const change of snap.docChanges()) {
           const j = change.doc.data() as JobView;
-          if (!jobId)
+          const id = change.doc.id;
+          if (!lastLine.has(id))
             console.log(
-              `demo: job ${change.doc.id} created; following users/${user.uid}/jobs/${change.doc.id}`,
+              `demo: job ${id} created (upload ${j.uploadId ?? '-'}); following users/${user.uid}/jobs/${id}`,
             );
-          jobId = change.doc.id;
           const line = stageOrder.map((s) => `${s} ${j.stages[s]?.status ?? '-'}`).join(' | ');
-          if (line !== last) console.log(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
-          last = line;
+          if (line !== lastLine.get(id)) console.log(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
+          lastLine.set(id, line);
           if (j.status === 'complete' || j.status === 'failed') {
-            clearTimeout(timer);
-            unsubscribe();
-            resolve(j);
+            finishedJobs.set(id, j);
+            if (wanted.uploadId !== undefined && j.uploadId === wanted.uploadId) {
+              jobId = id;
+              settle?.(j);
+            }
           }
         }
       },
       reject,
     );
   });
+  const waitForUpload = async (uploadId: string): Promise<void> => {
+    for (;;) {
+      const u = (await getDoc(doc(db, 'users', user.uid, 'uploads', uploadId))).data();
+      if (u && ['ingested', 'partial', 'rejected'].includes(u.status as string)) {
+        console.log(
+          `  ${stamp()}  upload ${uploadId}: ${String(u.status)}, ${JSON.stringify(u.counts)} epochs, ${Object.keys((u.byType as object | undefined) ?? {}).join(', ')}`,
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  if (awdFile) {
+    const uploadId = `awd-${Date.now().toString(36)}`;
+    await storageUpload(`uploads/${user.uid}/${uploadId}/example_01.AWD`, awdFile);
+    console.log(
+      `  ${stamp()}  Storage upload uploads/${user.uid}/${uploadId}/example_01.AWD (${awdFile.length} bytes)`,
+    );
+    await waitForUpload(uploadId);
+    // Its own job runs first; the HealthKit upload then gets a job over both.
+    for (;;) {
+      if ([...finishedJobs.values()].some((j) => j.uploadId === uploadId)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 
   const res = await fetch(`${api}/v1/health/upload`, {
     method: 'POST',
@@ -151,6 +228,12 @@ async function main(): Promise<void> {
   if (res.status !== 202 || !body.data)
     throw new Error(`upload refused: ${res.status} ${body.error?.message ?? ''}`);
   console.log(`  ${stamp()}  POST /v1/health/upload -> ${res.status}, upload ${body.data.uploadId}`);
+  wanted.uploadId = body.data.uploadId;
+  for (const [id, j] of finishedJobs)
+    if (j.uploadId === wanted.uploadId) {
+      jobId = id;
+      settle?.(j);
+    }
 
   const job = await finished;
   for (const s of stageOrder) {

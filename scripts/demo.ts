@@ -5,8 +5,9 @@
  * 2. starts inference-run on loopback with an untrained PAT-S stand-in model (made once into .cache/);
  * 3. runs scripts/demo-client.ts inside `firebase emulators:exec`: it points the functions at that model
  *    (functions/.env.local, the emulator's documented local override, removed again afterwards), signs in a
- *    demo user, uploads a week of real actigraphy plus a HealthKit batch through the API, follows the job
- *    live with a Firestore listener and prints the insight (rule-based generator: no Vertex project).
+ *    demo user, uploads a week of real actigraphy as the .AWD file itself through the Storage path (stored as
+ *    activity_counts) and a HealthKit batch of heart rate and HRV through the API, follows the jobs live
+ *    with a Firestore listener and prints the insight (rule-based generator: no Vertex project).
  *
  * `npm run demo -- --keep` leaves the emulators running afterwards (Ctrl-C to stop);
  * `npm run demo -- --no-model` skips inference-run (the infer stage then records "skipped: no model").

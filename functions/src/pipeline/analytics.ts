@@ -11,9 +11,9 @@
  *   counts; otherwise steps. A count minute without a value is missing (the device did not record), never 0.
  *   Which series was used is recorded in the provenance (`parameters.movementSeries`).
  * - sleep: from HealthKit sleep stages when present (asleep minutes per noon-to-noon night); otherwise scored
- *   from the movement series (Cole-Kripke, then Tudor-Locke periods): on counts with ActiLife's parameters
- *   (counts/100, cap 300); on steps with divisor 5, labelled an estimate (the scorer was validated on wrist
- *   activity counts, not on steps).
+ *   from the movement series, then Tudor-Locke periods: Actiwatch counts with Oakley (Actiware, threshold
+ *   40), other counts with Cole-Kripke as ActiLife runs it (counts/100, cap 300), steps with Cole-Kripke at
+ *   divisor 5, labelled an estimate (the scorers were validated on wrist activity counts, not on steps).
  * - circadian: IS/IV/RA/L5/M10 (circadianMetrics, 60-min bins) on the movement series; on counts, Choi 2011
  *   non-wear is masked first (an actigraph's off-wrist zeros would otherwise read as rest).
  * - heart rate / HRV: means of the minute means; HRV is the mean of HealthKit SDNN readings (they are
@@ -30,6 +30,7 @@ import {
   createEpochSeries,
   mannKendall,
   maskEpochs,
+  oakley,
   robustAnomalies,
   theilSen,
   tudorLocke,
@@ -217,15 +218,42 @@ function clock(minuteOfDay: number): string {
 /** Cole-Kripke count divisor used on step series (ActiLife uses 100 on counts). */
 export const stepsDivisor = 5;
 
+/**
+ * The epoch scorer for a movement series, by what recorded it (ANALYTICS.md 2.1, 2.3): Actiwatch counts
+ * with Oakley's weights at Actiware's medium threshold (40), the scorer made for that device; other
+ * (ActiGraph-scale) counts with Cole-Kripke as ActiLife runs it (counts/100, cap 300); steps with
+ * Cole-Kripke at divisor 5 (steps run about 20 times lower than an Actiwatch's counts, the scale of the demo
+ * conversion): not validated, labelled an estimate.
+ */
+function scoreMovement(
+  series: EpochSeries,
+  name: MovementSeriesName,
+  countSources: readonly string[],
+): { scoring: ReturnType<typeof coleKripke>; scorer: string; note?: string } {
+  if (name === 'steps')
+    return {
+      scoring: coleKripke(series, { divisor: stepsDivisor }),
+      scorer: `cole-kripke (actilife weights) on minute step counts, divisor ${stepsDivisor}`,
+      note: 'scorer validated on wrist activity counts; estimate only',
+    };
+  if (countSources.length > 0 && countSources.every((s) => /^actiwatch/i.test(s)))
+    return {
+      scoring: oakley(series, { threshold: 40 }),
+      scorer: 'oakley 1997 (actiware, medium threshold 40) on minute Actiwatch activity counts',
+    };
+  return {
+    scoring: coleKripke(series),
+    scorer: 'cole-kripke (actilife: counts/100, cap 300) on minute activity counts',
+  };
+}
+
 function sleepFromMovement(
   series: EpochSeries,
   days: string[],
   name: MovementSeriesName,
+  countSources: readonly string[],
 ): AnalysisMetrics['sleep'] {
-  // Cole-Kripke divides wrist counts by 100 (ActiLife). Steps run about 20 times lower than an Actiwatch's
-  // counts (the scale of the demo conversion), hence divisor 5 on steps: not validated, labelled an estimate.
-  const onCounts = name === 'activity_counts';
-  const scoring = coleKripke(series, onCounts ? {} : { divisor: stepsDivisor });
+  const { scoring, scorer, note } = scoreMovement(series, name, countSources);
   const found = tudorLocke(scoring);
   // One sleep per night: the longest period ending on each day (naps and fragments are not nights).
   const byNight = new Map<string, SleepPeriod>();
@@ -255,12 +283,9 @@ function sleepFromMovement(
       parameters: {
         ...plainProvenance(periods.provenance).parameters,
         movementSeries: name,
-        ...(onCounts
-          ? { scorer: 'cole-kripke (actilife: counts/100, cap 300) on minute activity counts' }
-          : {
-              scorer: `cole-kripke (actilife weights) on minute step counts, divisor ${stepsDivisor}`,
-              note: 'scorer validated on wrist activity counts; estimate only',
-            }),
+        scorer,
+        ...(note ? { note } : {}),
+        ...(name === 'activity_counts' ? { countSources: [...countSources] } : {}),
         nightRule: 'longest Tudor-Locke period ending on each day',
       },
     },
@@ -334,7 +359,11 @@ export function computeAnalysis(
   } else if (!hasMoving) degraded.push('no movement data in window');
   else degraded.push('no step data in window');
 
-  const sleep = sleepFromStages(w) ?? (hasMoving ? sleepFromMovement(scored, w.days, moving.name) : null);
+  const countSources = [
+    ...new Set((w.byMetric.get('activity_counts') ?? []).flatMap((d) => d?.sources ?? [])),
+  ].sort();
+  const sleep =
+    sleepFromStages(w) ?? (hasMoving ? sleepFromMovement(scored, w.days, moving.name, countSources) : null);
   if (!sleep) degraded.push('no sleep data in window');
 
   let circadian: AnalysisMetrics['circadian'] = null;

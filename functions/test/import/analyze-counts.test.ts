@@ -55,10 +55,10 @@ function store(samples: CanonicalSample[]): SeriesDoc[] {
 
 const window = { start: '1918-01-24', end: '1918-01-30' };
 
-async function countDocs(): Promise<{ docs: SeriesDoc[]; direct: Float64Array }> {
+async function countDocs(source = 'Actiwatch V664055'): Promise<{ docs: SeriesDoc[]; direct: Float64Array }> {
   const { series } = await readAwdFile(sharedData('actigraphy', 'actiwatch_awd', 'example_01.AWD'));
   const conv = epochsToMinutes(series, { timezone: 'UTC' });
-  const docs = store(minuteSamples(conv, { type: 'ClarityActivityCount', source: 'Actiwatch' }, 'UTC'));
+  const docs = store(minuteSamples(conv, { type: 'ClarityActivityCount', source }, 'UTC'));
   // The window's minutes straight from the file: minute k of the window is epoch (k - offset of the start).
   const t0 = Date.parse(`${series.start}Z`);
   const w0 = Date.parse(`${window.start}T00:00:00Z`);
@@ -78,9 +78,11 @@ describe('analysis movement series', () => {
 
     const sleep = r.metrics.sleep;
     expect(sleep?.basis).toBe('movement_scoring');
+    // Actiwatch counts: Oakley, the scorer made for that device.
     expect(sleep?.provenance.parameters).toMatchObject({
       movementSeries: 'activity_counts',
-      scorer: expect.stringMatching(/counts\/100, cap 300/) as string,
+      scorer: expect.stringMatching(/^oakley 1997 \(actiware, medium threshold 40\)/) as string,
+      countSources: ['Actiwatch V664055'],
     });
     expect(sleep?.provenance.parameters).not.toHaveProperty('note');
     expect(sleep?.nights).toBeGreaterThanOrEqual(5);
@@ -100,6 +102,15 @@ describe('analysis movement series', () => {
     expect(r.metrics.circadian?.provenance.parameters).toMatchObject({
       movementSeries: 'activity_counts',
       nonWearMinutes: choiNonWear(series).nonWearEpochs,
+    });
+  });
+
+  it('counts from another device are scored with Cole-Kripke as ActiLife runs it', async () => {
+    const { docs } = await countDocs('ActiGraph GT3XPlus NEO1DXXXXXXXX');
+    const r = computeAnalysis(docs, window, 'UTC');
+    expect(r.metrics.sleep?.provenance.parameters).toMatchObject({
+      movementSeries: 'activity_counts',
+      scorer: expect.stringMatching(/^cole-kripke \(actilife: counts\/100, cap 300\)/) as string,
     });
   });
 
