@@ -337,9 +337,12 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
   it('inference-run killed: an analytics-only insight that says so and a dead letter; after a restart `npm run replay` completes it, nothing lost', async () => {
     const { u, marker } = await scenarioUser('killed');
     standin.scriptFor(marker, { kind: 'json', value: answer('Without the model') });
-    await inference.kill(); // the model server dies while the pipeline is live
-    const watch = watchJob(u);
+    // The model server hangs, then dies while the infer stage's call to it is in flight.
+    inference.freeze();
+    const watch = watchJob(u, 90_000, (line) => / i:running /.test(line));
     await upload(u, { samples: week.samples, timezone: week.timezone });
+    await watch.reached;
+    await inference.kill();
     const { jobId, job, seen } = await watch.done;
 
     // Three task attempts (the queue's retry policy), then degraded rather than failed.
@@ -351,6 +354,8 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     expect(job.degraded).toContain('inference unavailable: analytics-only');
     // n:degraded when the LLM breaker is still open from the previous scenario (rules, cause recorded).
     expect(seen.at(-1)).toMatch(/^complete a:done i:degraded n:(done|degraded) d:done$/);
+    // The first attempt failed mid-request (reset by the kill), the later ones found nothing listening.
+    expect(seen.some((l) => l.startsWith('running a:done i:running n:pending'))).toBe(true);
     const degraded = await docs(u.uid, jobId);
     expect(degraded.analysis.status).toBe('ready');
     expect(degraded.analysis.inference.status).toBe('failed');

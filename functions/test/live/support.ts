@@ -103,6 +103,14 @@ export class InferenceServer {
     throw new Error('inference-run did not become ready in 20 s');
   }
 
+  /**
+   * SIGSTOP: the process hangs. The kernel still accepts connections, so a call to it stays in flight
+   * (until the caller's timeout) — a deterministic "mid-request" for a kill that follows.
+   */
+  freeze(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
   /** SIGKILL: the process dies as a crashed container would, without draining. */
   async kill(): Promise<void> {
     const p = this.proc;
@@ -165,14 +173,22 @@ export const stageLine = (j: JobDoc): string =>
   `${j.status} a:${j.stages.analyze.status} i:${j.stages.infer.status} n:${j.stages.insight.status} d:${j.stages.deliver.status}`;
 
 /**
- * Listens to users/{uid}/jobs with the client SDK (as the app does) and resolves when a job ends
- * (complete or failed), with every distinct stage line the listener saw on the way.
+ * Listens to users/{uid}/jobs with the client SDK (as the app does) and resolves `done` when a job ends
+ * (complete or failed), with every distinct stage line the listener saw on the way; `reached` resolves
+ * when a line matches `until` (e.g. a stage running), for a test that acts at that moment.
  */
 export function watchJob(
   u: AppUser,
   timeoutMs = 90_000,
-): { done: Promise<{ jobId: string; job: JobDoc; seen: string[] }>; seen: string[] } {
+  until: (line: string) => boolean = () => false,
+): {
+  done: Promise<{ jobId: string; job: JobDoc; seen: string[] }>;
+  reached: Promise<void>;
+  seen: string[];
+} {
   const seen: string[] = [];
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((r) => (reach = r));
   const done = new Promise<{ jobId: string; job: JobDoc; seen: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
@@ -185,6 +201,7 @@ export function watchJob(
           const j = change.doc.data() as JobDoc;
           const line = stageLine(j);
           if (seen.at(-1) !== line) seen.push(line);
+          if (until(line)) reach();
           if (j.status === 'complete' || j.status === 'failed') {
             clearTimeout(timer);
             unsubscribe();
@@ -198,7 +215,12 @@ export function watchJob(
       },
     );
   });
-  return { done, seen };
+  // A job that ends without reaching the line fails the wait instead of hanging it.
+  void done.then(
+    () => reach(),
+    () => reach(),
+  );
+  return { done, reached, seen };
 }
 
 export async function count(db: Firestore, collectionPath: string): Promise<number> {
