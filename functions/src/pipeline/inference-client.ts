@@ -22,11 +22,22 @@ export function createInferenceClient(
     async embed(values, id) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (auth) {
-        const client = await auth.getIdTokenClient(url);
-        const h = await client.getRequestHeaders(url);
-        const authz = h.get('authorization');
-        if (authz) headers.authorization = authz;
+        try {
+          const client = await auth.getIdTokenClient(url);
+          const h = await client.getRequestHeaders(url);
+          const authz = h.get('authorization');
+          if (authz) headers.authorization = authz;
+        } catch (e) {
+          // The metadata server (or other credential source) is a dependency like the service itself.
+          throw new ClarityError('unavailable', 'no ID token for the inference service', { cause: e });
+        }
       }
+      // One deadline for the whole exchange, body included.
+      const signal = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+      const failed = (e: unknown, what: string): ClarityError =>
+        (e as { name?: string } | undefined)?.name === 'TimeoutError'
+          ? new ClarityError('deadline_exceeded', 'inference service timed out', { cause: e })
+          : new ClarityError('unavailable', what, { cause: e });
       let res: Response;
       try {
         res = await fetch(`${url}/v1/embed`, {
@@ -36,12 +47,13 @@ export function createInferenceClient(
             ...(options.model ? { model: options.model } : {}),
             sequences: [{ id, values }],
           }),
-          signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+          signal,
         });
       } catch (e) {
-        throw new ClarityError('unavailable', 'inference service unreachable', { cause: e });
+        throw failed(e, 'inference service unreachable');
       }
       if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
         const retryable = res.status === 429 || res.status >= 500;
         throw new ClarityError(
           retryable ? 'unavailable' : 'internal',
@@ -51,7 +63,21 @@ export function createInferenceClient(
           },
         );
       }
-      const parsed = embedResponseSchema.safeParse(await res.json());
+      // A connection that dies while the answer is being read (the server crashed mid-response) is as
+      // retryable as one that was refused; an answer that arrived whole but is not JSON is not.
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (e) {
+        throw failed(e, 'inference service connection lost while answering');
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ClarityError('internal', 'inference response is not JSON', { retryable: false });
+      }
+      const parsed = embedResponseSchema.safeParse(json);
       if (!parsed.success)
         throw new ClarityError('internal', 'inference response does not match the embed contract', {
           retryable: false,
