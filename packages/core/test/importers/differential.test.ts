@@ -1,6 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isClarityError } from '../../src/errors.ts';
 import { prng, generateAppleExport } from '../../bench/generate-apple-export.ts';
+import { fileChunks } from '../../src/importers/apple-health/file-chunks.ts';
+import { readExportElements, type ExportElement } from '../../src/importers/apple-health/index.ts';
 import { collect } from './support.ts';
 
 /**
@@ -319,5 +324,114 @@ describe('fast path vs saxes (differential)', () => {
     expect(fast.error).toBeUndefined();
     expect(fast.elements).toEqual(conforming.elements);
     expect(fast.elements.length).toBeGreaterThan(4000);
+  });
+});
+
+/**
+ * The scanner predicts names and recalls values from earlier tags (AttrSlot, elementName, the end-tag
+ * shortcut) and scans 64 KiB windows that are views of the chunk: documents built to trip each of those
+ * must still read exactly as saxes reads them, at every chunk size.
+ */
+describe('fast path specialisations vs saxes', () => {
+  const wrap = (body: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<HealthData locale="en_US">\n${body}</HealthData>\n`;
+  const sizes = [1, 2, 7, 64, 4096, 65_535, 65_536, 65_537, 1 << 20];
+
+  async function same(doc: string, leaves: boolean, chunkSizes = sizes): Promise<ExportElement[]> {
+    const conforming = await collect(doc, 'conforming', 4096);
+    for (const size of chunkSizes) {
+      const auto = await collect(doc, 'auto', size);
+      expect(auto.error?.message, `chunk ${size}`).toBe(conforming.error?.message);
+      expect(auto.elements, `chunk ${size}`).toEqual(conforming.elements);
+      expect(auto.info.mode, `chunk ${size}`).toBe(leaves ? 'fast+conforming' : 'fast');
+    }
+    return conforming.elements;
+  }
+
+  it('recalled values: prefixes and extensions of the previous value, the other quote, entities, UTF-8, five values in turn', async () => {
+    const values = [
+      'Jane’s Watch',
+      'Jane’s Watc',
+      'Jane’s Watchh',
+      '&lt;&lt;HKDevice: 0x1&gt;, name:Watch&gt;',
+      '&lt;&lt;HKDevice: 0x2&gt;, name:Watch&gt;',
+      '&lt;&lt;HKDevice: 0x1&gt;, name:Watch&gt;',
+      'Zoë&#39;s &#x1F600; phone',
+      'a\tb\r\nc',
+      'x'.repeat(40) + '’',
+      'x'.repeat(40) + '‘',
+      '',
+    ];
+    const recs: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const v = values[(i * 7) % values.length] as string;
+      const quote = i % 5 === 0 ? "'" : '"';
+      const text = quote === "'" ? v.replace(/'/g, '&apos;') : v;
+      recs.push(
+        ` <Record type="HKQuantityTypeIdentifierHeartRate" sourceName=${quote}${text}${quote} device=${quote}${text}${quote} unit="count/min" startDate="2024-03-10 01:59:00 -0500" endDate="2024-03-10 01:59:00 -0500" value="${60 + (i % 3)}"/>\n`,
+      );
+    }
+    const elements = await same(wrap(recs.join('')), false);
+    const sources = new Set(elements.map((e) => (e.kind === 'Record' ? e.attrs.sourceName : '')));
+    expect(sources.size).toBeGreaterThan(values.length - 2);
+  });
+
+  it('predicted names: attribute orders that change, names that extend one another, similar element names', async () => {
+    const body: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const attrs = [
+        `type="T${i % 3}"`,
+        `sourceName="S"`,
+        `unit="u"`,
+        `units="us"`,
+        `u="x"`,
+        `startDate="d${i}"`,
+      ];
+      const order = attrs.filter((_, k) => (i + k) % 4 !== 0 || k === 0);
+      if (i % 7 === 0) order.reverse();
+      const name = ['Record', 'Records', 'RecordX', 'Rec'][i % 4] as string;
+      body.push(` <${name} ${order.join(i % 3 === 0 ? '\r\n\t' : ' ')}${i % 5 === 0 ? ' ' : ''}/>\n`);
+      if (i % 11 === 0) body.push(` <Record type="q">\n  <MetadataEntry key="k" value="v"/>\n </Record >\n`);
+    }
+    await same(wrap(body.join('')), false);
+  });
+
+  it('duplicates through slots, names on Object.prototype, and the bounds on remembered names all leave or read like saxes', async () => {
+    const dupSame = wrap(' <Record type="a" unit="u"/>\n <Record type="a" unit="u" type="a"/>\n');
+    await same(dupSame, true);
+    const dupSpaced = wrap(' <Record type="a"/>\n <Record type="a" type = "a"/>\n');
+    await same(dupSpaced, true);
+    await same(wrap(' <Record type="a" toString="x"/>\n'), true);
+    const manyAttrs = Array.from({ length: 80 }, (_, k) => `a${k}="${k}"`).join(' ');
+    const manyNames = Array.from({ length: 80 }, (_, k) => ` <E${k} x="${k}" y="${k}"/>\n`).join('');
+    await same(wrap(` <Record ${manyAttrs}/>\n <Record ${manyAttrs}/>\n${manyNames}${manyNames}`), false);
+    await same(wrap(' <Record type="a"></Recordx>\n'), true);
+  });
+
+  it('elements split across 64 KiB windows and chunks, and one element larger than a window', async () => {
+    const big = Array.from({ length: 3000 }, (_, k) => `  <MetadataEntry key="k${k}" value="v${k}"/>\n`).join(
+      '',
+    );
+    const doc = [...generateAppleExport({ targetBytes: 300_000, seed: 9 })]
+      .join('')
+      .replace(
+        '</HealthData>',
+        ` <Record type="HKQuantityTypeIdentifierStepCount" value="1">\n${big} </Record>\n</HealthData>`,
+      );
+    expect(doc.length).toBeGreaterThan(400_000);
+    await same(doc, false, [13, 4096, 65_535, 65_536, 65_537, 1 << 20]);
+  });
+
+  it('a source that reuses its buffer (fileChunks) reads like fresh chunks', async () => {
+    const doc = [...generateAppleExport({ targetBytes: 500_000, seed: 4 })].join('');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'clarity-fast-')), 'export.xml');
+    writeFileSync(file, doc);
+    const fresh = await collect(doc, 'fast', 10_000);
+    for (const size of [1000, 65_536, 100_003]) {
+      const elements: ExportElement[] = [];
+      for await (const batch of readExportElements(fileChunks(file, size), { parser: 'fast' }))
+        elements.push(...batch);
+      expect(elements, `chunk ${size}`).toEqual(fresh.elements);
+    }
   });
 });

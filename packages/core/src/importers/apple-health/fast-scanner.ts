@@ -94,6 +94,8 @@ export class LeaveFastPath extends Error {
 const noBytes = Buffer.alloc(0);
 /** Bytes of new input per scanned window (see FastScanner.feed). */
 const windowBytes = 64 * 1024;
+/** Fewest new bytes worth rescanning an unfinished element for. */
+const minScanBytes = 4096;
 
 /** Largest top-level element (or prolog) held while waiting for its end: a Workout with an inline route. */
 const maxPendingChars = 64 * 1024 * 1024;
@@ -270,6 +272,9 @@ function knownName(s: string, a: number, b: number): string | undefined {
 export class FastScanner {
   /** Bytes after the last top-level boundary, carried into the next window. */
   private pending: Buffer = noBytes;
+  /** Chunks received while waiting for enough bytes to rescan pending (see feed). */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private readonly b: ElementBuilder;
   /** Characters of decoded text fed so far before `pending` (for the XML declaration check). */
   private consumedChars = 0;
@@ -284,6 +289,29 @@ export class FastScanner {
    * large-object space, page by page, which costs more than the scan itself.
    */
   feed(bytes: Buffer): void {
+    // While an unfinished element is carried over, small chunks are held (copied) until the new bytes are
+    // at least as many as the carried ones: scanning after every small chunk would rescan a large element
+    // each time, quadratic in its size. Every byte is then scanned a bounded number of times.
+    if (this.pending.length > 0) {
+      if (this.heldBytes + bytes.length < Math.max(minScanBytes, this.pending.length)) {
+        this.held.push(Buffer.from(bytes));
+        this.heldBytes += bytes.length;
+        return;
+      }
+      this.takeHeld();
+    }
+    this.scanBytes(bytes);
+  }
+
+  /** Moves the held chunks into pending. */
+  private takeHeld(): void {
+    if (this.held.length === 0) return;
+    this.pending = Buffer.concat([this.pending, ...this.held]);
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  private scanBytes(bytes: Buffer): void {
     let off = 0;
     while (off < bytes.length) {
       // A window is a view of the chunk, or the unfinished element carried over from the previous chunk
@@ -330,6 +358,12 @@ export class FastScanner {
 
   /** End of input: anything left over means the document is incomplete; the conforming parser says how. */
   end(): void {
+    if (this.held.length > 0) {
+      const rest = Buffer.concat(this.held);
+      this.held = [];
+      this.heldBytes = 0;
+      this.scanBytes(rest);
+    }
     const rest = this.pending.toString('latin1');
     for (let i = 0; i < rest.length; i++) {
       if (!isWs(rest.charCodeAt(i))) {
