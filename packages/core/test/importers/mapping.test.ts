@@ -407,4 +407,20 @@ describe('mapping Records to canonical samples', () => {
     });
     expect([summary.accepted, summary.duplicate, summary.dedupeOverflow]).toEqual([3, 1, 2]);
   });
+
+  it('types and element names that are Object.prototype names are counted as own entries, the prototype untouched', async () => {
+    const body =
+      ' <Record type="__proto__" value="1"/>\n <Record type="toString"/>\n <Record type="__proto__"/>\n <__proto__ a="1"/>\n <constructor/>\n';
+    const { summary } = await run(doc(body));
+    expect(summary.byType).toEqual(
+      JSON.parse(
+        '{"__proto__":{"accepted":0,"duplicate":0,"rejected":0,"unsupported":2},"toString":{"accepted":0,"duplicate":0,"rejected":0,"unsupported":1}}',
+      ),
+    );
+    expect(Object.keys(summary.unknownTypes)).toEqual(['__proto__', 'toString']);
+    expect(summary.unknownTypes.__proto__).toBe(2);
+    expect(JSON.stringify(summary.otherElements)).toBe('{"__proto__":1,"constructor":1}');
+    expect(Object.getPrototypeOf(summary.byType)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).unsupported).toBeUndefined();
+  });
 });

@@ -204,6 +204,23 @@ async function* guardZip(source: ByteSource): AsyncGenerator<Uint8Array | string
   }
 }
 
+/**
+ * table[key], created by make when the table has no own property of that name. Keys come from the file
+ * ("__proto__", "toString" are valid type and element names), so they are defined as own properties,
+ * never looked up through or assigned to the prototype.
+ */
+function ownEntry<T>(table: Record<string, T>, key: string, make: () => T): T {
+  if (Object.hasOwn(table, key)) return table[key] as T;
+  const value = make();
+  Object.defineProperty(table, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
+}
+
+function bump(table: Record<string, number>, key: string): void {
+  if (Object.hasOwn(table, key)) (table[key] as number)++;
+  else ownEntry(table, key, () => 1);
+}
+
 function emptyCounts(): TypeCounts {
   return { accepted: 0, duplicate: 0, rejected: 0, unsupported: 0 };
 }
@@ -287,6 +304,9 @@ async function runImport(
   };
   let workoutIndex = 0;
   let summaryIndex = 0;
+  let lastType: string | undefined;
+  let lastCounts = emptyCounts();
+  let lastKnown = false;
   try {
     for await (const elements of readExportElements(guardZip(source), {
       parser: options.parser ?? 'auto',
@@ -297,11 +317,17 @@ async function runImport(
           case 'Record': {
             const index = summary.records++;
             const type = el.attrs.type ?? '';
-            let counts = summary.byType[type];
-            if (!counts) counts = summary.byType[type] = emptyCounts();
-            if (!isKnownRecordType(type)) {
+            // Exports come in runs of one type: the previous record's counts and verdict, when the type
+            // is the same, save hashing the type name into two tables per record.
+            if (type !== lastType) {
+              lastType = type;
+              lastCounts = ownEntry(summary.byType, type, emptyCounts);
+              lastKnown = isKnownRecordType(type);
+            }
+            const counts = lastCounts;
+            if (!lastKnown) {
               counts.unsupported++;
-              summary.unknownTypes[type] = (summary.unknownTypes[type] ?? 0) + 1;
+              bump(summary.unknownTypes, type);
               break;
             }
             const r = mapRecord(el, ['Record', index], ctx);
@@ -356,7 +382,7 @@ async function runImport(
             summary.correlations++;
             break;
           case 'Other':
-            summary.otherElements[el.name] = (summary.otherElements[el.name] ?? 0) + 1;
+            bump(summary.otherElements, el.name);
             break;
         }
       }
