@@ -80,6 +80,8 @@ export async function ingestDeviceFile(
 ): Promise<FileIngestOutcome> {
   const { uid, uploadId, filename, rawPath, object, kind } = input;
   const zone = input.profileZone ?? input.metadataZone ?? 'UTC';
+  // Said in the summary: a device file has no zone, so where its local times were placed matters.
+  const zoneSource = input.profileZone ? 'profile' : input.metadataZone ? 'upload metadata' : 'default (UTC)';
   const claimed = await createOrClaim(deps, uid, uploadId, {
     format: uploadFormat(kind, filename),
     source: kind?.startsWith('fitbit') ? 'fitbit' : 'actigraphy',
@@ -220,6 +222,7 @@ export async function ingestDeviceFile(
     importSummary: {
       reader: upload.reader,
       timezone: zone,
+      timezoneSource: zoneSource,
       streams,
       ...(upload.subject ? { subject: upload.subject.id, subjectsInFile: upload.subject.of } : {}),
     },

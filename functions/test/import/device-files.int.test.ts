@@ -224,7 +224,7 @@ describe('Fitbit minuteStepsWide', () => {
       timezone: zone,
       sampleCount: epochs,
       byType: { 'fitbit_minute_steps.steps': { accepted: epochs, duplicate: 0, rejected: 0 } },
-      importSummary: { subject, subjectsInFile: users.length },
+      importSummary: { subject, subjectsInFile: users.length, timezoneSource: 'upload metadata' },
     });
     const date = '2016-04-20';
     const doc = await seriesDoc('steps', date);
