@@ -169,7 +169,8 @@ export function fastCanonical(
   zone: ZoneOffsets | undefined,
 ): CanonicalSample | undefined {
   const start = parseExportInstant(s.startDate);
-  const end = parseExportInstant(s.endDate);
+  // Instant samples (heart rate, SpO2) often end when they start: one parse for both.
+  const end = s.endDate === s.startDate ? start : parseExportInstant(s.endDate);
   if (!start || !end) return undefined;
   const span = end.ms - start.ms;
   if (span < 0 || span > maxSampleSpanMs || end.ms > nowMs + futureSkewMs) return undefined;

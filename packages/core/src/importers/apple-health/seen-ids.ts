@@ -25,8 +25,8 @@ export class SeenIds {
 
   /** Adds a hex id (at least 16 hex digits); returns false when it was already present. */
   add(hexId: string): boolean {
-    let hi = parseInt(hexId.slice(0, 8), 16) >>> 0;
-    const lo = parseInt(hexId.slice(8, 16), 16) >>> 0;
+    let hi = hex32(hexId, 0);
+    const lo = hex32(hexId, 8);
     if (hi === 0 && lo === 0) hi = 1; // (0, 0) marks an empty slot
     if (this.size >= this.capacity) {
       if (this.has(hi, lo)) return false;
@@ -77,4 +77,16 @@ export class SeenIds {
       if (hi !== 0 || lo !== 0) this.insert(hi, lo);
     }
   }
+}
+
+/** The 8 hex digits at s[from] as an unsigned 32-bit number, as parseInt(s.slice(from, from + 8), 16) >>> 0. */
+function hex32(s: string, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = s.charCodeAt(i);
+    // 0-9, a-f, A-F; sampleId digests are lower-case hex.
+    const d = c <= 57 ? c - 48 : (c | 32) - 87;
+    v = v * 16 + d;
+  }
+  return v >>> 0;
 }
