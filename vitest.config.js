@@ -42,8 +42,9 @@ export default defineConfig({
           name: 'live',
           include: [liveGlob],
           exclude,
-          testTimeout: 90_000,
-          hookTimeout: 60_000,
+          // The first scenario pays the cold start of every emulated function (20-40 s measured here).
+          testTimeout: 150_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -116,7 +116,7 @@ beforeAll(async () => {
   standin.script({ kind: 'status', status: 503 }); // anything unscripted fails loudly (rules + cause)
   await inference.prepare();
   await inference.start();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(apps.map(closeApp));
@@ -285,7 +285,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     });
 
     // Every scheduled job runs the whole pipeline (wait for all: later scenarios kill the model server).
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 90_000;
     for (;;) {
       const snap = await db.collectionGroup('jobs').where('reason', '==', 'schedule').get();
       const open = snap.docs.filter((d) => !['complete', 'failed'].includes(d.get('status') as string));
@@ -293,7 +293,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
         expect(snap.docs.map((d) => d.get('status') as string)).toEqual(snap.docs.map(() => 'complete'));
         break;
       }
-      if (Date.now() > deadline) throw new Error(`${open.length} scheduled jobs still running after 60 s`);
+      if (Date.now() > deadline) throw new Error(`${open.length} scheduled jobs still running after 90 s`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const mine = jobDocSchema.parse((await scheduled.get()).data());
@@ -339,7 +339,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     standin.scriptFor(marker, { kind: 'json', value: answer('Without the model') });
     // The model server hangs, then dies while the infer stage's call to it is in flight.
     inference.freeze();
-    const watch = watchJob(u, 90_000, (line) => / i:running /.test(line));
+    const watch = watchJob(u, 140_000, (line) => / i:running /.test(line));
     await upload(u, { samples: week.samples, timezone: week.timezone });
     await watch.reached;
     await inference.kill();

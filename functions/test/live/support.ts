@@ -179,7 +179,7 @@ export const stageLine = (j: JobDoc): string =>
  */
 export function watchJob(
   u: AppUser,
-  timeoutMs = 90_000,
+  timeoutMs = 140_000,
   until: (line: string) => boolean = () => false,
 ): {
   done: Promise<{ jobId: string; job: JobDoc; seen: string[] }>;
