@@ -3,11 +3,11 @@ import { ClarityError } from '../../errors.ts';
 import type { AttrMap, ElementBuilder } from './elements.ts';
 
 /**
- * Turns UTF-8 byte chunks into latin1 strings (one char per byte) cut at character boundaries, after
- * checking that they are valid UTF-8 (simdutf, via buffer.isUtf8). Latin1 strings are one byte per char
- * in V8 and cost a copy to make, where UTF-8 decoding of text with any non-ASCII character (Apple's
- * "Jane’s iPhone") gives two-byte strings; all markup is ASCII, and the scanner decodes the few values with
- * bytes above 0x7f itself. A leading byte-order mark is dropped, as a UTF-8 decoder does.
+ * Cuts UTF-8 byte chunks at character boundaries after checking that they are valid UTF-8 (simdutf, via
+ * buffer.isUtf8); the scanner reads them as latin1 text (one char per byte). Latin1 strings are one byte
+ * per char in V8 and cost a copy to make, where UTF-8 decoding of text with any non-ASCII character
+ * (Apple's "Jane’s iPhone") gives two-byte strings; all markup is ASCII, and the scanner decodes the few
+ * values with bytes above 0x7f itself. A leading byte-order mark is dropped, as a UTF-8 decoder does.
  */
 export class Utf8Window {
   private carry: Buffer | null = null;
@@ -68,8 +68,9 @@ export function latin1ToUtf8(text: string): string {
 /**
  * A scanner for the subset of XML that Apple Health writes: start/end/empty tags with quoted attributes,
  * the five predefined entities and character references, comments, processing instructions, CDATA and a
- * DOCTYPE whose internal subset declares no entities. It finds tags with indexOf on decoded text windows and
- * decodes attribute values only when they contain '&' or literal tabs/newlines.
+ * DOCTYPE whose internal subset declares no entities. It finds tags and value ends with indexOf on latin1
+ * windows of the bytes, predicts names from the previous tags, and decodes a value only when it holds
+ * '&', control characters or non-ASCII bytes (recalling the decoded string when the same raw value repeats).
  *
  * It never guesses: on anything outside that subset, or anything malformed (mismatched or unclosed tags,
  * text content, unknown entities, duplicate attributes), it throws LeaveFastPath carrying the text from the
@@ -742,9 +743,8 @@ function bytesAt(u: Buffer, p: number, pattern: Buffer): boolean {
 }
 
 /**
- * The same text as a flat one-byte string. startsWith is several times slower with a search string that is
- * a concatenation or a slice of another string than with a flat one; the strings compared at every tag are
- * made flat once.
+ * The same text as a flat one-byte string, not a slice that keeps its 64 KiB window alive: what a slot
+ * remembers outlives the window it was read from.
  */
 function flat(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
