@@ -13,6 +13,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
  *
  * @param chunkBytes bytes per read (default 256 KiB)
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- synchronous reads on purpose (above); async for ByteSource
 export async function* fileChunks(path: string, chunkBytes = 256 * 1024): AsyncGenerator<Buffer, void> {
   const fd = openSync(path, 'r');
   try {
