@@ -17,7 +17,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './emulator-binaries.ts';
-import { emulatorList, firebase, prepareEmulators } from './emulators.ts';
+import { emulatorList, firebase, prepareEmulators, relaunchUnderLock } from './emulators.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -77,6 +77,11 @@ async function startInference(): Promise<ChildProcess> {
   child.kill();
   throw new Error(`inference-run did not start on port ${inferencePort} (is the port in use?)`);
 }
+
+// The whole demo (build, functions/.env.local, emulators) runs under the emulator lock, so a test session
+// started meanwhile neither sees its .env.local nor has its functions bundle rebuilt under it.
+const relaunched = relaunchUnderLock(fileURLToPath(import.meta.url), process.argv.slice(2));
+if (relaunched) process.exit(await relaunched);
 
 let env: NodeJS.ProcessEnv;
 try {

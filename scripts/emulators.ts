@@ -72,6 +72,26 @@ export function firebase(
   });
 }
 
+/**
+ * Runs `script argv` again under the emulator lock, unless this process already holds it (then undefined).
+ * Take the lock before building: a running session's Functions emulator watches functions/lib and would
+ * reload (new trigger keys, interrupted functions) if another run rebuilt the bundle under it.
+ */
+export function relaunchUnderLock(script: string, argv: string[]): Promise<number> | undefined {
+  if (!hasFlock() || process.env[lockedEnv] === '1') return undefined;
+  return new Promise((resolve) => {
+    const child = spawn('flock', [lockFile, process.execPath, script, ...argv], {
+      cwd: repoRoot,
+      env: { ...process.env, [lockedEnv]: '1' },
+      stdio: 'inherit',
+    });
+    const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
@@ -109,21 +129,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  if (hasFlock() && process.env[lockedEnv] !== '1') {
-    // Take the lock before building: a running session's Functions emulator watches functions/lib and
-    // would reload (new trigger keys, interrupted functions) if another run rebuilt the bundle under it.
-    return new Promise((resolve) => {
-      const child = spawn('flock', [lockFile, process.execPath, fileURLToPath(import.meta.url), ...argv], {
-        cwd: repoRoot,
-        env: { ...process.env, [lockedEnv]: '1' },
-        stdio: 'inherit',
-      });
-      const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    });
-  }
+  const relaunched = relaunchUnderLock(fileURLToPath(import.meta.url), argv);
+  if (relaunched) return relaunched;
   let env: NodeJS.ProcessEnv;
   try {
     env = await prepareEmulators();

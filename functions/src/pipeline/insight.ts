@@ -79,9 +79,10 @@ export async function insightForAnalysis(
   try {
     const loaded = await context(deps.db, uid, analysisId);
     if (!loaded) throw new ClarityError('unavailable', 'analysis not found yet', { retryable: true });
-    const { ctx } = loaded;
+    const { analysis, ctx } = loaded;
     log.info('insight.started', { locale: ctx.locale, llm: deps.llm ? deps.llm.model : 'none' });
     const g = await generateInsight(uid, ctx, { ...deps, log });
+    const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
     const doc: InsightDoc = {
       ...g.output,
       uid,
@@ -95,11 +96,11 @@ export async function insightForAnalysis(
       inputHash: g.inputHash,
       figures: g.figures,
       fallback: g.fallback,
+      degraded: [...analysis.degraded, ...degraded],
       usage: g.usage,
       safety: { removed: g.removed },
       createdAt: FieldValue.serverTimestamp(),
     };
-    const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
     const finish = stageFinish('insight', g.fallback ? 'degraded' : 'done', {
       note: `${g.generator} ${g.templateVersion}${g.fallback ? ` (fallback: ${g.fallback.cause})` : ''}`,
       degraded,

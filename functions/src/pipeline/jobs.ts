@@ -114,10 +114,8 @@ export async function attachUpload(
   const ref = db.doc(pipelinePaths.job(uid, jobId));
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    const raw = snap.data();
-    const job = jobDocSchema.parse(raw);
-    const joined = Array.isArray(raw?.uploadIds) ? (raw.uploadIds as unknown[]) : [];
-    if (job.uploadId === uploadId || joined.includes(uploadId)) return 'own';
+    const job = jobDocSchema.parse(snap.data());
+    if (job.uploadId === uploadId || job.uploadIds?.includes(uploadId)) return 'own';
     if (job.stages.analyze.status !== 'pending') return 'started';
     tx.update(ref, { uploadIds: FieldValue.arrayUnion(uploadId), updatedAt: FieldValue.serverTimestamp() });
     return 'joined';

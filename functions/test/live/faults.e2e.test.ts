@@ -161,6 +161,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
       generator: geminiModel,
       templateVersion: 'insight-v1',
       fallback: null,
+      degraded: [],
       usage: { promptTokens: 1500, outputTokens: 200, cached: false },
       narrative: 'Your week in numbers (Activity).',
       correlationId: job.correlationId,
@@ -324,6 +325,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
       generator: 'rules',
       templateVersion: 'rules-1',
       fallback: { cause },
+      degraded: [`insight by rules: ${cause}`],
       usage: null,
       locale: 'en',
     });
@@ -361,7 +363,8 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     expect(degraded.analysis.inference.status).toBe('failed');
     expect(degraded.analysis.inference.embedding).toBeUndefined();
     expect(degraded.analysis.degraded).toContain('inference unavailable: analytics-only');
-    // The insight was written from the analytics alone.
+    // The insight was written from the analytics alone, and says so.
+    expect(degraded.insight.degraded).toContain('inference unavailable: analytics-only');
     expect(degraded.insight.figures['activity.meanDailySteps']).toBe(
       degraded.analysis.metrics.activity?.meanDailySteps,
     );

@@ -46,6 +46,8 @@ export const jobDocSchema = z.object({
   timezone: z.string(),
   /** Upload that triggered the job, when one did. */
   uploadId: z.string().nullable(),
+  /** Later uploads that joined this job before its analysis started (debounce); absent when none did. */
+  uploadIds: z.array(z.string()).optional(),
   stages: z.object({
     analyze: stageStateSchema,
     infer: stageStateSchema,
@@ -205,6 +207,12 @@ export const insightDocSchema = insightLlmOutputSchema.extend({
   /** Numbers quoted in the text, exactly as in the analysis (the app can link them). */
   figures: z.record(z.string(), z.number().nullable()),
   fallback: z.object({ cause: z.string().max(300) }).nullable(),
+  /**
+   * What this insight was written without: the analysis's degradations when it was generated (e.g.
+   * 'inference unavailable: analytics-only') plus an LLM fallback. A later replay that completes the
+   * analysis does not rewrite the insight, so this stays true of its text.
+   */
+  degraded: z.array(z.string()).default([]),
   usage: z
     .object({ promptTokens: z.number().int(), outputTokens: z.number().int(), cached: z.boolean() })
     .nullable(),
