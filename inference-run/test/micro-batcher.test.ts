@@ -137,4 +137,29 @@ describe('DriftMonitor', () => {
     expect(shifted.stats().psi).toBeGreaterThan(1);
     expect(shifted.stats().std).toBe(0);
   });
+
+  it('merges sequences into the same mean, std and PSI as one pass over all values', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 10;
+    const seqs = [40, 1, 300, 17].map((n) =>
+      Array.from({ length: n }, (_, i) => (i % 9 === 0 ? null : rand())),
+    );
+    const merged = new DriftMonitor(reference);
+    for (const s of seqs) merged.observe(s);
+    const all = seqs.flat().filter((v): v is number => v !== null);
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / all.length);
+    const counts = [0, 0, 0, 0, 0];
+    for (const v of all) counts[reference.edges.filter((e) => v >= e).length]! += 1;
+    const psi = counts.reduce((acc, c, i) => {
+      const a = Math.max(c / all.length, 1e-4);
+      const e = Math.max(reference.fractions[i] ?? 0, 1e-4);
+      return acc + (a - e) * Math.log(a / e);
+    }, 0);
+    const got = merged.stats();
+    expect(got.count).toBe(all.length);
+    expect(got.mean).toBeCloseTo(mean, 12);
+    expect(got.std).toBeCloseTo(std, 12);
+    expect(got.psi).toBeCloseTo(psi, 12);
+  });
 });
