@@ -13,10 +13,10 @@ export type AttrMap = Record<string, string>;
 export interface RecordElement {
   kind: 'Record';
   attrs: AttrMap;
-  /** MetadataEntry children as [key, value], in document order. */
-  metadata: [string, string][];
-  /** InstantaneousBeatsPerMinute children of HeartRateVariabilityMetadataList (HRV SDNN records). */
-  beats: { bpm: string; time: string }[];
+  /** MetadataEntry children as [key, value], in document order (read-only: may be a shared empty array). */
+  metadata: readonly [string, string][];
+  /** InstantaneousBeatsPerMinute children of HeartRateVariabilityMetadataList (HRV SDNN records; read-only). */
+  beats: readonly { bpm: string; time: string }[];
   /** True for a Record nested in a Correlation (Apple also writes those records at top level). */
   inCorrelation: boolean;
 }
@@ -42,6 +42,13 @@ export type ExportElement =
   | { kind: 'Correlation'; attrs: AttrMap; metadata: [string, string][]; records: number }
   /** Any other child of HealthData (ClinicalRecord, Audiogram, ...): counted, not imported. */
   | { kind: 'Other'; name: string };
+
+/**
+ * The metadata and beat lists of a Record without such children: one shared frozen empty array each, so a
+ * record costs two allocations less (most records have neither, and the builder makes millions).
+ */
+const noEntries: readonly [string, string][] = Object.freeze([]);
+const noBeats: readonly { bpm: string; time: string }[] = Object.freeze([]);
 
 type Top =
   | RecordElement
@@ -89,7 +96,7 @@ export class ElementBuilder {
     if (d === 1) {
       switch (name) {
         case 'Record':
-          this.record = { kind: 'Record', attrs, metadata: [], beats: [], inCorrelation: false };
+          this.record = { kind: 'Record', attrs, metadata: noEntries, beats: noBeats, inCorrelation: false };
           this.top = this.record;
           return;
         case 'Workout':
@@ -113,18 +120,24 @@ export class ElementBuilder {
     if (top === null) return;
     if (name === 'MetadataEntry') {
       const entry: [string, string] = [attrs.key ?? '', attrs.value ?? ''];
-      if (parent === 'Record' && this.record) this.record.metadata.push(entry);
-      else if (d === 2 && (top.kind === 'Workout' || top.kind === 'Correlation')) top.metadata.push(entry);
+      if (parent === 'Record' && this.record) {
+        const r = this.record;
+        if (r.metadata === noEntries) r.metadata = [entry];
+        else (r.metadata as [string, string][]).push(entry);
+      } else if (d === 2 && (top.kind === 'Workout' || top.kind === 'Correlation')) top.metadata.push(entry);
     } else if (name === 'InstantaneousBeatsPerMinute') {
       if (parent === 'HeartRateVariabilityMetadataList' && this.record && this.stack[d - 2] === 'Record') {
-        this.record.beats.push({ bpm: attrs.bpm ?? '', time: attrs.time ?? '' });
+        const r = this.record;
+        const beat = { bpm: attrs.bpm ?? '', time: attrs.time ?? '' };
+        if (r.beats === noBeats) r.beats = [beat];
+        else (r.beats as { bpm: string; time: string }[]).push(beat);
       }
     } else if (d === 2 && top.kind === 'Workout') {
       if (name === 'WorkoutEvent') top.events.push(attrs);
       else if (name === 'WorkoutStatistics') top.statistics.push(attrs);
       else if (name === 'WorkoutRoute') top.routes++;
     } else if (d === 2 && top.kind === 'Correlation' && name === 'Record') {
-      this.record = { kind: 'Record', attrs, metadata: [], beats: [], inCorrelation: true };
+      this.record = { kind: 'Record', attrs, metadata: noEntries, beats: noBeats, inCorrelation: true };
     }
   }
 

@@ -137,7 +137,10 @@ const beatTimeRe = /^(\d{1,2})[:.](\d{2})[:.](\d{2})(?:[.,](\d{1,6}))?\s*([AaPp]
  * moving to the next day when it falls more than a minute before the start (a measurement across midnight).
  * Returns undefined when any time cannot be read (the sample is kept, its beats are not).
  */
-export function mapBeats(beats: { bpm: string; time: string }[], startDate: string): BeatRate[] | undefined {
+export function mapBeats(
+  beats: readonly { bpm: string; time: string }[],
+  startDate: string,
+): BeatRate[] | undefined {
   const start = parseExportInstant(startDate);
   if (!start) return undefined;
   const localStart = start.ms + start.offsetMinutes * 60_000;
