@@ -10,8 +10,7 @@
  * (functions/test/pipeline/week-batch.ts explains how), and the demo follows the job of that upload.
  * Without ../shared/data, a generated week is uploaded through the API instead.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initializeApp } from 'firebase/app';
@@ -44,34 +43,11 @@ interface WeekBatchModule {
 
 /**
  * The app's Storage upload, on machines without a Storage emulator: the object goes into the functions'
- * blob folder (BLOB_DIR=.cache/blobs) and the `object.v1.finalized` CloudEvent is POSTed to the emulator.
+ * blob folder (BLOB_DIR=.cache/blobs) and the `object.v1.finalized` CloudEvent is POSTed to the emulator
+ * (functions/test/import/storage-events.ts, shared with the Storage trigger tests).
  */
-async function storageUpload(name: string, data: Buffer): Promise<void> {
-  const file = path.join(repoRoot, '.cache', 'blobs', name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, data);
-  const bucket = `${projectId}.appspot.com`;
-  const res = await fetch(`http://127.0.0.1:5001/functions/projects/${projectId}/trigger_multicast`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
-      type: 'google.cloud.storage.object.v1.finalized',
-      subject: `objects/${name}`,
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data: {
-        bucket,
-        name,
-        size: String(data.length),
-        contentType: 'application/octet-stream',
-        generation: '1',
-      },
-    }),
-  });
-  if (!res.ok) throw new Error(`storage finalize event refused: ${res.status}`);
+interface StorageEventsModule {
+  uploadObject: (uid: string, uploadId: string, filename: string, data: Buffer) => Promise<string>;
 }
 
 /** A generated week of watch data, for machines without ../shared/data. */
@@ -207,7 +183,10 @@ async function main(): Promise<void> {
 
   if (awdFile) {
     const uploadId = `awd-${Date.now().toString(36)}`;
-    await storageUpload(`uploads/${user.uid}/${uploadId}/example_01.AWD`, awdFile);
+    const storage = (await import(
+      pathToFileURL(path.join(repoRoot, 'functions', 'test', 'import', 'storage-events.ts')).href
+    )) as StorageEventsModule;
+    await storage.uploadObject(user.uid, uploadId, 'example_01.AWD', awdFile);
     console.log(
       `  ${stamp()}  Storage upload uploads/${user.uid}/${uploadId}/example_01.AWD (${awdFile.length} bytes)`,
     );

@@ -6,7 +6,7 @@ import {
   quantityTypes,
 } from '../../contracts/health-types.ts';
 import type { CanonicalSample, HealthKitSampleInput } from '../../contracts/healthkit-upload.ts';
-import { parseInstant, type Instant } from '../../contracts/time.ts';
+import { parseInstant, zoneOffsetMinutes, type Instant } from '../../contracts/time.ts';
 
 /**
  * The import's hot path through the JSON upload's validation, for the records Apple writes: the same
@@ -106,55 +106,30 @@ export function fastSampleId(
 const maxZoneHours = 100_000;
 
 /**
- * zoneOffsetMinutes (contracts/time.ts) for one zone, for many instants: the same computation with one
- * Intl formatter instead of one per call (constructing it is most of the 13 us a call costs), and the
- * offset remembered per UTC hour. When the offsets at the start and at the last second of an hour agree,
+ * zoneOffsetMinutes (contracts/time.ts) for one zone, for many instants: the offset remembered per UTC
+ * hour, so formatToParts runs about twice per hour of data instead of once per record. When the offsets at the start and at the last second of an hour agree,
  * every instant of that hour has that offset (zoneOffsetMinutes reads whole seconds, and no zone changes
  * its offset twice within an hour); otherwise each instant of that hour is computed.
  */
 export class ZoneOffsets {
-  private readonly format: Intl.DateTimeFormat;
+  private readonly zone: string;
   /** UTC hour number to its offset, or NaN when the offset changes within the hour. */
   private readonly hours = new Map<number, number>();
 
   constructor(zone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    this.zone = zone;
   }
 
   at(ms: number): number {
     const hour = Math.floor(ms / 3600_000);
     let offset = this.hours.get(hour);
     if (offset === undefined) {
-      const first = this.exact(hour * 3600_000);
-      offset = this.exact(hour * 3600_000 + 3599_000) === first ? first : Number.NaN;
+      const first = zoneOffsetMinutes(hour * 3600_000, this.zone);
+      offset = zoneOffsetMinutes(hour * 3600_000 + 3599_000, this.zone) === first ? first : Number.NaN;
       if (this.hours.size >= maxZoneHours) this.hours.clear();
       this.hours.set(hour, offset);
     }
-    return Number.isNaN(offset) ? this.exact(ms) : offset;
-  }
-
-  /** zoneOffsetMinutes(ms, zone), line for line. */
-  private exact(ms: number): number {
-    const parts = this.format.formatToParts(new Date(ms));
-    const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value);
-    const asUtc = Date.UTC(
-      get('year'),
-      get('month') - 1,
-      get('day'),
-      get('hour'),
-      get('minute'),
-      get('second'),
-    );
-    return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+    return Number.isNaN(offset) ? zoneOffsetMinutes(ms, this.zone) : offset;
   }
 }
 
