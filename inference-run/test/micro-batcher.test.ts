@@ -66,23 +66,6 @@ describe('MicroBatcher', () => {
     expect(sizes).toEqual([2, 4]);
   });
 
-  it("after a batch, waits for the last round's clients to come back instead of starting a split batch", async () => {
-    const sizes: number[] = [];
-    const b = new MicroBatcher<number, number>({
-      ...doubler(sizes, 20),
-      maxWaitMs: 60_000,
-      arriving: () => 0,
-    });
-    const first = b.submitAll([1, 2], Infinity); // no history: starts at once
-    const queued = b.submitAll([3], Infinity); // queued behind the running batch: this round had 3 clients
-    await Promise.all(first);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(sizes).toEqual([2]); // [3] alone would split the round; it waits for the two answered clients
-    const back = [...b.submitAll([4], Infinity), ...b.submitAll([5], Infinity)];
-    expect(await Promise.all([...queued, ...back])).toEqual([6, 8, 10]);
-    expect(sizes).toEqual([2, 3]);
-  });
-
   it('stops waiting when the awaited request is rejected before queueing (poke)', async () => {
     const sizes: number[] = [];
     let arriving = 1;

@@ -2,20 +2,15 @@
  * Dynamic micro-batching. Items from concurrent requests wait in one bounded FIFO queue per model; one batch
  * runs at a time (a session run already uses every intra-op thread, so two in parallel would only contend).
  *
- * Dispatch policy, when the runner is idle and items wait. A batch starts at once when
- *  - `maxBatch` items wait; or
- *  - a lone client is evident: no other request is being received or parsed (`arriving()` is 0) and the last
- *    round had one client (one item, nothing queued behind it). Measured on PAT-S: a fixed 1 ms wait cost a
- *    lone client about 1.5 ms per request, timer slack included; or
- *  - as many items wait as the last round had clients (its batch plus what queued behind it, at most
- *    `maxBatch`): closed-loop clients answered together come back together; or
- *  - `maxWaitMs` passed since the oldest item queued, or since the last batch finished if that is later.
- * The last two rules heal split rounds. Clients answered together send their next requests a moment apart,
- * and `arriving()` cannot see requests still in the socket buffers; if a batch started with the first few,
- * the rest would queue behind it and, were queued items started the moment a batch ends, the split would
- * repeat every round (each request waiting a whole extra batch: the p99 at 8 clients). Waiting briefly after a
- * batch for its clients to return merges the groups again, at the price of at most `maxWaitMs` while no
- * batch runs.
+ * Dispatch policy: when the runner is idle, a batch starts as soon as `maxBatch` items wait, or the oldest
+ * item has waited `maxWaitMs`, or a lone client is evident: no other request is being received or parsed
+ * (`arriving()` is 0) and the previous batch ran one item with nothing queued behind it. When a batch
+ * finishes, whatever queued meanwhile starts at once (those items already waited a whole batch).
+ * So a lone client pays no batching wait (measured on PAT-S: the fixed 1 ms wait cost it about 1.5 ms per
+ * request, timer slack included), while concurrent clients, whose next requests come back a moment apart
+ * after a batch answers them all, still wait up to `maxWaitMs` to share one batch: `arriving()` alone cannot
+ * see requests still in the socket buffers, and splitting them would make every later batch wait for an
+ * extra small one.
 
  * Back-pressure: a submit that would take the queue past `maxQueue` items fails at once with `unavailable`
  * (503 + Retry-After). An item whose deadline passes while queued is dropped with `deadline_exceeded` before it
@@ -54,10 +49,8 @@ export class MicroBatcher<I, O> {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  /** Clients seen in the last round: its batch plus the items queued behind it, at most maxBatch. */
-  private lastRound = 0;
-  /** When the last batch finished (performance.now()). */
-  private lastFinish = 0;
+  /** Whether the last batch showed concurrent clients (more than one item, or items queued behind it). */
+  private concurrent = false;
 
   constructor(options: MicroBatcherOptions<I, O>) {
     if (options.maxBatch < 1 || options.maxQueue < 1)
@@ -101,15 +94,13 @@ export class MicroBatcher<I, O> {
 
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    const waiting = this.queue.length;
-    const lone = this.lastRound <= 1 && this.options.arriving !== undefined && this.options.arriving() === 0;
-    const roundBack = this.lastRound > 0 && waiting >= this.lastRound;
-    if (waiting >= this.options.maxBatch || this.options.maxWaitMs <= 0 || this.closed || lone || roundBack) {
+    const lone = !this.concurrent && this.options.arriving !== undefined && this.options.arriving() === 0;
+    if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs <= 0 || lone) {
       this.dispatch();
       return;
     }
     if (this.timer) return;
-    const oldest = Math.max(this.queue[0]?.enqueued ?? 0, this.lastFinish);
+    const oldest = this.queue[0]?.enqueued ?? performance.now();
     const wait = Math.max(0, oldest + this.options.maxWaitMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -156,9 +147,9 @@ export class MicroBatcher<I, O> {
       )
       .finally(() => {
         this.running = false;
-        this.lastRound = Math.min(this.options.maxBatch, batch.length + this.queue.length);
-        this.lastFinish = performance.now();
-        if (this.queue.length > 0) this.schedule();
+        this.concurrent = batch.length > 1 || this.queue.length > 0;
+        // Items that queued during the run already waited; start them immediately.
+        if (this.queue.length > 0) this.dispatch();
         else this.settle();
       });
   }

@@ -4,7 +4,7 @@
  *   --port N                 listen port (default: env PORT, else 8080)
  *   --default-model REF      name or name@version answering requests that name none (default: first loaded)
  *   --max-batch N            sequences per onnxruntime run (default 8)
- *   --max-wait-ms N          longest an idle batcher waits to fill a batch (default 5)
+ *   --max-wait-ms N          longest an idle batcher waits to fill a batch (default 1)
  *   --max-queue N            queued sequences per model before 503 + Retry-After (default 256)
  *   --timeout-ms N           per-request deadline (default 30000)
  *   --max-body-bytes N       request body limit, 413 above (default 8 MiB)

@@ -55,7 +55,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let metrics: ServerMetrics;
   const registry = new ModelRegistry({
     maxBatch: options.maxBatch ?? 8,
-    maxWaitMs: options.maxWaitMs ?? 5,
+    maxWaitMs: options.maxWaitMs ?? 1,
     maxQueue: options.maxQueue ?? 256,
     threads: options.threads ?? cpuQuota(),
     provider: options.provider ?? 'auto',
