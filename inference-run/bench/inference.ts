@@ -44,6 +44,11 @@ interface ModelResult {
 const MAX_BATCH = 8;
 const ROW_SEP = '|---|---|---|---|---|---|---|---|---|---|---|---|';
 
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
@@ -103,6 +108,7 @@ class RawRunner {
     return {
       rawSingleMs: median(this.singles),
       raw8Ms: median(this.batches),
+      raw8P99Ms: quantile(this.batches, 0.99),
       rawPerSec: (this.batches.length * MAX_BATCH * 1000) / total,
     };
   }
@@ -181,6 +187,8 @@ interface RawRef {
   rawPerSec: number;
   rawSingleMs: number;
   raw8Ms: number;
+  /** The raw loop's own spread: p99 of its 8-sequence run times (the machine's noise, no server in it). */
+  raw8P99Ms: number;
 }
 
 async function benchModel(size: PatSize, seconds: number, log: (s: string) => void): Promise<ModelResult> {
@@ -260,7 +268,7 @@ function targets(results: ModelResult[]): string[] {
       `${r.name}: p50@1 ${s1.p50Ms.toFixed(1)} ms vs raw single ${r.rawSingleMs.toFixed(1)} + 3 ms ${s1.p50Ms <= r.rawSingleMs + 3 ? 'met' : 'MISSED'}`,
     );
     out.push(
-      `${r.name}: p99@8 ${s8.p99Ms.toFixed(1)} ms vs 1.5 x raw 8-seq ${(1.5 * r.raw8Ms).toFixed(1)} ms ${s8.p99Ms <= 1.5 * r.raw8Ms ? 'met' : 'MISSED'}`,
+      `${r.name}: p99@8 ${s8.p99Ms.toFixed(1)} ms vs 1.5 x raw 8-seq ${(1.5 * r.raw8Ms).toFixed(1)} ms ${s8.p99Ms <= 1.5 * r.raw8Ms ? 'met' : 'MISSED'} (the raw loop's own 8-seq p99 in the same slices: ${r.raws['8']!.raw8P99Ms.toFixed(1)} ms)`,
     );
     if (r.name === 'pat-m')
       out.push(
