@@ -7,7 +7,7 @@
  * (96→256, ReLU) / `_ff2` (256→96). In an h5 weights file each tensor is the dataset
  * `<layer>/<weight name>`, e.g. `dense/dense/kernel:0`.
  */
-import { PAT_EMBED_DIM, PAT_FF_DIM, PAT_HEAD_DIM, type PatArchitecture } from '@clarity/core';
+import { PAT_EMBED_DIM, PAT_FF_DIM, PAT_HEAD_DIM, seededRandom, type PatArchitecture } from '@clarity/core';
 
 export interface WeightTensor {
   shape: number[];
@@ -56,18 +56,6 @@ export function patWeightSpecs(arch: Pick<PatArchitecture, 'patchSize' | 'layers
     specs.push({ path: `${p}norm2/beta:0`, shape: [d], kind: 'beta' });
   }
   return specs;
-}
-
-/** mulberry32: a tiny seeded PRNG, so stand-in weights are identical on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

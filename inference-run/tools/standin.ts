@@ -11,10 +11,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PAT_EMBED_DIM, patArchitecture, type ModelManifest, type PatSize } from '@clarity/core';
+import {
+  PAT_EMBED_DIM,
+  patArchitecture,
+  seededRandom,
+  type ModelManifest,
+  type PatSize,
+} from '@clarity/core';
 import { convertH5, sha256Hex } from './convert.ts';
 import { writeKerasH5 } from './keras-h5.ts';
-import { seededPatWeights, seededRandom } from './keras-layout.ts';
+import { seededPatWeights } from './keras-layout.ts';
 import { buildLinearHeadOnnx } from './pat-graph.ts';
 import { syntheticDriftReference } from './synthetic.ts';
 

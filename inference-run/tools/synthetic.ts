@@ -2,8 +2,7 @@
  * Seeded synthetic activity weeks (10 080 one-minute counts) for tests, the demo and benchmarks: quiet nights,
  * active days with bursts, a few missing minutes. Shaped like actigraphy, meaningless as data.
  */
-import { PAT_SEQUENCE_MINUTES } from '@clarity/core';
-import { seededRandom } from './keras-layout.ts';
+import { PAT_SEQUENCE_MINUTES, seededRandom } from '@clarity/core';
 
 export function syntheticWeek(seed: number, missingEvery = 0): (number | null)[] {
   const rand = seededRandom(seed);

@@ -21,6 +21,7 @@ import { summariseActigraphy } from '../src/cli/commands/summary.ts';
 import { toJson } from '../src/cli/format.ts';
 import { readAwdFile } from '../src/readers/awd.ts';
 import { loadDeviceFile } from '../src/readers/load.ts';
+import { seededRandom } from '../src/util/seeded-random.ts';
 
 const PY_ACTIGRAPHY_SECONDS = 1.44;
 const WARMUP = 5;
@@ -55,21 +56,9 @@ async function recordingWorkload(file: string): Promise<number> {
   return series.values.length;
 }
 
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 90 days of minute counts: active days, quiet nights with a few movements, two off-wrist days. */
 function generatedAwd(days: number, seed: number): string {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const lines = ['synthetic', '01-Mar-2021', '08:00', ' 4 ', '40', 'SYN0001', 'X'];
   for (let i = 0; i < days * 1440; i++) {
     const minuteOfDay = (480 + i) % 1440;

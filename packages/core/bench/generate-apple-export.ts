@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { zoneOffsetMinutes } from '../src/contracts/time.ts';
+import { seededRandom } from '../src/util/seeded-random.ts';
 
 export interface GenerateOptions {
   /** Stop after the first day that brings the output to at least this many bytes (approximately: UTF-16 length). */
@@ -19,18 +20,6 @@ export interface GenerateOptions {
   timeZone?: string;
   /** First simulated day, YYYY-MM-DD. */
   startDate?: string;
-}
-
-/** mulberry32: small, fast, seedable; enough for synthetic data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const dtd = `<!DOCTYPE HealthData [
@@ -162,7 +151,7 @@ const sleepValues = [
 
 /** Yields the export as string pieces of about 64 KiB. */
 export function* generateAppleExport(options: GenerateOptions): Generator<string, void, undefined> {
-  const rnd = prng(options.seed);
+  const rnd = seededRandom(options.seed);
   const tz = options.timeZone ?? 'America/New_York';
   let dayMs = Date.parse(`${options.startDate ?? '2015-01-01'}T00:00:00Z`);
   let written = 0;

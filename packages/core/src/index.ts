@@ -12,3 +12,4 @@ export * from './importers/device/index.ts';
 export * from './model/index.ts';
 export * from './insights/index.ts';
 export * from './util/stored-zip.ts';
+export * from './util/seeded-random.ts';

@@ -10,7 +10,8 @@ import {
 } from '../../src/analytics/circadian/index.ts';
 import { createEpochSeries, type EpochSeries } from '../../src/contracts/epoch-series.ts';
 import { ClarityError } from '../../src/errors.ts';
-import { naiveIsIv, seededRandom } from './reference.ts';
+import { seededRandom } from '../../src/util/seeded-random.ts';
+import { naiveIsIv } from './reference.ts';
 
 function series(values: ArrayLike<number>, start = '2020-01-01T00:00:00', epochSeconds = 60): EpochSeries {
   return createEpochSeries({

@@ -3,18 +3,6 @@
  * straight from Witting (1990), and pyActigraphy's variants (sample variances: IS = var(profile, ddof=1) /
  * var(x, ddof=1), IV = mean(diff^2) / var(x, ddof=1)), on bins without gaps or with NaN bins dropped.
  */
-export function seededRandom(seed: number): () => number {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const mean = (xs: number[]) => sum(xs) / xs.length;
 
