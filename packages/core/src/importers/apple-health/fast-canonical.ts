@@ -107,9 +107,10 @@ const maxZoneHours = 100_000;
 
 /**
  * zoneOffsetMinutes (contracts/time.ts) for one zone, for many instants: the offset remembered per UTC
- * hour, so formatToParts runs about twice per hour of data instead of once per record. When the offsets at the start and at the last second of an hour agree,
- * every instant of that hour has that offset (zoneOffsetMinutes reads whole seconds, and no zone changes
- * its offset twice within an hour); otherwise each instant of that hour is computed.
+ * hour, so formatToParts runs about twice per hour of data instead of once per record. When the offsets
+ * at the start and at the last second of an hour agree, every instant of that hour has that offset
+ * (zoneOffsetMinutes reads whole seconds, and no zone changes its offset twice within an hour); otherwise
+ * each instant of that hour is computed.
  */
 export class ZoneOffsets {
   private readonly zone: string;
