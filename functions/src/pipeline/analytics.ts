@@ -222,8 +222,8 @@ export const stepsDivisor = 5;
  * The epoch scorer for a movement series, by what recorded it (ANALYTICS.md 2.1, 2.3): Actiwatch counts
  * with Oakley's weights at Actiware's medium threshold (40), the scorer made for that device; other
  * (ActiGraph-scale) counts with Cole-Kripke as ActiLife runs it (counts/100, cap 300); steps with
- * Cole-Kripke at divisor 5 (steps run about 20 times lower than an Actiwatch's counts, the scale of the demo
- * conversion): not validated, labelled an estimate.
+ * Cole-Kripke at divisor 5 (steps run about 20 times lower than an Actiwatch's counts): not validated,
+ * labelled an estimate.
  */
 function scoreMovement(
   series: EpochSeries,
