@@ -22,6 +22,7 @@ export default defineConfig({
             'functions/test/**/*.test.ts',
             'inference-run/test/**/*.test.ts',
             'scripts/test/**/*.test.ts',
+            'deploy/test/**/*.test.ts',
           ],
           exclude: [...exclude, ...integrationGlobs],
           testTimeout: 30_000,

@@ -74,6 +74,7 @@ export async function inferJob(
     const week = weekOfMinutes(
       movementSeries(windowMinutes(docs, analysis.window, analysis.timezone)).values,
     );
+    const callStart = deps.now();
     const res = await withRetry(() => deps.breaker.fire(() => deps.client.embed(week, jobId)), {
       attempts: deps.retry?.attempts ?? 3,
       baseMs: deps.retry?.baseMs ?? 200,
@@ -99,7 +100,11 @@ export async function inferJob(
     await finishStage(deps.db, uid, jobId, 'infer', 'done', {
       note: `${res.model.name}@${res.model.version}${res.model.trained ? '' : ' (untrained stand-in)'}`,
     });
-    log.info('infer.finished', { model: res.model.name, version: res.model.version });
+    log.info('infer.finished', {
+      model: res.model.name,
+      version: res.model.version,
+      inferenceMs: deps.now() - callStart,
+    });
     return { kind: 'done', status: 'done' };
   } catch (e) {
     const code = e instanceof ClarityError ? e.code : 'internal';

@@ -6,6 +6,7 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, messages, resolveLocale, type InsightDoc } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
+import { elapsedMs } from '../platform/ops-metrics.ts';
 import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
 import type { InsightContext } from '../llm/prompt.ts';
 import { paths } from '../store/paths.ts';
@@ -120,7 +121,16 @@ export async function insightForAnalysis(
       log.info('insight.exists', {});
       await jobRef.update(finish);
     }
-    log.info('insight.finished', { generator: g.generator, fallback: g.fallback !== null });
+    // The fields ops-metrics turns into log-based metrics: upload→insight latency, LLM calls and tokens.
+    const llmCalled = g.usage !== null && !g.usage.cached;
+    log.info('insight.finished', {
+      generator: g.generator,
+      fallback: g.fallback !== null,
+      uploadToInsightMs: elapsedMs(job.createdAt, deps.now()),
+      llmCalled,
+      promptTokens: llmCalled ? g.usage?.promptTokens : undefined,
+      outputTokens: llmCalled ? g.usage?.outputTokens : undefined,
+    });
     return { kind: 'done', status: g.fallback ? 'degraded' : 'done' };
   } catch (e) {
     return stageFailed(deps.db, { stage: 'insight', uid, jobId, job, log }, e);
