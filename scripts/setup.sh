@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # One-time set-up from a fresh clone: Node >= 22 (bootstrapped from the npm registry into .tools/node when
 # the system node is older), Java >= 17 for the Firestore and Pub/Sub emulators, and the npm dependencies.
+# `npm test` and `npm run demo` call it with --if-needed: it then returns at once when the set-up of this
+# checkout is current (the stamp below records the lockfile and this script it was made from).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$SECONDS
+
+stamp_file=.cache/setup.stamp
+stamp() { cat package-lock.json scripts/setup.sh | sha256sum | cut -d' ' -f1; }
+if [ "${1:-}" = "--if-needed" ]; then
+  if [ -f "$stamp_file" ] && [ -d node_modules ] && [ "$(cat "$stamp_file")" = "$(stamp)" ]; then
+    exit 0
+  fi
+  echo "setup: this checkout is not set up yet (or package-lock.json changed): running scripts/setup.sh"
+fi
 
 source scripts/node-env.sh
 echo "node $(node --version), npm $(npm --version)"
@@ -25,5 +36,6 @@ java -version 2>&1 | head -1
 # from-source C++ build takes minutes, against Node 20 headers that Node 22 cannot load anyway).
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-npm rebuild --no-audit --no-fund --loglevel=error @firebase/util protobufjs esbuild
+npm rebuild --ignore-scripts=false --no-audit --no-fund --loglevel=error @firebase/util protobufjs esbuild
+mkdir -p .cache && stamp > "$stamp_file"
 echo "setup: $((SECONDS - start)) s"

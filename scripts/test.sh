@@ -4,6 +4,7 @@
 # the exit status is non-zero if any step failed, and the last line is the combined pass/fail count.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh --if-needed || exit 1
 source scripts/node-env.sh
 
 results=.cache/test-results
@@ -25,6 +26,7 @@ step() {
 
 vitest=node_modules/vitest/vitest.mjs
 step lint node node_modules/eslint/bin/eslint.js --max-warnings 0 .
+step import-rules npm run --silent lint:deps
 step format node node_modules/prettier/bin/prettier.cjs --check --log-level warn .
 step typecheck node node_modules/typescript/bin/tsc -b
 step unit node "$vitest" run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"

@@ -4,6 +4,7 @@
  *
  *   node scripts/emulators.ts exec -- node functions/bench/pipeline.ts [--runs 20] [--batch week|day]
  *   node scripts/emulators.ts exec --project demo-clarity-live -- node functions/bench/pipeline.ts [...]
+ *   add --json for one JSON object on stdout (progress then goes to stderr); `npm run bench` uses it.
  *
  * In the default session (demo-clarity) there is no model and no Vertex project: infer is skipped and the
  * rule-based generator writes the insight. In the live session (demo-clarity-live) the bench starts a real
@@ -33,8 +34,17 @@ import { InferenceServer, liveProject, vertexPort } from '../test/live/support.t
 import { startVertexStandin, type VertexStandin } from '../test/support/vertex-standin.ts';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '20' }, batch: { type: 'string', default: 'week' } },
+  options: {
+    runs: { type: 'string', default: '20' },
+    batch: { type: 'string', default: 'week' },
+    json: { type: 'boolean', default: false },
+  },
 });
+/** Progress lines: stdout normally, stderr under --json (stdout then holds only the result object). */
+const say = (line: string): void => {
+  if (values.json) process.stderr.write(line + '\n');
+  else console.log(line);
+};
 const runs = Number(values.runs);
 const week = await realWeek();
 const samples =
@@ -156,23 +166,38 @@ const pct = (xs: number[], p: number): number => {
 };
 
 const warm = await once(-1);
-console.log(`warm-up (cold starts): ${(warm.total / 1000).toFixed(2)} s`);
+say(`warm-up (cold starts): ${(warm.total / 1000).toFixed(2)} s`);
 const times: number[] = [];
 for (let i = 0; i < runs; i++) {
   const r = await once(i);
   times.push(r.total);
-  console.log(`run ${String(i + 1).padStart(2)}: ${(r.total / 1000).toFixed(2)} s`);
+  say(`run ${String(i + 1).padStart(2)}: ${(r.total / 1000).toFixed(2)} s`);
 }
-console.log(
+say(
   `${live ? 'live (inference-run PAT-S + Vertex stand-in)' : 'no model, rules'}: ` +
     `upload -> insight visible to the listener, batch ${values.batch} (${samples.length} samples), ${runs} runs: ` +
     `p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p95 ${(pct(times, 95) / 1000).toFixed(2)} s, ` +
     `min ${(Math.min(...times) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s`,
 );
 const counted = segmentRuns.slice(1); // without the warm-up
+const segmentP50Ms: Record<string, number> = {};
 for (const name of Object.keys(counted[0] ?? {})) {
   const xs = counted.map((r) => r[name] ?? Number.NaN).filter((x) => Number.isFinite(x));
-  if (xs.length > 0) console.log(`  ${name.padEnd(30)} p50 ${(pct(xs, 50) / 1000).toFixed(2)} s`);
+  if (xs.length === 0) continue;
+  segmentP50Ms[name] = pct(xs, 50);
+  say(`  ${name.padEnd(30)} p50 ${(pct(xs, 50) / 1000).toFixed(2)} s`);
+}
+if (values.json) {
+  const result = {
+    live,
+    batch: values.batch,
+    samples: samples.length,
+    runs,
+    p50Ms: pct(times, 50),
+    p95Ms: pct(times, 95),
+    segmentP50Ms,
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
 }
 await inference?.dispose();
 await standin?.close();

@@ -1,5 +1,5 @@
 /**
- * Dependency checks for the admin view of GET /v1/system/health (DESIGN.md: Firestore, inference, LLM
+ * Dependency checks for the admin view of GET /v1/system/health (Firestore, inference, LLM
  * config). Each check is bounded by a timeout and never throws; Firestore is checked by the route itself.
  */
 import { GoogleAuth } from 'google-auth-library';

@@ -219,7 +219,7 @@ function clock(minuteOfDay: number): string {
 export const stepsDivisor = 5;
 
 /**
- * The epoch scorer for a movement series, by what recorded it (ANALYTICS.md 2.1, 2.3): Actiwatch counts
+ * The epoch scorer for a movement series, by what recorded it (packages/core/README.md, sleep scoring): Actiwatch counts
  * with Oakley's weights at Actiware's medium threshold (40), the scorer made for that device; other
  * (ActiGraph-scale) counts with Cole-Kripke as ActiLife runs it (counts/100, cap 300); steps with
  * Cole-Kripke at divisor 5 (steps run about 20 times lower than an Actiwatch's counts): not validated,

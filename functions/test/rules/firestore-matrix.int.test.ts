@@ -1,6 +1,6 @@
 /**
  * firestore.rules as a full matrix on the Firestore emulator (@firebase/rules-unit-testing 5):
- * every collection of DESIGN.md's data model x every kind of caller x get/list/create/update/delete.
+ * every collection of the data model (docs/architecture.md) x every kind of caller x get/list/create/update/delete.
  * The expected outcome of each cell is in `expected` below; one test per cell is generated from it, so a
  * loosened or tightened rule fails exactly the cells it changes.
  *

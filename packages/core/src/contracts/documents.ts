@@ -1,5 +1,5 @@
 /**
- * Firestore document shapes (DESIGN.md "Data model"), as zod schemas so the backend writes and reads them
+ * Firestore document shapes (docs/architecture.md, "Data model"), as zod schemas so the backend writes and reads them
  * through one definition. Timestamps are Firestore Timestamps on the wire; here they are `unknown` and the
  * store's converters own them.
  */

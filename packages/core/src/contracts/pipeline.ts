@@ -1,5 +1,5 @@
 /**
- * Pipeline documents (DESIGN.md "Data model"): analysis jobs, analyses, insights and dead letters, plus the
+ * Pipeline documents (docs/architecture.md, "Data model"): analysis jobs, analyses, insights and dead letters, plus the
  * structured answer the insight LLM must return. One zod definition each, shared by the functions (which
  * write them) and by tests and clients (which read them). Timestamps are Firestore Timestamps on the wire
  * (`unknown` here); the store's converters own them.

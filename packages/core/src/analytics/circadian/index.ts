@@ -1,5 +1,5 @@
 /**
- * Circadian rest-activity variables of an epoch series (ANALYTICS.md 2.7 and 2.9):
+ * Circadian rest-activity variables of an epoch series (definitions: packages/core/README-analytics-rhythms.md, "Definitions and choices"):
  * non-parametric IS, IV (Witting 1990; van Someren 1999), L5, M10, RA, and a single-component 24-h cosinor.
  *
  * Choices (all recorded in `params` / provenance):
@@ -14,7 +14,7 @@
  * - IS and IV are the textbook formulas with population variances (pyActigraphy uses sample variances:
  *   IS_py = IS * (N-1)/(p-1) * p/N on whole days, IV_py = IV * (N-1)/N). On whole days without missing bins
  *   IS is in [0, 1]; when hours have unequal numbers of valid days (partial days, masked bins) the textbook
- *   N/p weighting can push it slightly above 1 (the tools differ there too: ANALYTICS.md 2.7).
+ *   N/p weighting can push it slightly above 1 (the tools differ there too: README-analytics-rhythms.md).
  * - Optional binarisation (`binarizeThreshold` T): count > T -> 1 else 0, before binning; applies to IS, IV,
  *   L5, M10 and RA, not to the cosinor.
  * - L5 / M10 on the average 24-h profile at native epoch resolution, indexed by clock time of day (the series

@@ -1,5 +1,5 @@
 /**
- * Time-domain HRV on a series of NN intervals (ms), following ANALYTICS.md 2.10 and the Task Force of the ESC
+ * Time-domain HRV on a series of NN intervals (ms), following the Task Force of the ESC
  * and NASPE (1996) definitions. Every SD is the sample SD (ddof = 1), as in hrv-analysis and pyHRV, except
  * where a field name says otherwise.
  *
