@@ -2,9 +2,10 @@
  * `npm run replay -- DEAD_LETTER_ID [--project ID]`: replays one deadLetters/{id} entry by running its stage
  * handler again (the same code the triggers run); the normal triggers then carry the job on.
  *
- * Targets the Firestore emulator when FIRESTORE_EMULATOR_HOST is set (e.g. with `npm run emulators` running:
- * FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 npm run replay -- ID), otherwise the project's Firestore with
- * Application Default Credentials. Stage dependencies come from the same names as the functions' params:
+ * Targets the local emulators by default (project demo-clarity, Firestore at FIRESTORE_EMULATOR_HOST or
+ * firebase.json's 127.0.0.1:8080; start them with `npm run emulators`), and refuses in one line when none
+ * answers. A real project only when named: `--project ID` with an id not starting with `demo-` uses that
+ * project's Firestore with Application Default Credentials. Stage dependencies come from the same names as the functions' params:
  * INFERENCE_URL, INFERENCE_MODEL, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL, VERTEX_BASE_URL,
  * LLM_DAILY_TOKENS_PER_USER (unset = no model / the rule-based generator).
  */
@@ -26,6 +27,22 @@ if (!id) {
   process.exit(2);
 }
 const env = (name: string, fallback = ''): string => process.env[name] || fallback;
+const projectId =
+  (projectFlag >= 0 ? args[projectFlag + 1] : undefined) ?? env('GCLOUD_PROJECT', 'demo-clarity');
+if (projectId.startsWith('demo-')) {
+  // demo-* ids never reach Google; without an emulator host the Admin SDK would look for real credentials.
+  const host = env('FIRESTORE_EMULATOR_HOST', '127.0.0.1:8080');
+  process.env.FIRESTORE_EMULATOR_HOST = host;
+  try {
+    await fetch(`http://${host}/`, { signal: AbortSignal.timeout(3000) });
+  } catch {
+    console.error(
+      `replay: no Firestore emulator answers at ${host}: start the emulators (npm run emulators) first, ` +
+        'or name a real project with --project ID',
+    );
+    process.exit(2);
+  }
+}
 // Loaded by URL: the functions codebase is its own TypeScript project.
 const moduleUrl = pathToFileURL(
   path.join(
@@ -40,8 +57,7 @@ const moduleUrl = pathToFileURL(
 const { runReplay } = (await import(moduleUrl)) as ReplayModule;
 try {
   const outcome = await runReplay(id, {
-    projectId:
-      (projectFlag >= 0 ? args[projectFlag + 1] : undefined) ?? env('GCLOUD_PROJECT', 'demo-clarity'),
+    projectId,
     inferenceUrl: env('INFERENCE_URL'),
     inferenceModel: env('INFERENCE_MODEL'),
     vertexProject: env('VERTEX_PROJECT'),

@@ -1,7 +1,8 @@
 /**
  * Entry point: node inference-run/src/server/main.ts --models DIR|gs://bucket/path [--port N] [options]
  *
- *   --port N                 listen port (default: env PORT, else 8080)
+ *   --port N                 listen port (default: env PORT, as Cloud Run and the Dockerfile set it, else
+ *                            8939: 8080 on a developer machine is the Firestore emulator's port)
  *   --default-model REF      name or name@version answering requests that name none (default: first loaded)
  *   --max-batch N            sequences per onnxruntime run (default 8)
  *   --max-wait-ms N          longest an idle batcher waits to fill a batch (default 1)
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const gcsEndpoint = values['gcs-endpoint'] ?? process.env.GCS_ENDPOINT;
   const running = await startServer({
     models,
-    port: int(values.port, 'port') ?? int(process.env.PORT, 'PORT') ?? 8080,
+    port: int(values.port, 'port') ?? int(process.env.PORT, 'PORT') ?? 8939,
     defaultModel: values['default-model'],
     maxBatch: int(values['max-batch'], 'max-batch'),
     maxWaitMs: int(values['max-wait-ms'], 'max-wait-ms'),

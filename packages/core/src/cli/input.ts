@@ -1,8 +1,9 @@
-import { statSync } from 'node:fs';
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ClarityError } from '../errors.ts';
 import type { EpochSeries } from '../contracts/epoch-series.ts';
 import type { ActiGraphAxis } from '../readers/actilife-csv.ts';
+import { classifyHeadBytes, classifyUpload } from '../importers/device/classify.ts';
 import { loadDeviceFile, type LoadedFile } from '../readers/load.ts';
 import type { CliIO, CliOptionValues } from './command.ts';
 
@@ -11,13 +12,19 @@ export function requireFile(positionals: string[], command: string): string {
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0)
     throw new ClarityError('invalid_argument', `expected exactly one FILE; see clarity ${command} --help`);
-  let isFile: boolean;
+  let stat;
   try {
-    isFile = statSync(file).isFile();
-  } catch {
-    isFile = false;
+    stat = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ClarityError(
+      'not_found',
+      `cannot read ${file}: ${code === 'EACCES' ? 'permission denied' : 'no such file'}`,
+    );
   }
-  if (!isFile) throw new ClarityError('not_found', `cannot read ${file}: no such file`);
+  if (stat.isDirectory())
+    throw new ClarityError('invalid_argument', `cannot read ${file}: it is a directory; give one file`);
+  if (!stat.isFile()) throw new ClarityError('invalid_argument', `cannot read ${file}: not a regular file`);
   return file;
 }
 
@@ -28,6 +35,39 @@ export function axisOption(values: CliOptionValues): ActiGraphAxis {
   return axis;
 }
 
+/**
+ * The analysis commands read one recording (a device file or NN intervals). An Apple Health export or a
+ * Fitbit (Fitabase) table holds many series or people: point at the command that reads those.
+ */
+function refuseMultiSeriesFile(file: string): void {
+  const fd = openSync(file, 'r');
+  const head = Buffer.alloc(classifyHeadBytes);
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const kind = classifyUpload(file, head.subarray(0, n));
+  const name = path.basename(file);
+  if (kind === 'apple-zip' || kind === 'apple-xml')
+    throw new ClarityError(
+      'invalid_input',
+      `${name} is an Apple Health export, not one recording: use clarity import ${file}`,
+    );
+  if (kind === 'fitbit-minute')
+    throw new ClarityError(
+      'invalid_input',
+      `${name} is a Fitbit (Fitabase) minute-steps table of many people: clarity circadian ${file} --user ID ` +
+        `analyses one, clarity import ${file} lists them`,
+    );
+  if (kind === 'fitbit-hourly' || kind === 'fitbit-daily')
+    throw new ClarityError(
+      'invalid_input',
+      `${name} is a Fitbit (Fitabase) ${kind === 'fitbit-hourly' ? 'hourly' : 'daily'} steps table: use clarity import ${file}`,
+    );
+}
+
 /** Loads a device file; on a terminal, large (streamed) files show a progress line on stderr. */
 export async function loadForCli(
   file: string,
@@ -35,6 +75,7 @@ export async function loadForCli(
   axis: ActiGraphAxis,
   streamThresholdBytes?: number,
 ): Promise<LoadedFile> {
+  refuseMultiSeriesFile(file);
   const name = path.basename(file);
   let shown = false;
   const loaded = await loadDeviceFile(file, {

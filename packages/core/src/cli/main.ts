@@ -23,6 +23,15 @@ function topHelp(): string {
   ].join('\n');
 }
 
+/**
+ * node:util parseArgs explains an unknown option in three sentences (how to pass a positional that starts
+ * with '-'); the first says what is wrong, on one line.
+ */
+export function argumentError(message: string): string {
+  const first = message.split(/(?<=\.)\s/)[0] ?? message;
+  return first.replace(/\s+/g, ' ').replace(/\.$/, '');
+}
+
 /** Runs the CLI and returns the exit status: 0 ok, 2 bad input or usage, 1 internal failure. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -44,7 +53,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       strict: true,
     });
   } catch (e) {
-    io.stderr(`clarity ${cmd.name}: ${(e as Error).message}\n`);
+    io.stderr(
+      `clarity ${cmd.name}: ${argumentError((e as Error).message)}; see clarity ${cmd.name} --help\n`,
+    );
     return 2;
   }
   if (parsed.values.help) {

@@ -13,7 +13,7 @@ import {
   readFitbitMinuteStepsWide,
 } from '../../readers/fitbit.ts';
 import type { CliCommand, CliIO, CliOptionValues } from '../command.ts';
-import { table, toJson } from '../format.ts';
+import { keyValues, table, toJson } from '../format.ts';
 import { requireFile } from '../input.ts';
 
 const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming] [--subject ID]
@@ -219,6 +219,40 @@ async function importOther(
   return importDevice(file, kind, timezone, subject);
 }
 
+const scalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+/** A table cell: numbers stay numbers (right-aligned), other scalars as text, anything else empty. */
+const cell = (v: unknown): string | number => (typeof v === 'number' ? v : scalar(v) ? String(v) : '');
+
+/**
+ * The text view of a device-file import: its scalar fields as a key/value block, then each list of records
+ * (streams, users) as a table of their scalar fields. `--json` prints the same object as JSON.
+ */
+function textOfOther(name: string, r: Record<string, unknown>): string {
+  const out = [`${name}\n`];
+  out.push(
+    keyValues(
+      Object.entries(r)
+        .filter(([, v]) => scalar(v))
+        .map(([k, v]) => [k, String(v)]),
+      '  ',
+    ),
+  );
+  for (const [key, value] of Object.entries(r)) {
+    if (!Array.isArray(value) || value.length === 0) continue;
+    const rows = value.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+    const columns = [...new Set(rows.flatMap((x) => Object.keys(x).filter((k) => scalar(x[k]))))];
+    out.push(`\n${key} (${rows.length}):\n`);
+    out.push(
+      table(
+        columns,
+        rows.map((x) => columns.map((c) => cell(x[c]))),
+      ) + '\n',
+    );
+  }
+  return out.join('');
+}
+
 async function run({
   positionals,
   values,
@@ -244,7 +278,7 @@ async function run({
   const kind = await detect(file);
   if (kind !== 'apple-xml' && kind !== 'apple-zip') {
     const r = await importOther(file, kind, typeof tz === 'string' ? tz : undefined, subject);
-    io.stdout(values.json ? `${toJson(r)}\n` : `${path.basename(file)}: ${toJson(r)}\n`);
+    io.stdout(values.json ? `${toJson(r)}\n` : textOfOther(path.basename(file), r));
     return;
   }
   const { size } = await sniffFile(file);
