@@ -200,6 +200,32 @@ export const metricAlerts = [
   },
 ] as const satisfies readonly MetricAlert[];
 
+/** How scripts/canary-check.ts judges a canary revision against these SLOs. */
+export interface CanaryPolicy {
+  availabilitySlo: SloId;
+  latencySlo: SloId;
+  /** Fewer canary requests than this in the window: no verdict is possible, so roll back. */
+  minRequests: number;
+  /** Roll back when the canary spends error budget faster than this multiple of the sustainable rate. */
+  maxBurnRate: number;
+  /** Roll back when the canary p99 exceeds the stable p99 by this factor plus `latencySlackMs`. */
+  maxLatencyRatio: number;
+  latencySlackMs: number;
+}
+/**
+ * inference-run at 10 % traffic for 10 minutes: at least 200 requests (staging's synthetic load gives ~600);
+ * a canary may burn the 99.5 % budget at 2x (1 error in 100) before it is judged worse than sustainable;
+ * p99 within its SLO and within 1.25x stable + 50 ms (bucket granularity of request_latencies).
+ */
+export const canaryPolicy: CanaryPolicy = {
+  availabilitySlo: 'inference-availability',
+  latencySlo: 'inference-latency',
+  minRequests: 200,
+  maxBurnRate: 2,
+  maxLatencyRatio: 1.25,
+  latencySlackMs: 50,
+};
+
 /** Gemini price per million tokens (USD) used for the cost tiles; change with the model. */
 export const llmPricePerMillionTokens = { prompt: 0.3, output: 2.5 };
 

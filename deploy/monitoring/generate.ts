@@ -1,6 +1,6 @@
 /**
- * Writes the generated monitoring files (Terraform JSON + dashboard JSON) from definitions.ts:
- *   npm run monitoring:generate            # write deploy/monitoring/*.tf.json and dashboard.json
+ * Writes the generated deploy files from the definitions (monitoring/definitions.ts, lifecycle/definitions.ts):
+ *   npm run monitoring:generate            # write deploy/monitoring/*.json and deploy/lifecycle/*.json
  *   npm run monitoring:generate -- --check # exit 1 when a file on disk differs (npm test checks the same)
  * Files are formatted with the project's prettier config, so `prettier --check .` and this agree.
  */
@@ -8,14 +8,21 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { renderAll } from './render.ts';
+import { renderLifecycle } from '../lifecycle/render.ts';
+import { renderMonitoring } from './render.ts';
 
 export const monitoringDir = dirname(fileURLToPath(import.meta.url));
+export const deployDir = dirname(monitoringDir);
+
+/** Every generated file, path relative to deploy/ → content (before formatting). */
+export function renderAll(): Record<string, unknown> {
+  return { ...renderMonitoring(), ...renderLifecycle() };
+}
 
 export async function renderFiles(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [name, content] of Object.entries(renderAll())) {
-    const filepath = join(monitoringDir, name);
+    const filepath = join(deployDir, name);
     const options = (await prettier.resolveConfig(filepath)) ?? {};
     out[name] = await prettier.format(JSON.stringify(content), { ...options, filepath });
   }
@@ -26,7 +33,7 @@ export async function renderFiles(): Promise<Record<string, string>> {
 export async function staleFiles(): Promise<string[]> {
   const stale: string[] = [];
   for (const [name, text] of Object.entries(await renderFiles())) {
-    const onDisk = await readFile(join(monitoringDir, name), 'utf8').catch(() => null);
+    const onDisk = await readFile(join(deployDir, name), 'utf8').catch(() => null);
     if (onDisk !== text) stale.push(name);
   }
   return stale;
@@ -39,12 +46,12 @@ async function cli(argv: string[]): Promise<number> {
       console.error(`stale: ${stale.join(', ')}; run npm run monitoring:generate`);
       return 1;
     }
-    console.log('deploy/monitoring: generated files are fresh');
+    console.log('deploy: generated files are fresh');
     return 0;
   }
   for (const [name, text] of Object.entries(await renderFiles())) {
-    await writeFile(join(monitoringDir, name), text);
-    console.log(`wrote deploy/monitoring/${name}`);
+    await writeFile(join(deployDir, name), text);
+    console.log(`wrote deploy/${name}`);
   }
   return 0;
 }

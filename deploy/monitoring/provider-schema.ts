@@ -318,6 +318,131 @@ export const resourceSchemas: Record<string, BlockSchema> = {
   google_monitoring_dashboard: {
     attrs: { dashboard_json: str(true), project: str() },
   },
+  google_firestore_field: {
+    attrs: { collection: str(true), field: str(true), database: str(), project: str() },
+    blocks: {
+      ttl_config: { max: 1, schema: { attrs: {} } },
+      index_config: {
+        max: 1,
+        schema: {
+          attrs: {},
+          blocks: {
+            indexes: {
+              schema: {
+                attrs: {
+                  query_scope: { type: { enum: ['COLLECTION', 'COLLECTION_GROUP'] } },
+                  order: { type: { enum: ['ASCENDING', 'DESCENDING'] } },
+                  array_config: { type: { enum: ['CONTAINS'] } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  google_firestore_backup_schedule: {
+    attrs: {
+      retention: { type: 'string', required: true, check: duration },
+      database: str(),
+      project: str(),
+    },
+    oneOf: ['daily_recurrence', 'weekly_recurrence'],
+    blocks: {
+      daily_recurrence: { max: 1, schema: { attrs: {} } },
+      weekly_recurrence: {
+        max: 1,
+        schema: {
+          attrs: {
+            day: {
+              type: { enum: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] },
+            },
+          },
+        },
+      },
+    },
+  },
+  google_storage_bucket: {
+    attrs: {
+      name: str(true),
+      location: str(true),
+      storage_class: str(),
+      uniform_bucket_level_access: { type: 'bool' },
+      public_access_prevention: { type: { enum: ['enforced', 'inherited'] } },
+      force_destroy: { type: 'bool' },
+      labels: { type: 'map(string)' },
+      project: str(),
+    },
+    blocks: {
+      retention_policy: {
+        max: 1,
+        schema: {
+          attrs: { retention_period: { type: 'number', required: true }, is_locked: { type: 'bool' } },
+        },
+      },
+      lifecycle_rule: {
+        schema: {
+          attrs: {},
+          blocks: {
+            action: {
+              min: 1,
+              max: 1,
+              schema: {
+                attrs: {
+                  type: {
+                    type: { enum: ['Delete', 'SetStorageClass', 'AbortIncompleteMultipartUpload'] },
+                    required: true,
+                  },
+                  storage_class: { type: { enum: ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] } },
+                },
+              },
+            },
+            condition: {
+              min: 1,
+              max: 1,
+              schema: {
+                attrs: {
+                  age: { type: 'number' },
+                  matches_prefix: { type: 'list(string)' },
+                  matches_storage_class: { type: 'list(string)' },
+                  with_state: { type: { enum: ['LIVE', 'ARCHIVED', 'ANY'] } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  google_cloud_scheduler_job: {
+    attrs: {
+      name: str(true),
+      description: str(),
+      schedule: str(),
+      time_zone: str(),
+      region: str(),
+      project: str(),
+    },
+    blocks: {
+      http_target: {
+        max: 1,
+        schema: {
+          attrs: {
+            uri: str(true),
+            http_method: { type: { enum: ['POST', 'GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] } },
+            body: str(),
+            headers: { type: 'map(string)' },
+          },
+          blocks: {
+            oauth_token: {
+              max: 1,
+              schema: { attrs: { service_account_email: str(true), scope: str() } },
+            },
+          },
+        },
+      },
+    },
+  },
 };
 
 /** Attributes each resource exports (what `${type.name.attr}` may name). */
@@ -327,6 +452,10 @@ export const exportedAttrs: Record<string, readonly string[]> = {
   google_monitoring_slo: ['id', 'name', 'slo_id'],
   google_monitoring_alert_policy: ['id', 'name'],
   google_monitoring_dashboard: ['id'],
+  google_firestore_field: ['id', 'name'],
+  google_firestore_backup_schedule: ['id', 'name'],
+  google_storage_bucket: ['id', 'name', 'url'],
+  google_cloud_scheduler_job: ['id'],
 };
 
 /** Meta-arguments terraform accepts on any resource. */
@@ -434,7 +563,7 @@ export function validateTerraform(files: Record<string, Json>): string[] {
     const ref = /^([a-z_]+)\.([a-zA-Z0-9_-]+)\.([a-z_]+)$/.exec(expr);
     if (expr.startsWith('var.')) {
       if (!variables.has(expr.slice(4))) problems.push(`reference to undeclared ${expr}`);
-    } else if (expr.startsWith('file(') || expr === 'path.module') {
+    } else if (expr.startsWith('file(') || expr.startsWith('base64encode(') || expr === 'path.module') {
       continue;
     } else if (ref) {
       const [, type = '', name = '', attr = ''] = ref;

@@ -37,6 +37,8 @@ export function main(): Obj {
     terraform: {
       required_version: '>= 1.5.0',
       required_providers: { google: { source: 'hashicorp/google', version: '>= 6.0.0, < 8.0.0' } },
+      // State in a GCS bucket: terraform init -backend-config=bucket=... -backend-config=prefix=monitoring
+      backend: { gcs: {} },
     },
     variable: {
       project_id: { type: 'string', description: 'The Google Cloud project (Firebase project) to monitor.' },
@@ -348,14 +350,14 @@ export function dashboard(): Obj {
   };
 }
 
-/** Every generated file, path relative to deploy/monitoring → content (before formatting). */
-export function renderAll(): Record<string, Obj> {
+/** The generated monitoring files, path relative to deploy/ → content (before formatting). */
+export function renderMonitoring(): Record<string, Obj> {
   return {
-    'main.tf.json': main(),
-    'metrics.tf.json': metrics(),
-    'slos.tf.json': sloResources(),
-    'alerts.tf.json': alerts(),
-    'dashboard.tf.json': dashboardResource(),
-    'dashboard.json': dashboard(),
+    'monitoring/main.tf.json': main(),
+    'monitoring/metrics.tf.json': metrics(),
+    'monitoring/slos.tf.json': sloResources(),
+    'monitoring/alerts.tf.json': alerts(),
+    'monitoring/dashboard.tf.json': dashboardResource(),
+    'monitoring/dashboard.json': dashboard(),
   };
 }

@@ -8,16 +8,17 @@ import {
   rollingPeriodDays,
   slos,
 } from '../monitoring/definitions.ts';
-import { monitoringDir, staleFiles } from '../monitoring/generate.ts';
+import { deployDir, monitoringDir, renderAll, staleFiles } from '../monitoring/generate.ts';
 import { resourceSchemas, validateTerraform } from '../monitoring/provider-schema.ts';
-import { renderAll, windowSeconds } from '../monitoring/render.ts';
+import { windowSeconds } from '../monitoring/render.ts';
 
-const read = (name: string): unknown => JSON.parse(readFileSync(join(monitoringDir, name), 'utf8'));
-const tfFiles = (): Record<string, unknown> =>
+const read = (name: string, dir = monitoringDir): unknown =>
+  JSON.parse(readFileSync(join(dir, name), 'utf8'));
+const tfFiles = (dir = monitoringDir): Record<string, unknown> =>
   Object.fromEntries(
-    readdirSync(monitoringDir)
+    readdirSync(dir)
       .filter((f) => f.endsWith('.tf.json'))
-      .map((f) => [f, read(f)]),
+      .map((f) => [f, read(f, dir)]),
   );
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 const resources = (): Resources =>
@@ -29,7 +30,11 @@ const resources = (): Resources =>
 describe('deploy/monitoring: generated from definitions.ts', () => {
   it('the checked-in files are exactly what the generator writes (run npm run monitoring:generate)', async () => {
     expect(await staleFiles()).toEqual([]);
-    const onDisk = readdirSync(monitoringDir).filter((f) => f.endsWith('.json'));
+    const onDisk = ['monitoring', 'lifecycle'].flatMap((d) =>
+      readdirSync(join(deployDir, d))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `${d}/${f}`),
+    );
     expect(onDisk.sort()).toEqual(Object.keys(renderAll()).sort());
   });
 

@@ -4,6 +4,7 @@
  * (users/{uid}/webhooks) are recorded as due when the user has any, and sent by later work.
  */
 import type { Firestore } from 'firebase-admin/firestore';
+import type { FlagSource } from '../platform/flags.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { StageOutcome } from './analyze.ts';
 import { claimStage, finishStage } from './jobs.ts';
@@ -12,6 +13,8 @@ export interface DeliverDeps {
   db: Firestore;
   log: Logger;
   now: () => number;
+  /** Feature flags per user (delivery_push_enabled, delivery_webhook_enabled); absent: in-code defaults. */
+  flags?: FlagSource;
 }
 
 export async function deliverInsight(
@@ -30,7 +33,10 @@ export async function deliverInsight(
     deps.db.collection(`users/${uid}/devices`).limit(1).get(),
     deps.db.collection(`users/${uid}/webhooks`).limit(1).get(),
   ]);
-  const channels = ['listener', ...(devices.empty ? [] : ['push']), ...(webhooks.empty ? [] : ['webhook'])];
+  const flags = deps.flags ? await deps.flags(uid) : null;
+  const push = !devices.empty && (flags?.delivery_push_enabled ?? true);
+  const webhook = !webhooks.empty && (flags?.delivery_webhook_enabled ?? true);
+  const channels = ['listener', ...(push ? ['push'] : []), ...(webhook ? ['webhook'] : [])];
   await finishStage(deps.db, uid, jobId, 'deliver', 'done', {
     fields: { status: 'complete', channels, insightId },
   });

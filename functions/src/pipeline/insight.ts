@@ -6,6 +6,7 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, messages, resolveLocale, type InsightDoc } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
+import type { FlagSource } from '../platform/flags.ts';
 import { elapsedMs } from '../platform/ops-metrics.ts';
 import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
 import type { InsightContext } from '../llm/prompt.ts';
@@ -19,6 +20,8 @@ import { claimStage, stageFinish } from './jobs.ts';
 export interface InsightDeps extends GenerateDeps {
   db: Firestore;
   log: Logger;
+  /** Feature flags per user (llm_generator_enabled); absent: the in-code defaults. */
+  flags?: FlagSource;
 }
 
 async function context(db: Firestore, uid: string, analysisId: string) {
@@ -82,7 +85,9 @@ export async function insightForAnalysis(
     if (!loaded) throw new ClarityError('unavailable', 'analysis not found yet', { retryable: true });
     const { analysis, ctx } = loaded;
     log.info('insight.started', { locale: ctx.locale, llm: deps.llm ? deps.llm.model : 'none' });
-    const g = await generateInsight(uid, ctx, { ...deps, log });
+    // The LLM generator is a flagged path: off for this user, the rule-based generator writes the insight.
+    const llmFlag = deps.flags ? (await deps.flags(uid)).llm_generator_enabled : true;
+    const g = await generateInsight(uid, ctx, { ...deps, log, ...(llmFlag ? {} : { llm: null }) });
     const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
     const doc: InsightDoc = {
       ...g.output,

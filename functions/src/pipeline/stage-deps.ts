@@ -13,7 +13,9 @@ import {
   vertexLocation,
   vertexProject,
 } from '../platform/config.ts';
+import { flagSource } from '../platform/flags.ts';
 import { firestoreTokenBudget, Semaphore } from '../platform/llm-limiter.ts';
+import { adminApp } from '../platform/services.ts';
 import type { Logger } from '../platform/logger.ts';
 import { firestoreInsightCache } from '../llm/cache.ts';
 import { createGemini } from '../llm/gemini.ts';
@@ -47,6 +49,7 @@ export function insightDeps(db: Firestore, log: Logger): InsightDeps {
     limiter,
     budget: firestoreTokenBudget(db, llmDailyTokensPerUser.value()),
     cache: firestoreInsightCache(db, Date.now),
+    flags: flagSource(log, adminApp()),
   };
 }
 

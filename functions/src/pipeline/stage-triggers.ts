@@ -13,6 +13,7 @@ import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import type { UploadDoc } from '@clarity/core';
 import { region, uploadJobDebounceMinutes } from '../platform/config.ts';
+import { flagSource } from '../platform/flags.ts';
 import { logger } from '../platform/logger.ts';
 import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { adminApp, firestore } from '../platform/services.ts';
@@ -146,9 +147,10 @@ export const onAnalysisReady = onDocumentWritten(
 export const onInsightCreated = onDocumentCreated(
   { document: 'users/{uid}/insights/{insightId}', region, retry: true, secrets: sentrySecrets },
   withSentry('onInsightCreated', async (event) => {
+    const log = logger.child({ fn: 'onInsightCreated', eventId: event.id });
     await deliverInsight(
       { uid: event.params.uid, insightId: event.params.insightId },
-      { db: firestore(), log: logger.child({ fn: 'onInsightCreated', eventId: event.id }), now: Date.now },
+      { db: firestore(), log, now: Date.now, flags: flagSource(log, adminApp()) },
     );
   }),
 );

@@ -70,12 +70,23 @@ export const runtime = {
   get isEmulator(): boolean {
     return process.env.FUNCTIONS_EMULATOR === 'true';
   },
+  /** The replay CLI and tests point firebase-admin at the Firestore emulator without FUNCTIONS_EMULATOR. */
+  get usesFirestoreEmulator(): boolean {
+    return Boolean(process.env.FIRESTORE_EMULATOR_HOST);
+  },
   get projectId(): string {
     return process.env.GCLOUD_PROJECT ?? process.env.GCP_PROJECT ?? 'demo-clarity';
   },
   startedAt: Date.now(),
   version: '0.1.0',
 };
+
+// --- Operations (deploy/README.md) ---
+export const flagsSource = defineString('FLAGS_SOURCE', {
+  default: 'remote',
+  description:
+    '"remote" (the Remote Config server template, with the in-code defaults as fallback) or "defaults" (code only); the emulators always use the defaults',
+});
 
 // --- Pipeline and insights (functions/README-pipeline.md) ---
 export const inferenceUrl = defineString('INFERENCE_URL', {
