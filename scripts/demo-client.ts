@@ -13,6 +13,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { addDays } from '@clarity/core';
 import { initializeApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import {
@@ -53,9 +54,8 @@ interface StorageEventsModule {
 /** A generated week of watch data, for machines without ../shared/data. */
 function generatedSamples(endDate: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  const end = Date.parse(`${endDate}T00:00:00Z`);
   for (let d = 0; d < 7; d++) {
-    const day = new Date(end - (6 - d) * 86_400_000).toISOString().slice(0, 10);
+    const day = addDays(endDate, d - 6);
     for (let h = 0; h < 24; h++) {
       const t = `${day}T${String(h).padStart(2, '0')}:00:00+00:00`;
       const awake = h >= 7 && h < 23;

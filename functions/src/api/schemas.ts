@@ -3,7 +3,7 @@
  * and the OpenAPI document (openapi.ts) is generated from these same objects, so the two cannot drift.
  */
 import { z } from 'zod';
-import { ClarityError, metricIds, type FieldIssue } from '@clarity/core';
+import { ClarityError, daysBetween, fieldIssues, metricIds } from '@clarity/core';
 
 const uid = z
   .string()
@@ -48,10 +48,7 @@ export function parseInput<T extends z.ZodType>(
 ): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const details: FieldIssue[] = r.error.issues.map((i) => ({
-    path: [where, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-    message: i.message,
-  }));
+  const details = fieldIssues(r.error.issues, [where]);
   throw new ClarityError('invalid_input', `invalid request ${where}: ${details.length} problem(s)`, {
     details,
   });
@@ -145,10 +142,6 @@ export const trendsQuery = z
     path: ['end'],
     message: 'range must be at most 366 days',
   });
-
-export function daysBetween(start: string, end: string): number {
-  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
-}
 
 export const trendPoint = z.object({
   period: isoDate.describe('First day of the period'),

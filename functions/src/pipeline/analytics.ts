@@ -22,6 +22,7 @@
  *   day against the trailing baseline built from the user's earlier analyses plus this window.
  */
 import {
+  addDays,
   activitySummary,
   buildMinuteSeries,
   choiNonWear,
@@ -47,11 +48,7 @@ import { samplesOf } from '../store/series-samples.ts';
 /** Days of the window, inclusive. */
 export function windowDays(w: AnalysisWindow): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(`${w.start}T00:00:00Z`); ; t += 86_400_000) {
-    const d = new Date(t).toISOString().slice(0, 10);
-    if (d > w.end || out.length > 366) break;
-    out.push(d);
-  }
+  for (let d = w.start; d <= w.end && out.length <= 366; d = addDays(d, 1)) out.push(d);
   return out;
 }
 

@@ -1,6 +1,6 @@
 /** Reads of the per-day series documents and earlier analyses that the analyze and infer stages need. */
 import type { Firestore } from 'firebase-admin/firestore';
-import { seriesDocSchema, type AnalysisWindow, type SeriesDoc } from '@clarity/core';
+import { addDays, seriesDocSchema, type AnalysisWindow, type SeriesDoc } from '@clarity/core';
 import { paths } from '../store/paths.ts';
 import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter } from '../store/converters.ts';
@@ -14,8 +14,8 @@ export async function loadWindowSeries(
 ): Promise<SeriesDoc[]> {
   // One day either side: a sample is filed under its own offset's date, the analysis cuts days in the
   // job's zone, so edge samples may sit in the neighbouring document.
-  const start = new Date(Date.parse(`${window.start}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-  const end = new Date(Date.parse(`${window.end}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(window.start, -1);
+  const end = addDays(window.end, 1);
   const snap = await db
     .collection(paths.series(uid))
     .where('date', '>=', start)
@@ -32,7 +32,7 @@ export async function defaultWindow(db: Firestore, uid: string): Promise<Analysi
   const snap = await db.collection(paths.series(uid)).orderBy('date', 'desc').limit(1).get();
   const end = snap.docs[0]?.get('date') as string | undefined;
   if (!end) return undefined;
-  const start = new Date(Date.parse(`${end}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+  const start = addDays(end, -6);
   return { start, end };
 }
 

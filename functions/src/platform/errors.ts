@@ -1,28 +1,7 @@
-import { ClarityError, isClarityError } from '@clarity/core';
+import { ClarityError, errorBody, isClarityError, type ErrorBody } from '@clarity/core';
 
-export { ClarityError, isClarityError };
-
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: { path: (string | number)[]; message: string }[];
-    requestId: string;
-  };
-}
-
-/** The one error shape of the API. Unknown errors become a generic 500: no stack, no internals. */
-export function errorBody(e: unknown, requestId: string): { status: number; body: ErrorBody } {
-  if (isClarityError(e)) {
-    return {
-      status: e.httpStatus,
-      body: {
-        error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId },
-      },
-    };
-  }
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
-}
+// The error type and the one error body are the core's (inference-run answers with the same body).
+export { ClarityError, errorBody, isClarityError, type ErrorBody };
 
 /** A short description of an error for logs (never health values; no stack). */
 export function errorText(e: unknown): string {

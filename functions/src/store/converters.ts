@@ -7,6 +7,7 @@ import {
   ClarityError,
   analysisDocSchema,
   deadLetterDocSchema,
+  fieldIssues,
   insightDocSchema,
   jobDocSchema,
   type AnalysisDoc,
@@ -23,10 +24,7 @@ function converter<S extends z.ZodType>(name: string, schema: S): FirestoreDataC
       const parsed = schema.safeParse(snap.data());
       if (!parsed.success) {
         throw new ClarityError('internal', `stored ${name} document ${snap.id} does not match its schema`, {
-          details: parsed.error.issues.slice(0, 5).map((i) => ({
-            path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-            message: i.message,
-          })),
+          details: fieldIssues(parsed.error.issues.slice(0, 5)),
         });
       }
       return parsed.data;

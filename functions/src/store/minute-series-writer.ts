@@ -7,15 +7,12 @@
  * on it). Recomputing is idempotent, and transactions make concurrent ingests converge on the latest samples.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { buildMinuteSeries, type MinuteSeriesDoc, type SeriesDoc } from '@clarity/core';
+import { addDays, buildMinuteSeries, type MinuteSeriesDoc, type SeriesDoc } from '@clarity/core';
 import { paths } from './paths.ts';
 import { samplesOf } from './series-samples.ts';
 
-export function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
+/** @deprecated The core's `addDays`; kept as a re-export while other branches still import it. */
+export const shiftDate = addDays;
 
 export interface DayKey {
   metric: string;
@@ -50,7 +47,7 @@ export async function refreshMinuteSeries(
   const worker = async (): Promise<void> => {
     for (let key = queue.shift(); key; key = queue.shift()) {
       const { metric, date } = key;
-      const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, shiftDate(date, k))));
+      const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, addDays(date, k))));
       const did = await db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...refs);
         const minuteSeries = minuteSeriesOf(

@@ -8,6 +8,7 @@
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import {
+  addDays,
   localDate,
   sampleId,
   type CanonicalSample,
@@ -15,7 +16,7 @@ import {
   type SeriesDoc,
   type StoredSample,
 } from '@clarity/core';
-import { minuteSeriesOf, shiftDate, type DayKey } from './minute-series-writer.ts';
+import { minuteSeriesOf, type DayKey } from './minute-series-writer.ts';
 import { paths } from './paths.ts';
 
 export function zeroCounts(): Counts {
@@ -83,7 +84,7 @@ async function mergeDay(
   status: Uint8Array,
 ): Promise<Counts> {
   const ref = db.doc(paths.seriesDoc(uid, metric, date));
-  const prevRef = db.doc(paths.seriesDoc(uid, metric, shiftDate(date, -1)));
+  const prevRef = db.doc(paths.seriesDoc(uid, metric, addDays(date, -1)));
   return db.runTransaction(async (tx) => {
     const [snap, prevSnap] = await tx.getAll(ref, prevRef);
     const existing = snap?.exists ? (snap.data() as SeriesDoc) : undefined;
@@ -177,7 +178,7 @@ export async function writeSamples(
     seriesDocs: groups.size,
     spillDays: [...groups.values()]
       .filter((g) => g.items.some((x) => localDate(x.sample.endMs - 1, x.sample.offsetMinutes) > g.date))
-      .map((g) => ({ metric: g.metric, date: shiftDate(g.date, 1) })),
+      .map((g) => ({ metric: g.metric, date: addDays(g.date, 1) })),
     status,
   };
 }

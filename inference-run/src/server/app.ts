@@ -14,6 +14,8 @@ import ort from 'onnxruntime-node';
 import {
   ClarityError,
   embedRequestShallowSchema,
+  errorBody,
+  fieldIssues,
   isClarityError,
   normaliseInto,
   PAT_EMBED_DIM,
@@ -24,7 +26,6 @@ import {
   type FieldIssue,
   type PredictResponse,
 } from '@clarity/core';
-import type { z } from 'zod';
 import type { EmbedOutput, LoadedHead, LoadedModel, ModelRegistry } from '../models/registry.ts';
 import type { TokenVerifier } from './auth.ts';
 import type { Logger } from './logger.ts';
@@ -88,12 +89,6 @@ async function readJson(req: http.IncomingMessage, limit: number): Promise<unkno
       'body is not valid JSON (NaN and Infinity are not JSON; send null for a missing minute)',
     );
   }
-}
-
-function zodIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues
-    .slice(0, 10)
-    .map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
 }
 
 function modelRef(m: LoadedModel) {
@@ -173,7 +168,7 @@ async function embed(
   const parsed = embedRequestShallowSchema.safeParse(body);
   if (!parsed.success)
     throw new ClarityError('invalid_input', 'request body does not match the embed contract', {
-      details: zodIssues(parsed.error),
+      details: fieldIssues(parsed.error.issues.slice(0, 10)),
     });
   const model = deps.registry.resolve(parsed.data.model);
   validateSequences(model, parsed.data.sequences);
@@ -222,7 +217,7 @@ async function predict(
   const parsed = predictRequestShallowSchema.safeParse(body);
   if (!parsed.success)
     throw new ClarityError('invalid_input', 'request body does not match the predict contract', {
-      details: zodIssues(parsed.error),
+      details: fieldIssues(parsed.error.issues.slice(0, 10)),
     });
   const candidates = parsed.data.models
     ? parsed.data.models.map((r) => deps.registry.resolve(r))
@@ -320,7 +315,7 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
         (performance.now() - started) / 1000,
       );
       if (known.startsWith('/v1/'))
-        logger.log(status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO', 'request', {
+        logger[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info']('request', {
           requestId,
           httpRequest: {
             requestMethod: req.method,
@@ -425,7 +420,7 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
       (e: unknown) => {
         const err = isClarityError(e) ? e : new ClarityError('internal', 'internal error');
         if (!isClarityError(e))
-          logger.log('ERROR', 'unhandled_error', {
+          logger.error('unhandled_error', {
             requestId,
             error: e instanceof Error ? e.message : String(e),
           });
@@ -435,12 +430,7 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
         // A body we stopped reading cannot be left on a keep-alive connection.
         if (e instanceof HttpError) headers.connection = 'close';
         metrics.errors.inc({ route: route.startsWith('/v1/') ? route : 'other', code: err.code });
-        send(
-          res,
-          status,
-          { error: { code: err.code, message: err.message, details: err.details, requestId } },
-          headers,
-        );
+        send(res, status, errorBody(err, requestId).body, headers);
         finish(status);
       },
     );

@@ -1,19 +1,18 @@
-/** Structured JSON logs on stdout, in the shape Cloud Logging parses (severity, message, httpRequest). */
-export type Severity = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+/**
+ * Structured JSON logs on stdout, in the shape Cloud Logging parses (severity, message, httpRequest): the
+ * core's logger shape (the same as functions'), written as one JSON line per entry with its time.
+ */
+import { structuredLogger, type Logger, type Severity } from '@clarity/core';
 
-export interface Logger {
-  log(severity: Severity, event: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger, Severity };
 
 export function jsonLogger(
   write: (line: string) => void = (l) => process.stdout.write(l + '\n'),
   minSeverity: Severity = 'INFO',
 ): Logger {
-  const order: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
-  return {
-    log(severity, event, fields = {}) {
-      if (order[severity] < order[minSeverity]) return;
-      write(JSON.stringify({ severity, message: event, event, time: new Date().toISOString(), ...fields }));
-    },
-  };
+  return structuredLogger(
+    (entry) => write(JSON.stringify({ ...entry, time: new Date().toISOString() })),
+    {},
+    minSeverity,
+  );
 }

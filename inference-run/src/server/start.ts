@@ -76,7 +76,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const address = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;
-  logger.log('INFO', 'listening', { port: address.port });
+  logger.info('listening', { port: address.port });
 
   const ready = (async () => {
     try {
@@ -86,7 +86,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         options.gcs,
       );
       for (const m of await registry.loadAll(dir)) {
-        logger.log('INFO', 'model_loaded', {
+        logger.info('model_loaded', {
           model: m.key,
           sha256: m.manifest.sha256,
           size: m.manifest.architecture.size,
@@ -97,14 +97,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       }
       if (options.defaultModel) registry.setDefault(options.defaultModel);
       state.phase = 'ready';
-      logger.log('INFO', 'ready', {
+      logger.info('ready', {
         models: registry.list().map((m) => m.key),
         default: registry.default?.key,
       });
     } catch (e) {
       state.phase = 'failed';
       state.reason = e instanceof Error ? e.message : String(e);
-      logger.log('ERROR', 'model_load_failed', { reason: state.reason });
+      logger.error('model_load_failed', { reason: state.reason });
       throw e;
     }
   })();
@@ -114,7 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
       state.phase = 'draining';
-      logger.log('INFO', 'draining', { inFlight: state.inFlight });
+      logger.info('draining', { inFlight: state.inFlight });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = (async () => {
@@ -127,7 +127,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearTimeout(timer);
       server.closeAllConnections();
       await registry.close();
-      logger.log('INFO', 'stopped', { inFlight: state.inFlight });
+      logger.info('stopped', { inFlight: state.inFlight });
     })();
     return shuttingDown;
   };

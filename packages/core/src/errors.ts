@@ -56,3 +56,43 @@ export class ClarityError extends Error {
 export function isClarityError(e: unknown): e is ClarityError {
   return e instanceof ClarityError;
 }
+
+/** What a schema check reports: zod's issues, or anything of their shape. */
+export interface SchemaIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** A schema library's issues as field issues, each path behind `prefix` (symbol keys named). */
+export function fieldIssues(
+  issues: readonly SchemaIssue[],
+  prefix: readonly (string | number)[] = [],
+): FieldIssue[] {
+  return issues.map((i) => ({
+    path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: i.message,
+  }));
+}
+
+/** The one error body of every HTTP surface: `{error: {code, message, details?, requestId}}`. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    details?: FieldIssue[];
+    requestId: string;
+  };
+}
+
+/** The status and body for an error. Unknown errors become a generic 500: no stack, no internals. */
+export function errorBody(e: unknown, requestId: string): { status: number; body: ErrorBody } {
+  if (isClarityError(e)) {
+    return {
+      status: e.httpStatus,
+      body: {
+        error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}), requestId },
+      },
+    };
+  }
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
+}

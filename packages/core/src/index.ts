@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './logger.ts';
 export * from './contracts/index.ts';
 export * from './readers/index.ts';
 export * from './analytics/preprocess/index.ts';

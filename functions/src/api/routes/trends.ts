@@ -1,10 +1,19 @@
 import { Router } from 'express';
 import { FieldPath } from 'firebase-admin/firestore';
-import { isAsleep, mannKendall, quantityTypes, sleepStages, theilSen, type SleepStage } from '@clarity/core';
+import {
+  addDays,
+  daysBetween,
+  isAsleep,
+  mannKendall,
+  quantityTypes,
+  sleepStages,
+  theilSen,
+  type SleepStage,
+} from '@clarity/core';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
-import { daysBetween, parseInput, trendsQuery, type trendsResponse } from '../schemas.ts';
+import { parseInput, trendsQuery, type trendsResponse } from '../schemas.ts';
 import type { z } from 'zod';
 
 type Aggregation = 'sum' | 'mean' | 'asleep_minutes';
@@ -61,10 +70,6 @@ export function dayValue(
   }
   if (n === 0) return { value: null, n: 0 };
   return { value: aggregation === 'mean' ? sum / n : sum, n };
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**

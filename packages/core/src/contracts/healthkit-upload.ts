@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { FieldIssue } from '../errors.ts';
+import { fieldIssues, type FieldIssue } from '../errors.ts';
 import {
   isCategoryType,
   isQuantityType,
@@ -68,13 +68,6 @@ export interface ValidationResult {
   issues: FieldIssue[];
   /** Indexes of the samples that failed (parallel to `issues`, deduplicated). */
   rejectedIndexes: number[];
-}
-
-function zodIssues(err: z.ZodError, prefix: (string | number)[]): FieldIssue[] {
-  return err.issues.map((i) => ({
-    path: [...prefix, ...i.path.filter((p): p is string | number => typeof p !== 'symbol')],
-    message: i.message,
-  }));
 }
 
 /** Type-specific checks of one sample; returns the canonical sample or the list of problems. */
@@ -171,7 +164,7 @@ export function validateHealthKitUpload(
   nowMs: number = Date.now(),
 ): ValidationResult & { timezone?: string } {
   const top = healthKitUploadSchema.safeParse(body);
-  if (!top.success) return { samples: [], issues: zodIssues(top.error, []), rejectedIndexes: [] };
+  if (!top.success) return { samples: [], issues: fieldIssues(top.error.issues), rejectedIndexes: [] };
   const { timezone } = top.data;
   if (timezone !== undefined && !isValidTimeZone(timezone)) {
     return {
@@ -188,7 +181,7 @@ export function validateHealthKitUpload(
     const shape = healthKitSampleSchema.safeParse(raw);
     const result = shape.success
       ? canonicalizeSample(shape.data, path, { nowMs, ...(timezone ? { timezone } : {}) })
-      : zodIssues(shape.error, path);
+      : fieldIssues(shape.error.issues, path);
     if (Array.isArray(result)) {
       issues.push(...result);
       rejectedIndexes.push(i);

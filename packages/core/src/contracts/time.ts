@@ -100,3 +100,15 @@ export function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+const DAY_MS = 86_400_000;
+
+/** The calendar date `n` days after `date` (negative: before); both `YYYY-MM-DD`. */
+export function addDays(date: string, n: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from `start` to `end` (`YYYY-MM-DD`); negative when `end` comes first. */
+export function daysBetween(start: string, end: string): number {
+  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS);
+}

@@ -22,7 +22,7 @@
 import { z } from 'zod';
 import type { CanonicalSample } from '../contracts/healthkit-upload.ts';
 import { quantityTypes, sleepStages, type MetricId, type SleepStage } from '../contracts/health-types.ts';
-import { localDate, zoneOffsetMinutes } from '../contracts/time.ts';
+import { addDays, localDate, zoneOffsetMinutes } from '../contracts/time.ts';
 
 export const metricIds = [
   'heart_rate',
@@ -117,10 +117,6 @@ export const defaultSourceRank: SourceRanker = (source, device) => {
 };
 
 const MIN = 60_000;
-
-function addDays(date: string, n: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** UTC ms of local midnight starting `date` in `timeZone`. */
 export function localMidnight(date: string, timeZone: string): number {

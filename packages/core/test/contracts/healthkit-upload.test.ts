@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant, localDate, zoneOffsetMinutes } from '../../src/contracts/time.ts';
+import {
+  addDays,
+  daysBetween,
+  parseInstant,
+  localDate,
+  zoneOffsetMinutes,
+} from '../../src/contracts/time.ts';
 import { sampleId, validateHealthKitUpload } from '../../src/contracts/healthkit-upload.ts';
 import { parseSleepStage, quantityTypes } from '../../src/contracts/health-types.ts';
 
@@ -12,6 +18,18 @@ const hr = (over: Record<string, unknown> = {}) => ({
   endDate: '2026-11-20T07:01:00-05:00',
   sourceName: 'Apple Watch',
   ...over,
+});
+
+describe('calendar days', () => {
+  it('adds days across month, year and leap-day boundaries, and counts them back', () => {
+    expect(addDays('2026-11-30', 1)).toBe('2026-12-01');
+    expect(addDays('2027-01-01', -1)).toBe('2026-12-31');
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2026-03-08', 0)).toBe('2026-03-08');
+    expect(daysBetween('2026-11-20', '2026-11-27')).toBe(7);
+    expect(daysBetween('2026-11-27', '2026-11-20')).toBe(-7);
+    expect(daysBetween('2028-02-28', addDays('2028-02-28', 366))).toBe(366);
+  });
 });
 
 describe('parseInstant', () => {

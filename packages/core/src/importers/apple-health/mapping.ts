@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FieldIssue } from '../../errors.ts';
+import { fieldIssues, type FieldIssue } from '../../errors.ts';
 import { isCategoryType, isQuantityType } from '../../contracts/health-types.ts';
 import {
   canonicalizeSample,
@@ -105,10 +105,7 @@ export function mapRecord(
   } else {
     const shape = healthKitSampleSchema.safeParse(input);
     if (!shape.success) {
-      return shape.error.issues.map((i) => ({
-        path: [...path, ...i.path.filter((p): p is string | number => typeof p !== 'symbol')],
-        message: i.message,
-      }));
+      return fieldIssues(shape.error.issues, path);
     }
     checked = shape.data;
   }
