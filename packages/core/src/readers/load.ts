@@ -72,21 +72,58 @@ export async function detectFormat(file: string): Promise<DeviceFormat> {
   );
 }
 
-/** Reads any supported device file. NN-interval text is returned as text for the HRV reader to parse. */
-export async function loadDeviceFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
-  const format = await detectFormat(file);
+/** The device formats read into epoch series (all but NN intervals). */
+export type EpochFormat = Exclude<DeviceFormat, 'nn-intervals'>;
+
+/** An actigraphy file read into its epoch series, with what its reader learnt about it. */
+export interface EpochFile {
+  format: EpochFormat;
+  series: EpochSeries;
+  /** The reader, as upload documents name it (e.g. `actilife_csv (actilife-header)`). */
+  reader: string;
+  /** AWD: the epochs with an event marker. */
+  markers?: number[];
+  /** Device model and serial, when the file names them (ActiLife .csv). */
+  device?: string;
+  serial?: string;
+}
+
+/**
+ * The one dispatch from an actigraphy format to its reader, shared by `loadDeviceFile` (the analysis
+ * commands) and `readDeviceUpload` (`clarity import` and the Storage trigger).
+ */
+export async function readEpochFile(
+  file: string,
+  format: EpochFormat,
+  options: LoadOptions = {},
+): Promise<EpochFile> {
   switch (format) {
     case 'awd': {
       const r = await readAwdFile(file, options);
-      return { kind: 'epochs', format, series: r.series, markers: r.markers };
+      return { format, series: r.series, reader: 'actiwatch_awd', markers: r.markers };
     }
     case 'agd':
-      return { kind: 'epochs', format, series: (await readAgdFile(file, options)).series };
-    case 'actilife-csv':
-      return { kind: 'epochs', format, series: (await readActiLifeCsvFile(file, options)).series };
-    case 'nn-intervals': {
-      const { readFile } = await import('node:fs/promises');
-      return { kind: 'nn-intervals', format, text: await readFile(file, 'utf8') };
+      return { format, series: (await readAgdFile(file, options)).series, reader: 'actigraph_agd' };
+    case 'actilife-csv': {
+      const r = await readActiLifeCsvFile(file, options);
+      return {
+        format,
+        series: r.series,
+        reader: `actilife_csv (${r.layout})`,
+        ...(r.device === undefined ? {} : { device: r.device }),
+        ...(r.serial === undefined ? {} : { serial: r.serial }),
+      };
     }
   }
+}
+
+/** Reads any supported device file. NN-interval text is returned as text for the HRV reader to parse. */
+export async function loadDeviceFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
+  const format = await detectFormat(file);
+  if (format === 'nn-intervals') {
+    const { readFile } = await import('node:fs/promises');
+    return { kind: 'nn-intervals', format, text: await readFile(file, 'utf8') };
+  }
+  const r = await readEpochFile(file, format, options);
+  return { kind: 'epochs', format, series: r.series, ...(r.markers ? { markers: r.markers } : {}) };
 }

@@ -18,9 +18,8 @@ import { createReadStream } from 'node:fs';
 import { ClarityError } from '../../errors.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
 import type { MetricId, QuantityTypeId } from '../../contracts/health-types.ts';
-import { readActiLifeCsvFile, type ActiGraphAxis } from '../../readers/actilife-csv.ts';
-import { readAgdFile } from '../../readers/agd.ts';
-import { readAwdFile } from '../../readers/awd.ts';
+import type { ActiGraphAxis } from '../../readers/actilife-csv.ts';
+import { readEpochFile, type EpochFormat } from '../../readers/load.ts';
 import { readFitbitMinuteStepsWide } from '../../readers/fitbit.ts';
 import type { UploadKind } from './classify.ts';
 
@@ -68,14 +67,85 @@ export interface DeviceReadOptions {
   subject?: string;
 }
 
-function counts(key: string, series: EpochSeries, fallbackSource: string): DeviceStream {
+/** How an upload names each actigraphy format: its `format` field, stream key and fallback source name. */
+const actigraphy: Record<
+  EpochFormat,
+  { format: DeviceUpload['format']; key: (axis: ActiGraphAxis) => string; device: string }
+> = {
+  awd: { format: 'awd', key: () => 'awd.activity_counts', device: 'Actiwatch' },
+  agd: { format: 'agd', key: (axis) => `agd.${axis}`, device: 'ActiGraph' },
+  'actilife-csv': { format: 'csv', key: (axis) => `actilife_csv.${axis}`, device: 'ActiGraph' },
+};
+
+async function readActigraphyUpload(
+  file: string,
+  kind: EpochFormat,
+  axis: ActiGraphAxis,
+): Promise<DeviceUpload> {
+  const r = await readEpochFile(file, kind, { axis });
+  const names = actigraphy[kind];
+  // A file that names its device (ActiLife .csv) is the source of its samples under that name.
+  const series =
+    r.device || r.serial
+      ? {
+          ...r.series,
+          source: {
+            ...r.series.source,
+            device: [r.device ?? names.device, r.serial].filter(Boolean).join(' '),
+          },
+        }
+      : r.series;
   return {
-    key,
-    metric: 'activity_counts',
-    type: 'ClarityActivityCount',
-    series,
-    source: series.source.device ?? fallbackSource,
-    clock: 'device',
+    format: names.format,
+    source: 'actigraphy',
+    reader: r.reader,
+    streams: [
+      {
+        key: names.key(axis),
+        metric: 'activity_counts',
+        type: 'ClarityActivityCount',
+        series,
+        source: series.source.device ?? names.device,
+        clock: 'device',
+      },
+    ],
+  };
+}
+
+/** Fitbit minute steps: one participant's steps, placed by wall clock. */
+async function readFitbitUpload(file: string, subject: string | undefined): Promise<DeviceUpload> {
+  const r = await readFitbitMinuteStepsWide(createReadStream(file));
+  const ids = r.users.map((u) => u.id);
+  let user = r.users[0];
+  if (subject !== undefined) {
+    user = r.users.find((u) => u.id === subject);
+    if (!user)
+      throw new ClarityError('invalid_input', `subject ${subject} is not in the file's Id column`, {
+        details: [{ path: ['subject'], message: 'not in the Id column' }],
+      });
+  } else if (r.users.length > 1) {
+    throw new ClarityError(
+      'invalid_input',
+      `the file holds ${r.users.length} Fitbit participants (Id column); name the one to import (upload metadata "subject")`,
+      { details: [{ path: ['subject'], message: `required: the file holds ${ids.length} Ids` }] },
+    );
+  }
+  if (!user) throw new ClarityError('parse_error', 'line 2: no data rows after the header');
+  return {
+    format: 'csv',
+    source: 'fitbit',
+    reader: 'fitbit_minute_steps_wide',
+    subject: { id: user.id, of: r.users.length },
+    streams: [
+      {
+        key: 'fitbit_minute_steps.steps',
+        metric: 'steps',
+        type: 'HKQuantityTypeIdentifierStepCount',
+        series: user.series,
+        source: 'fitbit',
+        clock: 'wall',
+      },
+    ],
   };
 }
 
@@ -85,83 +155,7 @@ export async function readDeviceUpload(
   kind: StorableDeviceKind,
   options: DeviceReadOptions = {},
 ): Promise<DeviceUpload> {
-  const axis = options.axis ?? 'axis1';
-  switch (kind) {
-    case 'awd': {
-      const r = await readAwdFile(file);
-      return {
-        format: 'awd',
-        source: 'actigraphy',
-        reader: 'actiwatch_awd',
-        streams: [counts('awd.activity_counts', r.series, 'Actiwatch')],
-      };
-    }
-    case 'agd': {
-      const r = await readAgdFile(file, { axis });
-      return {
-        format: 'agd',
-        source: 'actigraphy',
-        reader: 'actigraph_agd',
-        streams: [counts(`agd.${axis}`, r.series, 'ActiGraph')],
-      };
-    }
-    case 'actilife-csv': {
-      const r = await readActiLifeCsvFile(file, { axis });
-      const series =
-        r.device || r.serial
-          ? {
-              ...r.series,
-              source: {
-                ...r.series.source,
-                device: [r.device ?? 'ActiGraph', r.serial].filter(Boolean).join(' '),
-              },
-            }
-          : r.series;
-      return {
-        format: 'csv',
-        source: 'actigraphy',
-        reader: `actilife_csv (${r.layout})`,
-        streams: [counts(`actilife_csv.${axis}`, series, 'ActiGraph')],
-      };
-    }
-    case 'fitbit-minute': {
-      const r = await readFitbitMinuteStepsWide(createReadStream(file));
-      const ids = r.users.map((u) => u.id);
-      let user = r.users[0];
-      if (options.subject !== undefined) {
-        user = r.users.find((u) => u.id === options.subject);
-        if (!user)
-          throw new ClarityError(
-            'invalid_input',
-            `subject ${options.subject} is not in the file's Id column`,
-            {
-              details: [{ path: ['subject'], message: 'not in the Id column' }],
-            },
-          );
-      } else if (r.users.length > 1) {
-        throw new ClarityError(
-          'invalid_input',
-          `the file holds ${r.users.length} Fitbit participants (Id column); name the one to import (upload metadata "subject")`,
-          { details: [{ path: ['subject'], message: `required: the file holds ${ids.length} Ids` }] },
-        );
-      }
-      if (!user) throw new ClarityError('parse_error', 'line 2: no data rows after the header');
-      return {
-        format: 'csv',
-        source: 'fitbit',
-        reader: 'fitbit_minute_steps_wide',
-        subject: { id: user.id, of: r.users.length },
-        streams: [
-          {
-            key: 'fitbit_minute_steps.steps',
-            metric: 'steps',
-            type: 'HKQuantityTypeIdentifierStepCount',
-            series: user.series,
-            source: 'fitbit',
-            clock: 'wall',
-          },
-        ],
-      };
-    }
-  }
+  return kind === 'fitbit-minute'
+    ? readFitbitUpload(file, options.subject)
+    : readActigraphyUpload(file, kind, options.axis ?? 'axis1');
 }
