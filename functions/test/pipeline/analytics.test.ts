@@ -16,7 +16,7 @@ import {
   validateHealthKitUpload,
   type SeriesDoc,
 } from '@clarity/core';
-import { computeAnalysis, movementMinutes, windowMinutes } from '../../src/pipeline/analytics.ts';
+import { computeAnalysis, stepMinutes, windowMinutes } from '../../src/pipeline/analytics.ts';
 import { weekOfMinutes } from '../../src/pipeline/infer.ts';
 import { blockMinutes, countsPerStep, weekBatch } from './week-batch.ts';
 
@@ -94,7 +94,7 @@ describe('analysis of a real actigraphy week', () => {
     expect(a?.provenance.algorithm).toMatch(/activity/i);
 
     const w = windowMinutes(docs, week.window, 'UTC');
-    const minutes = movementMinutes(w);
+    const minutes = stepMinutes(w);
     expect(minutes.length).toBe(7 * 1440);
     const c = circadianMetrics(
       createEpochSeries({
