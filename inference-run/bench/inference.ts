@@ -16,9 +16,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import ort from 'onnxruntime-node';
-import { normaliseInto, PAT_SEQUENCE_MINUTES, type PatSize } from '@clarity/core';
+import { normaliseInto, patArchitecture, patWork, PAT_SEQUENCE_MINUTES, type PatSize } from '@clarity/core';
 import { cpuQuota, sessionOptions } from '../src/models/session.ts';
 import { writeStandin } from '../tools/standin.ts';
+import { GemmRunner, profileOps, type OpProfile } from './machine-limit.ts';
 import { syntheticWeek } from '../tools/synthetic.ts';
 
 interface ServerPoint {
@@ -39,6 +40,17 @@ interface ModelResult {
   ratio: number;
   peakRssMb: number;
   perMinuteAt32: number;
+  /** The stand-in's weights and activations: float32 (the only precision the converter writes today). */
+  precision: 'fp32';
+  /** FLOPs of one sequence, from the architecture (patWork). */
+  flopsPerSeq: number;
+  /** The 1024^3 float32 MatMul rate measured in slices interleaved with this model's raw and server slices. */
+  gemmGflops: number;
+  rawGflops: number;
+  serverGflops: number;
+  /** rawGflops / gemmGflops: how close the raw loop runs to the machine's dense fp32 rate. */
+  fractionOfGemm: number;
+  profile: OpProfile;
 }
 
 const MAX_BATCH = 8;
@@ -199,6 +211,7 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
   const server: Record<string, ServerPoint> = {};
   const raws: Record<string, RawRef> = {};
   let rss: number;
+  const gemm = await GemmRunner.open();
   try {
     await load(url, 8, 1, body); // warm the HTTP path
     // The cores are shared with other work whose load swings several-fold within a minute, so raw and
@@ -211,6 +224,7 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
       const raw = await RawRunner.open(join(dir, 'model.onnx'), size);
       const points: Slice[] = [];
       for (let i = 0; i < slices; i++) {
+        await gemm.slice(0.5);
         await raw.slice(2);
         const slice = await load(url, c, 4, body);
         points.push(slice);
@@ -221,13 +235,29 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
       server[String(c)] = combine(points);
     }
   } finally {
+    await gemm.close();
     rss = peakRssMb(child.pid!);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
   const sat = server['32']?.perSec ?? 0;
   const at32 = raws['32']!;
+  const flopsPerSeq = patWork(patArchitecture(size)).flops;
+  const gemmGflops = gemm.gflops();
+  log(`pat-${size}: onnxruntime profile of 8 single-sequence runs...`);
+  const one = new Float32Array(PAT_SEQUENCE_MINUTES);
+  normaliseInto(syntheticWeek(1), { kind: 'per-sequence', minStd: 1e-6 }, one, 0);
+  const profile = await profileOps(join(dir, 'model.onnx'), size, {
+    input: new ort.Tensor('float32', one, [1, PAT_SEQUENCE_MINUTES]),
+  });
   return {
+    precision: 'fp32',
+    flopsPerSeq,
+    gemmGflops,
+    rawGflops: (at32.rawPerSec * flopsPerSeq) / 1e9,
+    serverGflops: (sat * flopsPerSeq) / 1e9,
+    fractionOfGemm: (at32.rawPerSec * flopsPerSeq) / 1e9 / gemmGflops,
+    profile,
     name: `pat-${size}`,
     rawPerSec: at32.rawPerSec,
     rawSingleMs: raws['1']!.rawSingleMs,
@@ -269,6 +299,17 @@ function targets(results: ModelResult[]): string[] {
     );
     out.push(
       `${r.name}: p99@8 ${s8.p99Ms.toFixed(1)} ms vs 1.5 x raw 8-seq ${(1.5 * r.raw8Ms).toFixed(1)} ms ${s8.p99Ms <= 1.5 * r.raw8Ms ? 'met' : 'MISSED'} (the raw loop's own 8-seq p99 in the same slices: ${r.raws['8']!.raw8P99Ms.toFixed(1)} ms)`,
+    );
+    out.push(
+      `${r.name}: ${(r.flopsPerSeq / 1e9).toFixed(2)} GFLOP per sequence; raw loop ${r.rawGflops.toFixed(1)} GFLOP/s, server ${r.serverGflops.toFixed(1)} GFLOP/s, GEMM 1024^3 ${r.gemmGflops.toFixed(1)} GFLOP/s in the same slices: raw at ${r.fractionOfGemm.toFixed(2)} of it${r.name === 'pat-m' ? ` (target >= 0.9) ${r.fractionOfGemm >= 0.9 ? 'met' : 'MISSED'}` : ''}`,
+    );
+    out.push(
+      `${r.name}: kernel time by operator: ${Object.entries(r.profile.shareByOp)
+        .filter(([, v]) => v >= 0.005)
+        .map(([k, v]) => `${k} ${(100 * v).toFixed(1)} %`)
+        .join(
+          ', ',
+        )} (softmax ${(100 * r.profile.softmaxShare).toFixed(1)} %, layer norms ${(100 * r.profile.layerNormShare).toFixed(1)} %)`,
     );
     if (r.name === 'pat-m')
       out.push(
