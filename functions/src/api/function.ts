@@ -23,6 +23,40 @@ import { logger } from '../platform/logger.ts';
 import { auth, blobStore, firestore } from '../platform/services.ts';
 import type { Express } from 'express';
 
+const log = logger.child({ fn: 'api' });
+
+/**
+ * The API as the function runs it, built from the params (platform/config.ts) and the process-wide
+ * clients. Exported for the flood test, which serves it on loopback (functions/test/security/flood.ts).
+ */
+export function apiFromParams(): Express {
+  return createApp({
+    db: firestore(),
+    auth: auth(),
+    blobs: blobStore(),
+    log,
+    now: Date.now,
+    maxUploadBytes: maxUploadBytes.value(),
+    version: runtime.version,
+    startedAt: runtime.startedAt,
+    dependencyChecks: {
+      inference: inferenceReadiness(inferenceUrl.value()),
+      llm: llmConfiguration(vertexProject.value(), geminiModel.value()),
+    },
+    security: {
+      rateLimiter: new FirestoreRateLimiter(firestore(), {
+        windowSeconds: rateLimitWindowSeconds.value(),
+        perCaller: rateLimitPerUser.value(),
+        global: rateLimitGlobal.value(),
+      }),
+      corsOrigins: parseOrigins(corsOrigins.value()),
+      maxJsonBytes: maxJsonBytes.value(),
+      signingSecret: signingSecret.value() || undefined,
+      signatureMaxSkewSeconds: signatureMaxSkewSeconds.value(),
+    },
+  });
+}
+
 let app: Express | undefined;
 
 export const api = onRequest(
@@ -34,31 +68,7 @@ export const api = onRequest(
     secrets: [...sentrySecrets, signingSecret],
   },
   withSentryRequest('api', (req, res) => {
-    app ??= createApp({
-      db: firestore(),
-      auth: auth(),
-      blobs: blobStore(),
-      log: logger.child({ fn: 'api' }),
-      now: Date.now,
-      maxUploadBytes: maxUploadBytes.value(),
-      version: runtime.version,
-      startedAt: runtime.startedAt,
-      dependencyChecks: {
-        inference: inferenceReadiness(inferenceUrl.value()),
-        llm: llmConfiguration(vertexProject.value(), geminiModel.value()),
-      },
-      security: {
-        rateLimiter: new FirestoreRateLimiter(firestore(), {
-          windowSeconds: rateLimitWindowSeconds.value(),
-          perCaller: rateLimitPerUser.value(),
-          global: rateLimitGlobal.value(),
-        }),
-        corsOrigins: parseOrigins(corsOrigins.value()),
-        maxJsonBytes: maxJsonBytes.value(),
-        signingSecret: signingSecret.value() || undefined,
-        signatureMaxSkewSeconds: signatureMaxSkewSeconds.value(),
-      },
-    });
+    app ??= apiFromParams();
     app(req, res);
   }),
 );

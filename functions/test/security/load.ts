@@ -12,7 +12,10 @@ interface AutocannonRequest {
 }
 interface AutocannonOptions extends AutocannonRequest {
   url: string;
-  amount: number;
+  amount?: number;
+  duration?: number;
+  /** Requests a second over all connections. */
+  overallRate?: number;
   connections: number;
   pipelining?: number;
   timeout?: number;
@@ -46,10 +49,24 @@ export interface LoadResult {
   durationSeconds: number;
 }
 
-export function runLoad(opts: Omit<AutocannonOptions, 'pipelining' | 'timeout'>): Promise<LoadResult> {
+export function runLoad(
+  opts: Omit<AutocannonOptions, 'pipelining' | 'timeout'> & { amount: number },
+): Promise<LoadResult> {
+  return run(opts);
+}
+
+/** A run of a fixed duration (seconds), optionally at a fixed overall rate; durationSeconds is measured. */
+export function runTimed(
+  opts: Omit<AutocannonOptions, 'pipelining' | 'timeout' | 'amount'> & { duration: number },
+): Promise<LoadResult> {
+  return run(opts);
+}
+
+function run(opts: Omit<AutocannonOptions, 'pipelining' | 'timeout'>): Promise<LoadResult> {
   if (!/^http:\/\/127\.0\.0\.1:\d+/.test(opts.url)) throw new Error('load runs against loopback only');
   return new Promise((resolve, reject) => {
     const statuses: number[] = [];
+    const t0 = performance.now();
     const instance = autocannon({ ...opts, pipelining: 1, timeout: 20 }, (err, result) => {
       if (err) {
         reject(err);
@@ -64,7 +81,7 @@ export function runLoad(opts: Omit<AutocannonOptions, 'pipelining' | 'timeout'>)
         limited: statuses.filter((s) => s === 429).length,
         other: statuses.filter((s) => s !== 429 && (s < 200 || s >= 300)).length,
         errors: result.errors + result.timeouts,
-        durationSeconds: result.duration,
+        durationSeconds: opts.duration === undefined ? result.duration : (performance.now() - t0) / 1000,
       });
     });
     instance.on('response', (_client, statusCode) => statuses.push(statusCode));
