@@ -20,7 +20,8 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   const security = deps.security ?? defaultSecurity;
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Exactly the proxies in front (TRUSTED_PROXY_HOPS): req.ip is then the address the first of them saw.
+  app.set('trust proxy', security.trustedProxyHops ?? 0);
   app.use(requestContext(deps));
   const metrics = new RequestMetrics();
   app.use(metrics.middleware());
@@ -32,9 +33,12 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  // Anonymous routes are limited per client IP (authenticated ones per uid, inside requireUser).
-  app.use('/v1/system', rateLimitMiddleware(security.rateLimiter), systemRoutes(deps, metrics));
-  app.use('/v1/auth', rateLimitMiddleware(security.rateLimiter), authRoutes(deps));
+  // Anonymous routes are limited per client address in the anonymous class (authenticated ones per uid,
+  // inside requireUser, which also limits failed sign-ins per address).
+  const anonLimit = rateLimitMiddleware(security.rateLimiter);
+  app.use('/v1/system', anonLimit, systemRoutes(deps, metrics));
+  app.use('/v1/auth', anonLimit, authRoutes(deps));
+  app.use('/v1/openapi.json', anonLimit);
   app.use('/v1', openApiRoutes(deps.version));
   app.use('/v1/security', signingRoutes(deps));
   app.use('/v1/health', uploadRoutes(deps), insightRoutes(deps), trendRoutes(deps), analyzeRoutes(deps));

@@ -6,18 +6,24 @@ import {
   inferenceUrl,
   maxJsonBytes,
   maxUploadBytes,
+  rateLimitAnonBurst,
+  rateLimitAnonGlobal,
+  rateLimitAnonPerClient,
   rateLimitGlobal,
   rateLimitPerUser,
+  rateLimitPoolShards,
+  rateLimitUserBurst,
   rateLimitWindowSeconds,
   region,
   runtime,
   signatureMaxSkewSeconds,
   signingSecret,
+  trustedProxyHops,
   vertexProject,
 } from '../platform/config.ts';
 import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
 import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
-import { FirestoreRateLimiter } from './rate-limit.ts';
+import { FirestoreRateLimitStore, RateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
 import { logger } from '../platform/logger.ts';
 import { auth, blobStore, firestore } from '../platform/services.ts';
@@ -44,11 +50,28 @@ export function apiFromParams(): Express {
       llm: llmConfiguration(vertexProject.value(), geminiModel.value()),
     },
     security: {
-      rateLimiter: new FirestoreRateLimiter(firestore(), {
-        windowSeconds: rateLimitWindowSeconds.value(),
-        perCaller: rateLimitPerUser.value(),
-        global: rateLimitGlobal.value(),
-      }),
+      rateLimiter: new RateLimiter(
+        new FirestoreRateLimitStore(firestore()),
+        {
+          windowSeconds: rateLimitWindowSeconds.value(),
+          user: {
+            perCaller: rateLimitPerUser.value(),
+            burst: rateLimitUserBurst.value(),
+            pool: rateLimitGlobal.value(),
+          },
+          anon: {
+            perCaller: rateLimitAnonPerClient.value(),
+            burst: rateLimitAnonBurst.value(),
+            pool: rateLimitAnonGlobal.value(),
+          },
+          poolShards: rateLimitPoolShards.value(),
+        },
+        {
+          onStoreError: (e) =>
+            log.error('api.rate_limit_store_unavailable', { errorName: (e as Error).name }),
+        },
+      ),
+      trustedProxyHops: trustedProxyHops.value(),
       corsOrigins: parseOrigins(corsOrigins.value()),
       maxJsonBytes: maxJsonBytes.value(),
       signingSecret: signingSecret.value() || undefined,

@@ -34,8 +34,17 @@ export function requestContext(deps: ApiDeps): RequestHandler {
  * Bearer-token requests need neither (a browser never attaches a bearer token by itself).
  */
 export function requireUser(deps: ApiDeps): RequestHandler {
-  // Per-user (and global) rate limit: it needs the caller, so it runs right after verification.
+  // Per-user (and users' pool) rate limit: it needs the caller, so it runs right after verification. A
+  // request whose credential fails is anonymous: it is limited per client address before its 401, so
+  // guessing tokens or cookies is as limited as any anonymous traffic.
   const limit = rateLimitMiddleware(deps.security?.rateLimiter);
+  const refuse =
+    (req: Request, res: Response, next: NextFunction) =>
+    (message: string): void => {
+      limit(req, res, (err?: unknown) => {
+        next(err ?? new ClarityError('unauthenticated', message));
+      });
+    };
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     const m = header ? /^Bearer\s+([A-Za-z0-9._-]+)$/.exec(header) : null;
@@ -55,17 +64,16 @@ export function requireUser(deps: ApiDeps): RequestHandler {
           state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
           limit(req, res, next);
         },
-        () => next(new ClarityError('unauthenticated', 'the session cookie is invalid, expired or revoked')),
+        () => refuse(req, res, next)('the session cookie is invalid, expired or revoked'),
       );
       return;
     }
     if (!m?.[1]) {
-      next(
-        new ClarityError(
-          'unauthenticated',
-          'missing or malformed Authorization header: expected "Bearer <Firebase ID token>"',
-        ),
-      );
+      refuse(
+        req,
+        res,
+        next,
+      )('missing or malformed Authorization header: expected "Bearer <Firebase ID token>"');
       return;
     }
     deps.auth.verifyIdToken(m[1], true).then(
@@ -73,7 +81,7 @@ export function requireUser(deps: ApiDeps): RequestHandler {
         state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
         limit(req, res, next);
       },
-      () => next(new ClarityError('unauthenticated', 'the ID token is invalid, expired or revoked')),
+      () => refuse(req, res, next)('the ID token is invalid, expired or revoked'),
     );
   };
 }

@@ -6,11 +6,16 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { ClarityError } from '@clarity/core';
-import type { FirestoreRateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export interface SecurityDeps {
   /** Shared rate limiter; absent = no rate limiting (unit tests of other concerns). */
-  rateLimiter?: FirestoreRateLimiter;
+  rateLimiter?: RateLimiter;
+  /**
+   * Proxies in front that append to X-Forwarded-For (Express `trust proxy`); the client address is the
+   * entry this many hops from the right. 0 / absent: the socket address (no proxy).
+   */
+  trustedProxyHops?: number;
   /** Browser origins (scheme://host[:port]) allowed to call with credentials. */
   corsOrigins: string[];
   /** Body limit for every route except the upload route (which has maxUploadBytes). */

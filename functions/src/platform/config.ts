@@ -29,15 +29,42 @@ export const logLevel = defineString('LOG_LEVEL', {
 // --- Security (functions/README-security.md) ---
 export const rateLimitWindowSeconds = defineInt('RATE_LIMIT_WINDOW_SECONDS', {
   default: 60,
-  description: 'Length of one fixed rate-limit window in seconds',
+  description: 'The period the rate limits below are counted over, in seconds',
 });
 export const rateLimitPerUser = defineInt('RATE_LIMIT_PER_USER', {
   default: 120,
-  description: 'Requests one signed-in user (or one client IP on public routes) may make per window',
+  description: 'Requests one signed-in user may make per window (a steady rate, GCRA)',
+});
+export const rateLimitUserBurst = defineInt('RATE_LIMIT_USER_BURST', {
+  default: 30,
+  description: 'Requests one signed-in user may make at once, from rest, on top of the steady rate',
 });
 export const rateLimitGlobal = defineInt('RATE_LIMIT_GLOBAL', {
   default: 6000,
-  description: 'Requests all callers together may make per window, across all function instances',
+  description:
+    'Requests all signed-in users together may make per window, across all function instances (their pool)',
+});
+export const rateLimitAnonPerClient = defineInt('RATE_LIMIT_ANON_PER_CLIENT', {
+  default: 60,
+  description: 'Requests one anonymous client (one address) may make per window',
+});
+export const rateLimitAnonBurst = defineInt('RATE_LIMIT_ANON_BURST', {
+  default: 10,
+  description: 'Requests one anonymous client may make at once, from rest',
+});
+export const rateLimitAnonGlobal = defineInt('RATE_LIMIT_ANON_GLOBAL', {
+  default: 3000,
+  description:
+    'Requests all anonymous clients together may make per window (their own pool, apart from signed-in users)',
+});
+export const rateLimitPoolShards = defineInt('RATE_LIMIT_POOL_SHARDS', {
+  default: 64,
+  description: 'Firestore documents each pool is spread over (keeps every counter document cool)',
+});
+export const trustedProxyHops = defineInt('TRUSTED_PROXY_HOPS', {
+  default: 1,
+  description:
+    'Proxies in front of the api that append to X-Forwarded-For: 1 = called at its own URL (Google front end), 2 = behind Firebase Hosting or an HTTPS load balancer, 0 = none (emulator)',
 });
 export const corsOrigins = defineString('CORS_ORIGINS', {
   default: '',

@@ -16,7 +16,8 @@ beforeAll(async () => {
   });
   process.env.GCLOUD_PROJECT ??= 'demo-clarity';
   functions = await import('../../src/index.ts');
-});
+  // Loading every function's module took over vitest's 10 s default on a loaded 2-core machine.
+}, 120_000);
 afterAll(() => {
   if (savedConfig === undefined) delete process.env.FIREBASE_CONFIG;
   else process.env.FIREBASE_CONFIG = savedConfig;
