@@ -9,9 +9,8 @@
  * The project id picks the functions' params: the Functions emulator loads functions/.env.<projectId>
  * (and .secret.local for secrets), fixed for the whole session. `demo-clarity` (the default) configures no
  * model and no Vertex project; `demo-clarity-live` points the pipeline at inference-run and the Vertex
- * stand-in on fixed loopback ports (functions/test/live); `demo-clarity-flood` has small rate limits for the
- * flood test (scripts/flood.ts writes its params file from .env.demo-clarity). Only `demo-*` ids: they
- * need no credentials and never reach a real project. All sessions use the same ports (firebase.json), so they take turns on one lock.
+ * stand-in on fixed loopback ports (functions/test/live). Only `demo-*` ids: they need no credentials and
+ * never reach a real project. All sessions use the same ports (firebase.json), so they take turns on one lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -24,7 +23,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const emulatorList = 'auth,functions,firestore,tasks,pubsub';
 export const projectId = 'demo-clarity';
 /** Projects with a params file here; `--project` must name one (a typo would silently prompt or default). */
-export const knownProjects = ['demo-clarity', 'demo-clarity-live', 'demo-clarity-flood'] as const;
+export const knownProjects = ['demo-clarity', 'demo-clarity-live'] as const;
 const firebaseBin = path.join(repoRoot, 'node_modules', 'firebase-tools', 'lib', 'bin', 'firebase.js');
 
 export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {

@@ -1,9 +1,9 @@
 /**
  * `npm run test:flood`: the rate limiter's flood test (functions/test/security/flood.ts) on its own.
- * Writes functions/.env.demo-clarity-flood (every param of .env.demo-clarity, with the small rate limits
- * below, so a 2-core machine can offer 10x the global limit), runs the test inside `firebase emulators:exec
- * --project demo-clarity-flood` (scripts/emulators.ts: it builds the functions and takes the emulator lock),
- * then prints the test's figures as the LAST line, one JSON object:
+ * Writes .cache/flood/params.env (every param of functions/.env.demo-clarity, with the small rate limits
+ * below, so a 2-core machine can offer 10x the global limit), runs the test inside `firebase emulators:exec`
+ * (scripts/emulators.ts: it takes the emulator lock and starts the emulators), then prints the test's
+ * figures as the LAST line, one JSON object:
  *   {"userRequests":…,"userRefusals":…,"anonAllowedPerMin":…,"anonLimitPerMin":…}
  * Exit status 0 only when the test passed.
  */
@@ -39,19 +39,20 @@ export function floodParams(base: string): string {
   });
   for (const [k, v] of Object.entries(floodOverrides)) if (!seen.has(k)) lines.push(`${k}=${v}`);
   return [
-    '# Written by scripts/flood.ts (npm run test:flood) from .env.demo-clarity: do not edit.',
+    '# Written by scripts/flood.ts (npm run test:flood) from functions/.env.demo-clarity: do not edit.',
     ...lines,
   ].join('\n');
 }
 
 async function main(): Promise<number> {
-  const functionsDir = path.join(repoRoot, 'functions');
+  const dir = path.join(repoRoot, '.cache', 'flood');
+  mkdirSync(dir, { recursive: true });
+  const params = path.join(dir, 'params.env');
   writeFileSync(
-    path.join(functionsDir, '.env.demo-clarity-flood'),
-    floodParams(readFileSync(path.join(functionsDir, '.env.demo-clarity'), 'utf8')),
+    params,
+    floodParams(readFileSync(path.join(repoRoot, 'functions', '.env.demo-clarity'), 'utf8')),
   );
-  mkdirSync(path.join(repoRoot, '.cache'), { recursive: true });
-  const out = path.join(repoRoot, '.cache', 'flood.json');
+  const out = path.join(dir, 'figures.json');
   rmSync(out, { force: true });
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
@@ -59,11 +60,11 @@ async function main(): Promise<number> {
       [
         'scripts/emulators.ts',
         'exec',
-        '--project',
-        'demo-clarity-flood',
         '--',
         'node',
         'functions/test/security/flood.ts',
+        '--params',
+        params,
         '--out',
         out,
       ],

@@ -17,7 +17,7 @@ describe('scripts/emulators.ts arguments', () => {
   });
   it('refuses a project with no params file, naming the known ones', () => {
     expect(parseArgs(['--project', 'demo-clarty', '--', 'true'])).toEqual({
-      error: 'unknown project "demo-clarty" (one of: demo-clarity, demo-clarity-live, demo-clarity-flood)',
+      error: 'unknown project "demo-clarty" (one of: demo-clarity, demo-clarity-live)',
     });
   });
 });

@@ -1,9 +1,8 @@
 /**
- * The flood test (`npm run test:flood`, through scripts/flood.ts, inside `firebase emulators:exec` for the
- * project demo-clarity-flood, whose params in functions/.env.demo-clarity-flood are small so a 2-core
- * machine can flood at 10x the global limit): the API exactly as the `api` function builds it from its
- * params (apiFromParams), in its own Node process on a loopback port (flood-server.ts), on the Auth and
- * Firestore emulators. Not through the Functions emulator's own URL: it runs one request per worker process
+ * The flood test (`npm run test:flood`, through scripts/flood.ts, inside `firebase emulators:exec`, with
+ * the params file that scripts/flood.ts writes: small limits, so a 2-core machine can flood at 10x the
+ * global limit): the API exactly as the `api` function builds it from its params (apiFromParams), in its
+ * own Node process on a loopback port (flood-server.ts), on the Auth and Firestore emulators. Not through the Functions emulator's own URL: it runs one request per worker process
  * and starts a new worker (seconds each) for every concurrent request, so it carried under 1 request a
  * second here, which cannot flood anything.
  *
@@ -22,14 +21,13 @@ import { createInterface } from 'node:readline';
 import { repoRoot, signUp } from '../support/emulators.ts';
 import { runTimed } from './load.ts';
 
-export const floodProject = 'demo-clarity-flood';
 const durationSeconds = 30;
 const users = 5;
 /** Requests a second from all users together: 120 a minute, well under their pool and per-user limits. */
 const userRate = 2;
 
-function params(): Map<string, string> {
-  const text = readFileSync(path.join(repoRoot, 'functions', `.env.${floodProject}`), 'utf8');
+function params(file: string): Map<string, string> {
+  const text = readFileSync(file, 'utf8');
   return new Map(
     text
       .split('\n')
@@ -40,7 +38,7 @@ function params(): Map<string, string> {
 
 function intParam(p: Map<string, string>, name: string): number {
   const v = Number(p.get(name));
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`functions/.env.${floodProject}: ${name} is not set`);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`flood params: ${name} is not set`);
   return v;
 }
 
@@ -52,8 +50,8 @@ export interface FloodFigures {
 }
 
 /** Starts flood-server.ts and resolves with its loopback origin. */
-function startServer(): Promise<{ origin: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join('test', 'security', 'flood-server.ts')], {
+function startServer(paramsFile: string): Promise<{ origin: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join('test', 'security', 'flood-server.ts'), paramsFile], {
     cwd: path.join(repoRoot, 'functions'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -67,17 +65,16 @@ function startServer(): Promise<{ origin: string; child: ChildProcess }> {
   });
 }
 
-async function main(out: string): Promise<number> {
-  const { origin, child } = await startServer();
+async function main(paramsFile: string, out: string): Promise<number> {
+  const { origin, child } = await startServer(paramsFile);
   try {
-    return await flood(origin, out);
+    return await flood(origin, params(paramsFile), out);
   } finally {
     child.kill('SIGTERM');
   }
 }
 
-async function flood(origin: string, out: string): Promise<number> {
-  const p = params();
+async function flood(origin: string, p: Map<string, string>, out: string): Promise<number> {
   const window = intParam(p, 'RATE_LIMIT_WINDOW_SECONDS');
   const perMin = (n: number): number => (n * 60) / window;
   const globalPerMin = perMin(intParam(p, 'RATE_LIMIT_GLOBAL'));
@@ -151,11 +148,15 @@ async function flood(origin: string, out: string): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-const outArg = process.argv.indexOf('--out');
-const out = outArg > 0 ? process.argv[outArg + 1] : undefined;
-if (!out) {
-  console.error('usage: node functions/test/security/flood.ts --out <file.json>');
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const paramsArg = arg('--params');
+const outArg = arg('--out');
+if (!paramsArg || !outArg) {
+  console.error('usage: node functions/test/security/flood.ts --params <params.env> --out <figures.json>');
   process.exitCode = 2;
 } else {
-  process.exitCode = await main(out);
+  process.exitCode = await main(path.resolve(paramsArg), path.resolve(outArg));
 }
