@@ -4,10 +4,12 @@
  * Privacy first: the SDK is initialised only when the SENTRY_DSN secret is an http(s) DSN, with every
  * data-collection default off (no user info or IP, no cookies, headers, query strings or HTTP bodies, no local
  * variables, no source context) and WITHOUT the default integrations (the http/express/console ones record
- * requests and logs). On top of that, `scrubEvent`/`scrubBreadcrumb` (beforeSend/beforeBreadcrumb) remove
- * anything that could still be a health value, a token or an email: request data, user fields, values under
- * sensitive keys, and numbers, emails, JWTs and bearer tokens in free text.
+ * requests and logs). On top of that, `scrubEvent` (beforeSend) rebuilds every event from an allowlist of
+ * fields and `scrubBreadcrumb` (beforeBreadcrumb) does the same for breadcrumbs: anything that could still
+ * be a health value, a token or an email is dropped, and free text loses numbers (with their units, in any
+ * script), emails, JWTs, bearer tokens and long secrets.
  */
+import { randomUUID } from 'node:crypto';
 import * as Sentry from '@sentry/node';
 import type { Breadcrumb, ErrorEvent, NodeOptions } from '@sentry/node';
 import type { Request, Response } from 'express';
@@ -18,16 +20,24 @@ import { logger } from './logger.ts';
 export const sentrySecrets = [sentryDsn];
 
 const redacted = '[redacted]';
-/** Keys whose values are dropped wherever they appear (extra, contexts, breadcrumb data, request). */
+/** Keys whose values are dropped wherever they appear (extra, contexts, breadcrumb data). */
 const sensitiveKey =
   /value|sample|body|data|payload|token|secret|password|authorization|cookie|email|phone|username|fullname|displayname|firstname|lastname|heart|hrv|step|sleep|weight|glucose|oxygen|calorie|query|ip_address|signature|nonce/i;
-const emailPattern = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
+/**
+ * Emails, linear: every quantifier is bounded, so a long run of word characters without an "@" costs a
+ * bounded amount of work per position (the unbounded `[\w.+-]+@` was quadratic: 32 s for 50 000 chars).
+ */
+const emailPattern = /[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}/g;
 const jwtPattern = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 const bearerPattern = /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi;
 /** Long hex or base64-ish runs: keys, signatures, session cookies. */
-const secretPattern = /\b[A-Za-z0-9+/_-]{32,}={0,2}/g;
-/** Any number in free text could be a measurement ("heart rate 182.5"): drop them all. */
-const numberPattern = /(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w])/gi;
+const secretPattern = /[A-Za-z0-9+/_-]{32,}={0,2}/g;
+/**
+ * Any number in free text could be a measurement: every run of Unicode number characters (any script's
+ * digits, fractions, superscripts), with its decimals, exponent, and a unit or percent sign glued to it
+ * ("182bpm", "5.4mmol", "97%", "١٨٢", "１８２"), becomes [n].
+ */
+const numberPattern = /\p{N}+(?:[.,]\p{N}+)*(?:[eE][+-]?\p{N}+)?[\p{L}%‰°µ/]*/gu;
 
 /** Redacts emails, tokens, long secrets and numbers from one free-text string. */
 export function scrubText(s: string): string {
@@ -42,60 +52,135 @@ export function scrubText(s: string): string {
 function scrubValue(v: unknown, depth: number): unknown {
   if (depth > 8) return redacted;
   if (typeof v === 'string') return scrubText(v);
-  if (typeof v === 'number') return redacted;
+  if (typeof v === 'number' || typeof v === 'bigint') return redacted;
   if (Array.isArray(v)) return v.map((x) => scrubValue(x, depth + 1));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      out[k] = sensitiveKey.test(k) ? redacted : scrubValue(x, depth + 1);
+      // Keys are text too: a key can carry a value ({"hr=182": …}).
+      out[scrubText(k)] = sensitiveKey.test(k) ? redacted : scrubValue(x, depth + 1);
     }
     return out;
   }
   return v;
 }
 
-function stripQuery(url: string): string {
-  const i = url.search(/[?#]/);
-  return i < 0 ? url : url.slice(0, i);
+/** An identifier-like token (a tag value, a mechanism type, a category) or undefined: no digits at all. */
+function word(s: unknown, max = 64): string | undefined {
+  return typeof s === 'string' && s.length <= max && /^[A-Za-z_][A-Za-z_.:-]*$/.test(s) ? s : undefined;
 }
 
-/** beforeSend: returns a copy of the event with nothing personal or medical left in it. */
+/**
+ * A URL path or route with every segment that is not a plain lower-case word (or the API version)
+ * replaced by ":id", and no query or fragment: "/v1/health/jobs/abc123?x=1" -> "/v1/health/jobs/:id".
+ */
+export function routeOf(url: string): string {
+  let p = url.replace(/^[a-z]+:\/\/[^/]*/i, '');
+  const cut = p.search(/[?#]/);
+  if (cut >= 0) p = p.slice(0, cut);
+  return p
+    .split('/')
+    .map((seg) => (seg === '' || seg === 'v1' || /^[a-z][a-z-]{0,40}$/.test(seg) ? seg : ':id'))
+    .join('/')
+    .slice(0, 200);
+}
+
+/** The tags we set (captureError) and nothing else, each in a shape that cannot carry a value. */
+function scrubTags(tags: ErrorEvent['tags']): ErrorEvent['tags'] {
+  if (!tags) return undefined;
+  const out: Record<string, string> = {};
+  if (typeof tags.requestId === 'string')
+    out.requestId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(tags.requestId)
+      ? tags.requestId
+      : '[custom]';
+  const fn = word(tags.fn);
+  if (fn) out.fn = fn;
+  if (typeof tags.path === 'string') out.path = routeOf(tags.path);
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+type SentryException = NonNullable<NonNullable<ErrorEvent['exception']>['values']>[number];
+type SentryFrame = NonNullable<NonNullable<SentryException['stacktrace']>['frames']>[number];
+
+/** A stack frame: file and function (scrubbed), whether it is ours. No line numbers, source or variables. */
+function scrubFrame(f: SentryFrame): SentryFrame {
+  return {
+    ...(f.filename ? { filename: scrubText(f.filename) } : {}),
+    ...(f.function ? { function: scrubText(f.function) } : {}),
+    ...(typeof f.in_app === 'boolean' ? { in_app: f.in_app } : {}),
+  };
+}
+
+function scrubException(x: SentryException): SentryException {
+  const small = (n: unknown): number | undefined =>
+    typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 64 ? n : undefined;
+  const m = x.mechanism;
+  return {
+    ...(x.type ? { type: scrubText(x.type) } : {}),
+    ...(x.value ? { value: scrubText(x.value) } : {}),
+    ...(m
+      ? {
+          mechanism: {
+            type: word(m.type) ?? 'generic',
+            ...(typeof m.handled === 'boolean' ? { handled: m.handled } : {}),
+            ...(small(m.exception_id) !== undefined ? { exception_id: small(m.exception_id) } : {}),
+            ...(small(m.parent_id) !== undefined ? { parent_id: small(m.parent_id) } : {}),
+          },
+        }
+      : {}),
+    ...(x.stacktrace?.frames ? { stacktrace: { frames: x.stacktrace.frames.map(scrubFrame) } } : {}),
+  };
+}
+
+const levels = new Set(['fatal', 'error', 'warning', 'log', 'info', 'debug']);
+const release = `clarity-functions@${runtime.version}`;
+
+/**
+ * beforeSend: REBUILDS the event from an allowlist, so a field this code does not know (a new SDK field,
+ * something a dependency set on the scope) never leaves the process. Kept: an id, the time, the level,
+ * our release and environment, the SDK's name and version (from the library, not the event), the message
+ * and exceptions as scrubbed text (type, value, mechanism kind, frames' file and function), our three tags
+ * in value-free shapes, the route without ids or query, method, the user id (a Firebase uid, nothing
+ * else), scrubbed breadcrumbs and extras. Dropped: request data, headers, cookies, query strings, user
+ * fields, contexts, modules, fingerprints, threads, measurements, debug metadata, server name, source
+ * lines, frame variables and line numbers.
+ */
 export function scrubEvent(event: ErrorEvent): ErrorEvent {
-  const e: ErrorEvent = { ...event };
-  if (e.message) e.message = scrubText(e.message);
-  if (e.logentry) {
-    e.logentry = { message: e.logentry.message ? scrubText(e.logentry.message) : undefined };
-  }
-  if (e.exception?.values) {
-    e.exception = {
-      values: e.exception.values.map((x) => ({
-        ...x,
-        value: x.value ? scrubText(x.value) : x.value,
-        stacktrace: x.stacktrace && {
-          ...x.stacktrace,
-          frames: x.stacktrace.frames?.map((f) => {
-            const { vars: _vars, pre_context: _pre, context_line: _line, post_context: _post, ...rest } = f;
-            return rest;
-          }),
-        },
-      })),
+  const out: ErrorEvent = {
+    type: undefined,
+    event_id: /^[0-9a-f]{32}$/.test(event.event_id ?? '') ? event.event_id : randomUUID().replace(/-/g, ''),
+    timestamp: Date.now() / 1000,
+    platform: 'node',
+    level: event.level && levels.has(event.level) ? event.level : 'error',
+    release,
+    sdk: { name: 'sentry.javascript.node', version: Sentry.SDK_VERSION },
+  };
+  const env = word(event.environment, 32);
+  if (env) out.environment = env;
+  if (event.message) out.message = scrubText(event.message);
+  if (event.logentry?.message) out.logentry = { message: scrubText(event.logentry.message) };
+  if (event.exception?.values) out.exception = { values: event.exception.values.map(scrubException) };
+  const tags = scrubTags(event.tags);
+  if (tags) out.tags = tags;
+  if (event.transaction) out.transaction = routeOf(event.transaction.replace(/^[A-Z]+\s+/, ''));
+  if (event.request) {
+    // Method and route only: no body, query string, headers, cookies or environment.
+    const method =
+      event.request.method && /^[A-Z]{3,7}$/.test(event.request.method) ? event.request.method : undefined;
+    out.request = {
+      ...(method ? { method } : {}),
+      ...(event.request.url ? { url: routeOf(event.request.url) } : {}),
     };
   }
-  if (e.request) {
-    // Method and path only: no body, query string, headers, cookies or environment.
-    e.request = {
-      ...(e.request.method ? { method: e.request.method } : {}),
-      ...(e.request.url ? { url: stripQuery(e.request.url) } : {}),
-    };
+  const uid = event.user?.id;
+  // A uid-shaped id only, and none with a run of digits that could be a value.
+  if (typeof uid === 'string' && /^[A-Za-z0-9]{1,128}$/.test(uid) && !/\p{N}{3}/u.test(uid))
+    out.user = { id: uid };
+  if (event.extra) out.extra = scrubValue(event.extra, 0) as ErrorEvent['extra'];
+  if (event.breadcrumbs) {
+    out.breadcrumbs = event.breadcrumbs.map(scrubBreadcrumb).filter((b): b is Breadcrumb => b !== null);
   }
-  if (e.user) e.user = e.user.id !== undefined ? { id: e.user.id } : {};
-  if (e.extra) e.extra = scrubValue(e.extra, 0) as ErrorEvent['extra'];
-  if (e.contexts) e.contexts = scrubValue(e.contexts, 0) as ErrorEvent['contexts'];
-  if (e.breadcrumbs) {
-    e.breadcrumbs = e.breadcrumbs.map(scrubBreadcrumb).filter((b): b is Breadcrumb => b !== null);
-  }
-  delete e.server_name;
-  return e;
+  return out;
 }
 
 /** beforeBreadcrumb: drops HTTP/console breadcrumbs (they carry URLs and log lines), scrubs the rest. */
@@ -103,8 +188,12 @@ export function scrubBreadcrumb(b: Breadcrumb): Breadcrumb | null {
   if (b.category === 'console' || b.type === 'http' || b.category === 'http' || b.category === 'fetch') {
     return null;
   }
+  const category = word(b.category);
+  const type = word(b.type);
   return {
-    ...b,
+    ...(category ? { category } : {}),
+    ...(type ? { type } : {}),
+    ...(b.level && levels.has(b.level) ? { level: b.level } : {}),
     ...(b.message ? { message: scrubText(b.message) } : {}),
     ...(b.data ? { data: scrubValue(b.data, 0) as Breadcrumb['data'] } : {}),
   };
