@@ -110,20 +110,15 @@ export function normaliseInto(
   const n = PAT_SEQUENCE_MINUTES;
   if (values.length !== n)
     throw new ClarityError('invalid_input', `sequence must hold ${n} values, got ${values.length}`);
-  let missing = 0;
   if (normalisation.kind === 'per-minute-of-week') {
     const { mean, std } = normalisation;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (v === null || v === undefined || Number.isNaN(v)) {
-        out[offset + i] = 0;
-        missing++;
-        continue;
-      }
-      const s = std[i] ?? 0;
-      out[offset + i] = (v - (mean[i] ?? 0)) / (s > 1e-12 ? s : 1);
-    }
-    return missing;
+    return standardiseInto(
+      values,
+      out,
+      offset,
+      (i) => mean[i] ?? 0,
+      (i) => ((std[i] ?? 0) > 1e-12 ? (std[i] ?? 1) : 1),
+    );
   }
   let sum = 0;
   let count = 0;
@@ -143,12 +138,30 @@ export function normaliseInto(
   // Population std, as sklearn's StandardScaler uses.
   const std = count > 0 ? Math.sqrt(ss / count) : 0;
   const div = std >= normalisation.minStd ? std : 1;
-  for (let i = 0; i < n; i++) {
+  return standardiseInto(
+    values,
+    out,
+    offset,
+    () => mean,
+    () => div,
+  );
+}
+
+/** Writes (v - mean(i)) / div(i) for each value and 0 for a missing one; returns how many were missing. */
+function standardiseInto(
+  values: ArrayLike<number | null>,
+  out: Float32Array,
+  offset: number,
+  mean: (i: number) => number,
+  div: (i: number) => number,
+): number {
+  let missing = 0;
+  for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined || Number.isNaN(v)) {
       out[offset + i] = 0;
       missing++;
-    } else out[offset + i] = (v - mean) / div;
+    } else out[offset + i] = (v - mean(i)) / div(i);
   }
   return missing;
 }

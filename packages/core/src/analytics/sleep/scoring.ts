@@ -21,6 +21,22 @@ export interface SleepScoring {
   provenance: Provenance;
 }
 
+/** How many scored epochs are sleep, wake and missing. */
+export function scoredEpochCounts(s: SleepScoring): {
+  epochs: number;
+  sleep: number;
+  wake: number;
+  missing: number;
+} {
+  let sleep = 0;
+  let missing = 0;
+  for (let i = 0; i < s.sleep.length; i++) {
+    if (s.missing[i]) missing++;
+    else if (s.sleep[i] === 1) sleep++;
+  }
+  return { epochs: s.sleep.length, sleep, wake: s.sleep.length - sleep - missing, missing };
+}
+
 export type SleepAlgorithm = 'cole-kripke' | 'sadeh' | 'oakley' | 'scripps';
 
 function finish(

@@ -1,6 +1,6 @@
 import { ClarityError } from '../../errors.ts';
 import { localIsoToMs, msToLocalIso } from '../../readers/local-time.ts';
-import type { SleepScoring } from '../../analytics/sleep/scoring.ts';
+import { scoredEpochCounts, type SleepScoring } from '../../analytics/sleep/scoring.ts';
 import type { CliCommand, CliIO } from '../command.ts';
 import { fmt, shortTime, toJson } from '../format.ts';
 import { axisOption, loadEpochs, requireFile } from '../input.ts';
@@ -47,18 +47,8 @@ function csv(s: SleepScoring, io: CliIO): void {
   if (chunk.length > 0) io.stdout(chunk.join('\n') + '\n');
 }
 
-function counts(s: SleepScoring): { epochs: number; sleep: number; wake: number; missing: number } {
-  let sleep = 0;
-  let missing = 0;
-  for (let i = 0; i < s.sleep.length; i++) {
-    if (s.missing[i]) missing++;
-    else if (s.sleep[i] === 1) sleep++;
-  }
-  return { epochs: s.sleep.length, sleep, wake: s.sleep.length - sleep - missing, missing };
-}
-
 function tableOut(s: SleepScoring, file: string, io: CliIO): void {
-  const c = counts(s);
+  const c = scoredEpochCounts(s);
   const pct = c.epochs - c.missing > 0 ? (100 * c.sleep) / (c.epochs - c.missing) : NaN;
   io.stdout(
     `${file}: ${s.provenance.algorithm} (${s.provenance.variant ?? 'default'}), ${c.epochs} epochs of ${s.epochSeconds} s, ` +
@@ -109,7 +99,7 @@ export const command: CliCommand = {
           file,
           start: scoring.start,
           epochSeconds: scoring.epochSeconds,
-          ...counts(scoring),
+          ...scoredEpochCounts(scoring),
           provenance: scoring.provenance,
         }) + '\n',
       );

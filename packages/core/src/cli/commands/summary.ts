@@ -14,7 +14,14 @@ import {
   type SleepPeriodsResult,
   type SleepRegularity,
 } from '../../analytics/sleep/periods.ts';
-import { coleKripke, oakley, sadeh, scripps, type SleepScoring } from '../../analytics/sleep/scoring.ts';
+import {
+  coleKripke,
+  oakley,
+  sadeh,
+  scripps,
+  scoredEpochCounts,
+  type SleepScoring,
+} from '../../analytics/sleep/scoring.ts';
 import type { Provenance } from '../../contracts/provenance.ts';
 import { epochTime } from '../../readers/local-time.ts';
 import { parseNnIntervals } from '../../readers/nn-intervals.ts';
@@ -91,16 +98,11 @@ export interface ActigraphySummary {
 }
 
 function scoringSummary(s: SleepScoring): ScoringSummary {
-  let sleep = 0;
-  let missing = 0;
-  for (let i = 0; i < s.sleep.length; i++) {
-    if (s.missing[i]) missing++;
-    else if (s.sleep[i] === 1) sleep++;
-  }
-  const valid = s.sleep.length - missing;
+  const { sleep, wake, missing } = scoredEpochCounts(s);
+  const valid = sleep + wake;
   return {
     sleepEpochs: sleep,
-    wakeEpochs: valid - sleep,
+    wakeEpochs: wake,
     missingEpochs: missing,
     sleepPercent: valid > 0 ? (100 * sleep) / valid : null,
     provenance: s.provenance,

@@ -39,32 +39,29 @@ export class SeenIds {
     return true;
   }
 
-  private insert(hi: number, lo: number): boolean {
+  /** The slot holding (hi, lo), or the empty slot where linear probing would put it. */
+  private slot(hi: number, lo: number): number {
     const t = this.table;
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
       const a = t[2 * i];
       const b = t[2 * i + 1];
-      if (a === 0 && b === 0) {
-        t[2 * i] = hi;
-        t[2 * i + 1] = lo;
-        return true;
-      }
-      if (a === hi && b === lo) return false;
+      if ((a === 0 && b === 0) || (a === hi && b === lo)) return i;
       i = (i + 1) & this.mask;
     }
   }
 
+  private insert(hi: number, lo: number): boolean {
+    const i = this.slot(hi, lo);
+    if (this.table[2 * i] !== 0 || this.table[2 * i + 1] !== 0) return false;
+    this.table[2 * i] = hi;
+    this.table[2 * i + 1] = lo;
+    return true;
+  }
+
   private has(hi: number, lo: number): boolean {
-    const t = this.table;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const a = t[2 * i];
-      const b = t[2 * i + 1];
-      if (a === 0 && b === 0) return false;
-      if (a === hi && b === lo) return true;
-      i = (i + 1) & this.mask;
-    }
+    const i = this.slot(hi, lo);
+    return this.table[2 * i] !== 0 || this.table[2 * i + 1] !== 0;
   }
 
   private grow(): void {
