@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { healthKitUploadSchema } from '@clarity/core';
+import { triggerDocuments } from '../store/paths.ts';
 import * as s from './schemas.ts';
 
 type Auth = 'none' | 'optional' | 'bearer' | 'signed';
@@ -69,7 +70,7 @@ export const operations: Operation[] = [
   {
     method: 'post',
     path: '/v1/health/analyze',
-    summary: 'Start an analysis job; 202 with the job id (follow users/{uid}/jobs/{jobId})',
+    summary: `Start an analysis job; 202 with the job id (follow ${triggerDocuments.job})`,
     auth: 'bearer',
     roles: 'user (own data)',
     body: s.analyzeBody,

@@ -28,9 +28,10 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
+import { collections } from '../store/paths.ts';
 import { state } from './context.ts';
 
-export const rateLimitCollection = 'rateLimits';
+export const rateLimitCollection = collections.rateLimits;
 
 export type CallerClass = 'user' | 'anon';
 

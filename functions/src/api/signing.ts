@@ -19,12 +19,13 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
+import { collections } from '../store/paths.ts';
 import { envelope, state, type ApiDeps } from './context.ts';
 import { requireUser } from './middleware.ts';
 import { defaultSecurity } from './security.ts';
 
-export const signingKeysCollection = 'signingKeys';
-export const nonceCollection = 'signatureNonces';
+export const signingKeysCollection = collections.signingKeys;
+export const nonceCollection = collections.signatureNonces;
 const recentSignInSeconds = 5 * 60;
 
 export const signatureHeaders = {

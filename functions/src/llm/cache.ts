@@ -5,7 +5,7 @@
  */
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { insightLlmOutputSchema } from '@clarity/core';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 import type { CachedInsight, InsightCache } from './generate.ts';
 
 export function firestoreInsightCache(
@@ -15,7 +15,7 @@ export function firestoreInsightCache(
 ): InsightCache {
   return {
     async get(hash) {
-      const snap = await db.doc(pipelinePaths.llmCache(hash)).get();
+      const snap = await db.doc(paths.llmCache(hash)).get();
       if (!snap.exists) return undefined;
       const expires = (snap.get('expiresAt') as Timestamp | undefined)?.toMillis() ?? 0;
       if (expires < now()) return undefined;
@@ -30,9 +30,7 @@ export function firestoreInsightCache(
       };
     },
     async put(hash, value) {
-      await db
-        .doc(pipelinePaths.llmCache(hash))
-        .set({ ...value, expiresAt: Timestamp.fromMillis(now() + ttlMs) });
+      await db.doc(paths.llmCache(hash)).set({ ...value, expiresAt: Timestamp.fromMillis(now() + ttlMs) });
     },
   };
 }

@@ -8,7 +8,7 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, type AnalysisDoc } from '@clarity/core';
 import { errorText } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 import { computeAnalysis } from './analytics.ts';
 import { stageFailed } from './dead-letters.ts';
 import { claimStage, finishStage } from './jobs.ts';
@@ -72,7 +72,7 @@ export async function analyzeJob(
       createdAt: FieldValue.serverTimestamp(),
       updatedAt: FieldValue.serverTimestamp(),
     };
-    const created = await createIfAbsent(deps.db, pipelinePaths.analysis(uid, jobId), doc);
+    const created = await createIfAbsent(deps.db, paths.analysis(uid, jobId), doc);
     if (!created) log.info('analyze.analysis_exists', {});
     let inferNote = noModel ? 'no model configured' : undefined;
     if (deps.enqueueInfer) {
@@ -83,7 +83,7 @@ export async function analyzeJob(
         inferNote = 'inference queue unavailable';
         log.warn('analyze.enqueue_failed', { error: errorText(e) });
         degraded.push(`inference skipped: ${inferNote}`);
-        await deps.db.doc(pipelinePaths.analysis(uid, jobId)).update({
+        await deps.db.doc(paths.analysis(uid, jobId)).update({
           status: 'ready',
           inference: { status: 'skipped', note: inferNote },
           degraded: FieldValue.arrayUnion(`inference skipped: ${inferNote}`),

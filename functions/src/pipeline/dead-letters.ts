@@ -8,7 +8,7 @@ import { ClarityError, type JobDoc, type StageName } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
 import { errorText } from '../platform/errors.ts';
 import { failJob, releaseStage } from './jobs.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 
 export function deadLetterId(stage: StageName, uid: string, jobId: string): string {
   return `${stage}_${uid}_${jobId}`.slice(0, 1400);
@@ -32,7 +32,7 @@ export async function recordDeadLetter(
 ): Promise<string> {
   const id = deadLetterId(input.stage, input.uid, input.jobId);
   const e = input.error;
-  const ref = db.doc(pipelinePaths.deadLetter(id));
+  const ref = db.doc(paths.deadLetter(id));
   const fields = {
     stage: input.stage,
     uid: input.uid,

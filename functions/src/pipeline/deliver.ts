@@ -6,6 +6,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import type { FlagSource } from '../platform/flags.ts';
 import type { Logger } from '../platform/logger.ts';
+import { paths } from '../store/paths.ts';
 import type { StageOutcome } from './analyze.ts';
 import { claimStage, finishStage } from './jobs.ts';
 
@@ -30,8 +31,8 @@ export async function deliverInsight(
   }
   const log = deps.log.child({ jobId, correlationId: claim.job.correlationId, stage: 'deliver' });
   const [devices, webhooks] = await Promise.all([
-    deps.db.collection(`users/${uid}/devices`).limit(1).get(),
-    deps.db.collection(`users/${uid}/webhooks`).limit(1).get(),
+    deps.db.collection(paths.devices(uid)).limit(1).get(),
+    deps.db.collection(paths.webhooks(uid)).limit(1).get(),
   ]);
   const flags = deps.flags ? await deps.flags(uid) : null;
   const push = !devices.empty && (flags?.delivery_push_enabled ?? true);

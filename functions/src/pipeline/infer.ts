@@ -11,7 +11,7 @@ import { ClarityError, PAT_SEQUENCE_MINUTES, type AnalysisDoc } from '@clarity/c
 import type { Breaker } from '../platform/circuit-breaker.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withRetry } from '../platform/retry.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 import { analysisConverter } from '../store/converters.ts';
 import { movementSeries, windowMinutes } from './analytics.ts';
 import type { StageOutcome } from './analyze.ts';
@@ -60,7 +60,7 @@ export async function inferJob(
     stage: 'infer',
     attempt: input.attempt,
   });
-  const ref = deps.db.doc(pipelinePaths.analysis(uid, jobId));
+  const ref = deps.db.doc(paths.analysis(uid, jobId));
   const snap = await ref.withConverter(analysisConverter).get();
   const analysis = snap.data();
   if (!analysis) {

@@ -5,6 +5,7 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import type { Counts, UploadDoc } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
+import { readSnapshot, uploadConverter } from '../store/converters.ts';
 import { paths } from '../store/paths.ts';
 import { claimExisting } from './ingest.ts';
 
@@ -48,8 +49,8 @@ export async function createOrClaim(
 ): Promise<UploadDoc | string> {
   const ref = deps.db.doc(paths.upload(uid, uploadId));
   return deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (snap.exists) return claimExisting(tx, ref, snap.data() as UploadDoc, deps.now());
+    const existing = readSnapshot(uploadConverter, await tx.get(ref));
+    if (existing) return claimExisting(tx, ref, existing, deps.now());
     const doc: UploadDoc = {
       status: 'parsing',
       source: 'apple_health_export',

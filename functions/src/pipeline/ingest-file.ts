@@ -26,7 +26,7 @@ import {
   type ImportBatch,
   type ImportSummary,
 } from '@clarity/core';
-import { isSafeId, paths } from '../store/paths.ts';
+import { isSafeId, paths, uploadObjectPattern } from '../store/paths.ts';
 import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-writer.ts';
@@ -42,12 +42,10 @@ import {
 
 export type { FileIngestDeps, FileIngestOutcome, StorageObject } from './ingest-file-common.ts';
 
-const uploadPathRe = /^uploads\/([^/]+)\/([^/]+)\/([^/]{1,200})$/;
-
 export function parseUploadPath(
   name: string,
 ): { uid: string; uploadId: string; filename: string } | undefined {
-  const m = uploadPathRe.exec(name);
+  const m = uploadObjectPattern.exec(name);
   if (!m) return undefined;
   const [, uid, uploadId, filename] = m as unknown as [string, string, string, string];
   if (!isSafeId(uid) || !isSafeId(uploadId) || filename === '.' || filename === '..') return undefined;

@@ -21,6 +21,7 @@ import {
   type UploadDoc,
 } from '@clarity/core';
 import type { BlobStore } from '../store/blob-store.ts';
+import { readSnapshot, uploadConverter } from '../store/converters.ts';
 import { paths } from '../store/paths.ts';
 import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
@@ -73,9 +74,8 @@ export function claimExisting(
 async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<UploadDoc | string> {
   const ref = deps.db.doc(paths.upload(uid, uploadId));
   return deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (!snap.exists) return 'upload document not found';
-    const doc = snap.data() as UploadDoc;
+    const doc = readSnapshot(uploadConverter, await tx.get(ref));
+    if (!doc) return 'upload document not found';
     if (doc.format !== 'json') return 'a file upload: ingested by the storage trigger';
     return claimExisting(tx, ref, doc, deps.now());
   });

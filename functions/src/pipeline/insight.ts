@@ -11,7 +11,6 @@ import { elapsedMs } from '../platform/ops-metrics.ts';
 import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
 import type { InsightContext } from '../llm/prompt.ts';
 import { paths } from '../store/paths.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
 import type { StageOutcome } from './analyze.ts';
 import { stageFailed } from './dead-letters.ts';
@@ -26,16 +25,16 @@ export interface InsightDeps extends GenerateDeps {
 
 async function context(db: Firestore, uid: string, analysisId: string) {
   const [analysisSnap, userSnap, prevSnap, insightSnap] = await Promise.all([
-    db.doc(pipelinePaths.analysis(uid, analysisId)).withConverter(analysisConverter).get(),
+    db.doc(paths.analysis(uid, analysisId)).withConverter(analysisConverter).get(),
     db.doc(paths.user(uid)).get(),
     db
-      .collection(pipelinePaths.analyses(uid))
+      .collection(paths.analyses(uid))
       .orderBy('window.end', 'desc')
       .limit(4)
       .withConverter(analysisConverter)
       .get(),
     db
-      .collection(pipelinePaths.insights(uid))
+      .collection(paths.insights(uid))
       .orderBy('createdAt', 'desc')
       .limit(3)
       .withConverter(insightConverter)
@@ -112,13 +111,13 @@ export async function insightForAnalysis(
       degraded,
       fields: { insightId: jobId },
     });
-    const jobRef = deps.db.doc(pipelinePaths.job(uid, jobId));
+    const jobRef = deps.db.doc(paths.job(uid, jobId));
     try {
       // One batch: the insight and its stage's outcome appear together, so the deliver stage (triggered by
       // the insight) can never mark the job complete while the insight stage still reads running.
       await deps.db
         .batch()
-        .create(deps.db.doc(pipelinePaths.insight(uid, jobId)), doc)
+        .create(deps.db.doc(paths.insight(uid, jobId)), doc)
         .update(jobRef, finish)
         .commit();
     } catch (e) {

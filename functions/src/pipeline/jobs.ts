@@ -20,7 +20,7 @@ import {
   type StageState,
   type StageStatus,
 } from '@clarity/core';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 import { jobConverter } from '../store/converters.ts';
 
 export interface CreateJobInput {
@@ -87,8 +87,11 @@ export async function createAnalysisJob(
     });
   }
   const jobId =
-    input.jobId ?? (input.key ? jobIdFor(input.uid, input.reason, input.key) : db.collection('_').doc().id);
-  const ref = db.doc(pipelinePaths.job(input.uid, jobId));
+    input.jobId ??
+    (input.key
+      ? jobIdFor(input.uid, input.reason, input.key)
+      : db.collection(paths.jobs(input.uid)).doc().id);
+  const ref = db.doc(paths.job(input.uid, jobId));
   try {
     await ref.create(newJobDoc(input));
     return { jobId, created: true };
@@ -111,7 +114,7 @@ export async function attachUpload(
   jobId: string,
   uploadId: string,
 ): Promise<'own' | 'joined' | 'started'> {
-  const ref = db.doc(pipelinePaths.job(uid, jobId));
+  const ref = db.doc(paths.job(uid, jobId));
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     const job = jobDocSchema.parse(snap.data());
@@ -123,7 +126,7 @@ export async function attachUpload(
 }
 
 export async function readJob(db: Firestore, uid: string, jobId: string): Promise<JobDoc | undefined> {
-  const snap = await db.doc(pipelinePaths.job(uid, jobId)).withConverter(jobConverter).get();
+  const snap = await db.doc(paths.job(uid, jobId)).withConverter(jobConverter).get();
   return snap.data();
 }
 
@@ -141,7 +144,7 @@ export async function claimStage(
   stage: StageName,
   nowMs: number,
 ): Promise<Claim> {
-  const ref = db.doc(pipelinePaths.job(uid, jobId)).withConverter(jobConverter);
+  const ref = db.doc(paths.job(uid, jobId)).withConverter(jobConverter);
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     const job = snap.data();
@@ -195,7 +198,7 @@ export async function finishStage(
   status: Exclude<StageStatus, 'pending' | 'running'>,
   extra: FinishExtra = {},
 ): Promise<void> {
-  await db.doc(pipelinePaths.job(uid, jobId)).update(stageFinish(stage, status, extra));
+  await db.doc(paths.job(uid, jobId)).update(stageFinish(stage, status, extra));
 }
 
 /** Puts a claimed stage back to pending so a redelivery can take it (the attempt failed retryably). */
@@ -205,7 +208,7 @@ export async function releaseStage(
   jobId: string,
   stage: StageName,
 ): Promise<void> {
-  await db.doc(pipelinePaths.job(uid, jobId)).update({
+  await db.doc(paths.job(uid, jobId)).update({
     [`stages.${stage}.status`]: 'pending',
     updatedAt: FieldValue.serverTimestamp(),
   });
@@ -220,7 +223,7 @@ export async function failJob(
 ): Promise<void> {
   const code = e instanceof ClarityError ? e.code : 'internal';
   const message = e instanceof ClarityError ? e.message : 'internal error';
-  await db.doc(pipelinePaths.job(uid, jobId)).update({
+  await db.doc(paths.job(uid, jobId)).update({
     status: 'failed',
     [`stages.${stage}.status`]: 'failed',
     [`stages.${stage}.finishedAt`]: FieldValue.serverTimestamp(),

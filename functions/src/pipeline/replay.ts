@@ -8,7 +8,7 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 import { deadLetterConverter } from '../store/converters.ts';
 import { analyzeJob, type AnalyzeDeps, type StageOutcome } from './analyze.ts';
 import { inferJob, inferenceDegraded, type InferDeps } from './infer.ts';
@@ -24,13 +24,13 @@ export interface ReplayDeps {
 }
 
 export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<StageOutcome> {
-  const ref = deps.db.doc(pipelinePaths.deadLetter(id)).withConverter(deadLetterConverter);
+  const ref = deps.db.doc(paths.deadLetter(id)).withConverter(deadLetterConverter);
   const dl = (await ref.get()).data();
   if (!dl) throw new ClarityError('not_found', `dead letter ${id} not found`);
   const { uid, jobId, stage } = dl;
   const log = deps.log.child({ deadLetter: id, jobId, correlationId: dl.correlationId, stage });
   log.info('replay.started', {});
-  await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
+  await deps.db.doc(paths.job(uid, jobId)).update({
     status: 'running',
     error: null,
     [`stages.${stage}.status`]: 'pending',
@@ -55,7 +55,7 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
   // A replayed infer that degrades again has failed: its dead letter is open again (recorded by inferJob).
   const stillFailing = stage === 'infer' && outcome.kind === 'done' && outcome.status === 'degraded';
   if (ok && !stillFailing) {
-    await deps.db.doc(pipelinePaths.deadLetter(id)).update({
+    await deps.db.doc(paths.deadLetter(id)).update({
       status: 'replayed',
       replayedAt: FieldValue.serverTimestamp(),
     });
@@ -65,7 +65,7 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
     // analytics-only), the job is complete again whatever the replay's outcome, never left 'running'.
     // A successful one also clears the degradation (the analysis is whole again).
     const delivered = (await readJob(deps.db, uid, jobId))?.stages.deliver.status === 'done';
-    await deps.db.doc(pipelinePaths.job(uid, jobId)).update({
+    await deps.db.doc(paths.job(uid, jobId)).update({
       ...(delivered ? { status: 'complete' } : {}),
       ...(stillFailing ? {} : { degraded: FieldValue.arrayRemove(inferenceDegraded) }),
       updatedAt: FieldValue.serverTimestamp(),

@@ -2,7 +2,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { addDays, seriesDocSchema, type AnalysisWindow, type SeriesDoc } from '@clarity/core';
 import { paths } from '../store/paths.ts';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
 import { analysisConverter } from '../store/converters.ts';
 import { windowDays, type Baseline } from './analytics.ts';
 
@@ -44,7 +43,7 @@ export async function loadBaseline(
   maxAnalyses = 4,
 ): Promise<{ baseline: Baseline; ids: string[] }> {
   const snap = await db
-    .collection(pipelinePaths.analyses(uid))
+    .collection(paths.analyses(uid))
     .where('window.end', '<', window.start)
     .orderBy('window.end', 'desc')
     .limit(maxAnalyses)

@@ -11,12 +11,13 @@ import { getFunctions } from 'firebase-admin/functions';
 import { onDocumentCreated, onDocumentUpdated, onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
-import type { UploadDoc } from '@clarity/core';
 import { region, uploadJobDebounceMinutes } from '../platform/config.ts';
 import { flagSource } from '../platform/flags.ts';
 import { logger } from '../platform/logger.ts';
 import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { adminApp, firestore } from '../platform/services.ts';
+import { readSnapshot, uploadConverter } from '../store/converters.ts';
+import { collections, triggerDocuments, userCollections } from '../store/paths.ts';
 import { analyzeJob } from './analyze.ts';
 import { deliverInsight } from './deliver.ts';
 import { inferJob } from './infer.ts';
@@ -41,10 +42,10 @@ async function enqueueInfer(task: { uid: string; jobId: string }): Promise<void>
 const finishedUpload = (s: string | undefined): boolean => s === 'ingested' || s === 'partial';
 
 export const onUploadFinished = onDocumentUpdated(
-  { document: 'users/{uid}/uploads/{uploadId}', region, retry: true, secrets: sentrySecrets },
+  { document: triggerDocuments.upload, region, retry: true, secrets: sentrySecrets },
   withSentry('onUploadFinished', async (event) => {
-    const before = event.data?.before.data() as UploadDoc | undefined;
-    const after = event.data?.after.data() as UploadDoc | undefined;
+    const before = readSnapshot(uploadConverter, event.data?.before);
+    const after = readSnapshot(uploadConverter, event.data?.after);
     if (!after || finishedUpload(before?.status) || !finishedUpload(after.status)) return;
     if ((after.counts?.accepted ?? 0) === 0) return;
     const { uid, uploadId } = event.params;
@@ -77,7 +78,7 @@ export const onUploadFinished = onDocumentUpdated(
 
 export const onJobCreated = onDocumentCreated(
   {
-    document: 'users/{uid}/jobs/{jobId}',
+    document: triggerDocuments.job,
     region,
     retry: true,
     memory: '1GiB',
@@ -127,16 +128,16 @@ export const inferTask = onTaskDispatched<{ uid: string; jobId: string }>(
 
 export const onAnalysisReady = onDocumentWritten(
   {
-    document: 'users/{uid}/analyses/{analysisId}',
+    document: triggerDocuments.analysis,
     region,
     retry: true,
     timeoutSeconds: 120,
     secrets: sentrySecrets,
   },
   withSentry('onAnalysisReady', async (event) => {
-    const before = event.data?.before.data() as { status?: string } | undefined;
-    const after = event.data?.after.data() as { status?: string } | undefined;
-    if (after?.status !== 'ready' || before?.status === 'ready') return;
+    const before: unknown = event.data?.before.get('status');
+    const after: unknown = event.data?.after.get('status');
+    if (after !== 'ready' || before === 'ready') return;
     await insightForAnalysis(
       { uid: event.params.uid, analysisId: event.params.analysisId },
       insightDeps(firestore(), logger.child({ fn: 'onAnalysisReady', eventId: event.id })),
@@ -145,7 +146,7 @@ export const onAnalysisReady = onDocumentWritten(
 );
 
 export const onInsightCreated = onDocumentCreated(
-  { document: 'users/{uid}/insights/{insightId}', region, retry: true, secrets: sentrySecrets },
+  { document: triggerDocuments.insight, region, retry: true, secrets: sentrySecrets },
   withSentry('onInsightCreated', async (event) => {
     const log = logger.child({ fn: 'onInsightCreated', eventId: event.id });
     await deliverInsight(
@@ -161,9 +162,9 @@ export const scheduledAnalysis = onSchedule(
     const db = firestore();
     const day = event.scheduleTime.slice(0, 10);
     let created = 0;
-    for (const ref of await db.collection('users').listDocuments()) {
+    for (const ref of await db.collection(collections.users).listDocuments()) {
       // Only users with stored data: for the others analyze could only fail (and dead-letter) every day.
-      if ((await ref.collection('series').limit(1).get()).empty) continue;
+      if ((await ref.collection(userCollections.series).limit(1).get()).empty) continue;
       const r = await createAnalysisJob(db, {
         uid: ref.id,
         window: null,

@@ -4,11 +4,12 @@ import { region } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { blobStore, firestore } from '../platform/services.ts';
+import { triggerDocuments } from '../store/paths.ts';
 import { ingestUpload } from './ingest.ts';
 
 export const onUploadCreated = onDocumentCreated(
   {
-    document: 'users/{uid}/uploads/{uploadId}',
+    document: triggerDocuments.upload,
     region,
     retry: true,
     memory: '1GiB',

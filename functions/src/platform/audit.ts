@@ -10,8 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { collections } from '../store/paths.ts';
 
-export const auditCollection = 'audit';
+export const auditCollection = collections.audit;
 
 export interface AuditEntry {
   /** uid of the caller, or "system:<stage>" for pipeline stages. */

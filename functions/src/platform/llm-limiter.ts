@@ -5,7 +5,7 @@
  * from spending the project's quota. Over budget, the caller falls back to the rule-based generator.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { pipelinePaths } from '../store/pipeline-paths.ts';
+import { paths } from '../store/paths.ts';
 
 export class Semaphore {
   private active = 0;
@@ -37,7 +37,7 @@ export interface TokenBudget {
 
 export function firestoreTokenBudget(db: Firestore, dailyLimit: number): TokenBudget {
   const ref = (uid: string, nowMs: number) =>
-    db.doc(pipelinePaths.llmUsage(uid, new Date(nowMs).toISOString().slice(0, 10)));
+    db.doc(paths.llmUsage(uid, new Date(nowMs).toISOString().slice(0, 10)));
   return {
     async remaining(uid, nowMs) {
       const snap = await ref(uid, nowMs).get();

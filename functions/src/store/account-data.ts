@@ -3,8 +3,8 @@
  *  - Firestore: users/{uid} and every document below it, recursively (uploads, series, jobs, analyses,
  *    insights, devices, webhooks, feedback, usage, and any subcollection added later: nothing is listed
  *    by name, the tree is walked);
- *  - top-level documents keyed by the user: signingKeys/{uid}, signatureNonces and deadLetters where
- *    uid == the user;
+ *  - top-level documents keyed by the user, as `userData` in paths.ts declares for each top-level
+ *    collection (today signingKeys/{uid}, and signatureNonces and deadLetters where uid == the user);
  *  - Storage: raw/{uid}/ (what the API stored) and uploads/{uid}/ (what the app uploaded directly).
  * The audit trail is NOT erased: it holds identifiers only and is kept as the record of who accessed and
  * deleted what (a legal obligation, Art. 17(3)(b)); it is not exported either (it is about the accessors).
@@ -13,19 +13,25 @@ import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-ad
 import { Timestamp } from 'firebase-admin/firestore';
 import type { BlobStore } from './blob-store.ts';
 import { listObjects } from './blob-listing.ts';
-import { paths } from './paths.ts';
+import { collections, paths, userData, type TopCollection } from './paths.ts';
 
 /** Storage prefixes that hold a user's objects. */
 export function userObjectPrefixes(uid: string): string[] {
-  return [paths.rawPrefix(uid), `uploads/${uid}/`];
+  return [paths.rawPrefix(uid), paths.uploadObjectPrefix(uid)];
 }
 
-/** Top-level documents about the user, outside users/{uid}. */
-const userKeyedDocs = (uid: string): string[] => [`signingKeys/${uid}`];
-const userKeyedQueries = [
-  { collection: 'signatureNonces', field: 'uid' },
-  { collection: 'deadLetters', field: 'uid' },
-] as const;
+const topCollections = Object.keys(userData) as TopCollection[];
+
+/** Top-level collections whose document id is the uid (paths.ts `userData`). */
+export const userKeyedCollections: string[] = topCollections
+  .filter((c) => userData[c].kind === 'byId')
+  .map((c) => collections[c]);
+
+/** Top-level collections queried by a uid field (paths.ts `userData`). */
+export const userKeyedQueries: { collection: string; field: string }[] = topCollections.flatMap((c) => {
+  const rule = userData[c];
+  return rule.kind === 'byField' ? [{ collection: collections[c], field: rule.field }] : [];
+});
 
 /**
  * Every existing document at or below users/{uid}, depth first. Documents that do not exist but have
@@ -102,8 +108,8 @@ export async function deleteUserData(
     documents++;
   });
   await db.recursiveDelete(db.doc(paths.user(uid)), writer);
-  for (const p of userKeyedDocs(uid)) {
-    const ref = db.doc(p);
+  for (const c of userKeyedCollections) {
+    const ref = db.collection(c).doc(uid);
     if ((await ref.get()).exists) {
       await ref.delete();
       documents++;

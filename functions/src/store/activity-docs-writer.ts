@@ -15,6 +15,7 @@ import {
   type ImportedWorkout,
   type WorkoutDoc,
 } from '@clarity/core';
+import { activitySummaryConverter, readSnapshot } from './converters.ts';
 import { paths } from './paths.ts';
 import { zeroCounts } from './series-writer.ts';
 
@@ -100,7 +101,7 @@ export async function writeActivitySummaries(
       const out = zeroCounts();
       part.forEach((s, k) => {
         const snap = snaps[k];
-        const stored = snap?.exists ? (snap.data() as ActivitySummaryDoc) : undefined;
+        const stored = readSnapshot(activitySummaryConverter, snap);
         const same = stored !== undefined && summaryFields.every((f) => stored[f] === s[f]);
         if (same && stored.uploadId !== uploadId) {
           out.duplicate++;

@@ -8,6 +8,7 @@
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { addDays, buildMinuteSeries, type MinuteSeriesDoc, type SeriesDoc } from '@clarity/core';
+import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { samplesOf } from './series-samples.ts';
 
@@ -51,7 +52,7 @@ export async function refreshMinuteSeries(
       const did = await db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...refs);
         const minuteSeries = minuteSeriesOf(
-          snaps.filter((s) => s.exists).map((s) => s.data() as SeriesDoc),
+          snaps.flatMap((s) => readSnapshot(seriesConverter, s) ?? []),
           metric,
           date,
           timezone,

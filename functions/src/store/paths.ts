@@ -1,18 +1,113 @@
-/** Firestore and Storage paths, in one place (DESIGN.md "Data model"). */
+/**
+ * Every Firestore path of the backend, in one place: collection names, document paths, the document
+ * patterns the triggers listen on, the Storage prefixes of a user's objects, and what GDPR export and
+ * erasure do with each top-level collection (store/account-data.ts derives its lists from `userData`).
+ * Nothing else in functions/src spells a path: functions/test/store/paths.test.ts fails if one does.
+ */
+
+/** Top-level collections. */
+export const collections = {
+  users: 'users',
+  audit: 'audit',
+  deadLetters: 'deadLetters',
+  signingKeys: 'signingKeys',
+  signatureNonces: 'signatureNonces',
+  rateLimits: 'rateLimits',
+  llmCache: 'llmCache',
+  system: 'system',
+} as const;
+export type TopCollection = keyof typeof collections;
+
+/** Subcollections of users/{uid}. */
+export const userCollections = {
+  uploads: 'uploads',
+  series: 'series',
+  jobs: 'jobs',
+  analyses: 'analyses',
+  insights: 'insights',
+  workouts: 'workouts',
+  activitySummaries: 'activitySummaries',
+  devices: 'devices',
+  webhooks: 'webhooks',
+  feedback: 'feedback',
+  usage: 'usage',
+} as const;
+
+/**
+ * What GDPR export (Art. 15/20) and erasure (Art. 17) do with each top-level collection. A new collection
+ * does not compile until it says:
+ *  - `tree`: users/{uid} and everything below it, walked recursively (no subcollection is listed by name);
+ *  - `byId`: the document whose id is the uid;
+ *  - `byField`: the documents whose `field` equals the uid;
+ *  - `kept` / `none`: not exported or erased, and why.
+ */
+export type UserDataRule =
+  | { kind: 'tree' }
+  | { kind: 'byId' }
+  | { kind: 'byField'; field: string }
+  | { kind: 'kept' | 'none'; why: string };
+
+export const userData: Record<TopCollection, UserDataRule> = {
+  users: { kind: 'tree' },
+  audit: {
+    kind: 'kept',
+    why: 'identifiers only; the record of who accessed and deleted what (Art. 17(3)(b)), about the accessors',
+  },
+  deadLetters: { kind: 'byField', field: 'uid' },
+  signingKeys: { kind: 'byId' },
+  signatureNonces: { kind: 'byField', field: 'uid' },
+  rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
+  llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
+  system: { kind: 'none', why: 'the health-check document' },
+};
+
+const u = (uid: string) => `${collections.users}/${uid}`;
+
+/** Firestore document and collection paths (docs: data model). */
 export const paths = {
-  user: (uid: string) => `users/${uid}`,
-  uploads: (uid: string) => `users/${uid}/uploads`,
-  upload: (uid: string, uploadId: string) => `users/${uid}/uploads/${uploadId}`,
-  series: (uid: string) => `users/${uid}/series`,
-  seriesDoc: (uid: string, metric: string, date: string) => `users/${uid}/series/${metric}_${date}`,
-  jobs: (uid: string) => `users/${uid}/jobs`,
-  workouts: (uid: string) => `users/${uid}/workouts`,
-  workout: (uid: string, id: string) => `users/${uid}/workouts/${id}`,
-  activitySummaries: (uid: string) => `users/${uid}/activitySummaries`,
-  activitySummary: (uid: string, date: string) => `users/${uid}/activitySummaries/${date}`,
+  user: u,
+  uploads: (uid: string) => `${u(uid)}/${userCollections.uploads}`,
+  upload: (uid: string, uploadId: string) => `${u(uid)}/${userCollections.uploads}/${uploadId}`,
+  series: (uid: string) => `${u(uid)}/${userCollections.series}`,
+  seriesDoc: (uid: string, metric: string, date: string) =>
+    `${u(uid)}/${userCollections.series}/${metric}_${date}`,
+  jobs: (uid: string) => `${u(uid)}/${userCollections.jobs}`,
+  job: (uid: string, jobId: string) => `${u(uid)}/${userCollections.jobs}/${jobId}`,
+  analyses: (uid: string) => `${u(uid)}/${userCollections.analyses}`,
+  analysis: (uid: string, id: string) => `${u(uid)}/${userCollections.analyses}/${id}`,
+  insights: (uid: string) => `${u(uid)}/${userCollections.insights}`,
+  insight: (uid: string, id: string) => `${u(uid)}/${userCollections.insights}/${id}`,
+  workouts: (uid: string) => `${u(uid)}/${userCollections.workouts}`,
+  workout: (uid: string, id: string) => `${u(uid)}/${userCollections.workouts}/${id}`,
+  activitySummaries: (uid: string) => `${u(uid)}/${userCollections.activitySummaries}`,
+  activitySummary: (uid: string, date: string) => `${u(uid)}/${userCollections.activitySummaries}/${date}`,
+  devices: (uid: string) => `${u(uid)}/${userCollections.devices}`,
+  webhooks: (uid: string) => `${u(uid)}/${userCollections.webhooks}`,
+  llmUsage: (uid: string, day: string) => `${u(uid)}/${userCollections.usage}/llm_${day}`,
+  llmCache: (hash: string) => `${collections.llmCache}/${hash}`,
+  deadLetters: () => collections.deadLetters,
+  deadLetter: (id: string) => `${collections.deadLetters}/${id}`,
+  audit: () => collections.audit,
+  signingKey: (uid: string) => `${collections.signingKeys}/${uid}`,
+  signatureNonce: (uid: string, nonce: string) => `${collections.signatureNonces}/${uid}_${nonce}`,
+  rateLimit: (key: string) => `${collections.rateLimits}/${key}`,
+  systemHealth: () => `${collections.system}/health`,
   /** Raw object of an upload, kept so nothing a user sent is lost even when parsing rejects part of it. */
   rawObject: (uid: string, uploadId: string, name: string) => `raw/${uid}/${uploadId}/${name}`,
   rawPrefix: (uid: string) => `raw/${uid}/`,
+  /** Where the app uploads files with the Storage SDK: uploads/{uid}/{uploadId}/{filename}. */
+  uploadObjectPrefix: (uid: string) => `uploads/${uid}/`,
+} as const;
+
+/** Storage object names the upload trigger accepts: uploads/{uid}/{uploadId}/{filename}. */
+export const uploadObjectPattern = /^uploads\/([^/]+)\/([^/]+)\/([^/]{1,200})$/;
+
+/** Document patterns of the Firestore triggers. */
+export const triggerDocuments = {
+  upload: `${collections.users}/{uid}/${userCollections.uploads}/{uploadId}`,
+  job: `${collections.users}/{uid}/${userCollections.jobs}/{jobId}`,
+  analysis: `${collections.users}/{uid}/${userCollections.analyses}/{analysisId}`,
+  insight: `${collections.users}/{uid}/${userCollections.insights}/{insightId}`,
 } as const;
 
 /** Ids are path segments: refuse anything that could escape one. */

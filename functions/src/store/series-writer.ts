@@ -13,10 +13,10 @@ import {
   sampleId,
   type CanonicalSample,
   type Counts,
-  type SeriesDoc,
   type StoredSample,
 } from '@clarity/core';
 import { minuteSeriesOf, type DayKey } from './minute-series-writer.ts';
+import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 
 export function zeroCounts(): Counts {
@@ -87,7 +87,7 @@ async function mergeDay(
   const prevRef = db.doc(paths.seriesDoc(uid, metric, addDays(date, -1)));
   return db.runTransaction(async (tx) => {
     const [snap, prevSnap] = await tx.getAll(ref, prevRef);
-    const existing = snap?.exists ? (snap.data() as SeriesDoc) : undefined;
+    const existing = readSnapshot(seriesConverter, snap);
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
@@ -110,8 +110,9 @@ async function mergeDay(
     const newCount = Object.keys(added).length;
     if (newCount > 0) {
       const unit = items[0]?.sample.unit ?? null;
+      const prev = readSnapshot(seriesConverter, prevSnap);
       const docs = [
-        ...(prevSnap?.exists ? [prevSnap.data() as SeriesDoc] : []),
+        ...(prev ? [prev] : []),
         {
           ...(existing ?? { metric, date, unit, sampleCount: 0, sources: [], updatedAt: null }),
           samples: { ...existing?.samples, ...added },

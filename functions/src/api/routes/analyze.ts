@@ -46,7 +46,7 @@ export function analyzeRoutes(deps: ApiDeps): Router {
         actorRoles: caller.roles,
         action: 'health.analyze',
         targetUid: caller.uid,
-        resource: `users/${caller.uid}/jobs/${jobId}`,
+        resource: paths.job(caller.uid, jobId),
         requestId: s.requestId,
       });
     }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { FieldPath, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
+import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
@@ -65,7 +66,7 @@ export function insightRoutes(deps: ApiDeps): Router {
     const q = parseInput(insightsQuery, req.query, 'query');
     const access = await authorizeRead(deps, callerOf(req), q.uid);
     let query = deps.db
-      .collection(`users/${access.uid}/insights`)
+      .collection(paths.insights(access.uid))
       .orderBy('createdAt', 'desc')
       .orderBy(FieldPath.documentId(), 'desc');
     if (q.locale) query = query.where('locale', '==', q.locale);
@@ -79,7 +80,7 @@ export function insightRoutes(deps: ApiDeps): Router {
     const lastMs = last ? millisOf(last.get('createdAt')) : null;
     const nextCursor =
       snap.docs.length > q.limit && last && lastMs !== null ? encodeCursor(lastMs, last.id) : null;
-    await auditRead(deps, req, access, 'insights.read', `users/${access.uid}/insights`);
+    await auditRead(deps, req, access, 'insights.read', paths.insights(access.uid));
     res.json(envelope({ items: page.map(itemOf), nextCursor }, state(req).requestId));
   });
   return r;

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { uploadStatuses, jobStatuses } from '@clarity/core';
 import { ClarityError } from '@clarity/core';
+import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { hasRole, requireRole } from '../rbac.ts';
@@ -50,7 +51,7 @@ export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
     const started = deps.now();
     let firestore: { status: 'ok' | 'down'; latencyMs: number };
     try {
-      await deps.db.doc('system/health').get();
+      await deps.db.doc(paths.systemHealth()).get();
       firestore = { status: 'ok', latencyMs: deps.now() - started };
     } catch {
       firestore = { status: 'down', latencyMs: deps.now() - started };

@@ -10,6 +10,7 @@ import {
   theilSen,
   type SleepStage,
 } from '@clarity/core';
+import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
@@ -142,7 +143,7 @@ export function trendRoutes(deps: ApiDeps): Router {
     const q = parseInput(trendsQuery, req.query, 'query');
     const access = await authorizeRead(deps, callerOf(req), q.uid);
     const snap = await deps.db
-      .collection(`users/${access.uid}/series`)
+      .collection(paths.series(access.uid))
       .where(FieldPath.documentId(), '>=', `${q.metric}_${q.start}`)
       .where(FieldPath.documentId(), '<=', `${q.metric}_${q.end}`)
       .get();
@@ -150,7 +151,7 @@ export function trendRoutes(deps: ApiDeps): Router {
       .map((d) => d.data())
       .filter((d) => d.metric === q.metric && typeof d.date === 'string' && typeof d.samples === 'object')
       .map((d) => ({ date: d.date as string, samples: (d.samples ?? {}) as Record<string, StoredLike> }));
-    await auditRead(deps, req, access, 'trends.read', `users/${access.uid}/series`);
+    await auditRead(deps, req, access, 'trends.read', paths.series(access.uid));
     res.json(envelope(aggregateTrend(q.metric, q.start, q.end, q.granularity, docs), state(req).requestId));
   });
   return r;

@@ -1,0 +1,120 @@
+/**
+ * One owner for Firestore paths: no file of functions/src but store/paths.ts spells a collection name or a
+ * path, and the GDPR lists of account-data.ts come from paths.ts's `userData`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collections, paths, triggerDocuments, userCollections, userData } from '../../src/store/paths.ts';
+import { pipelinePaths } from '../../src/store/pipeline-paths.ts';
+import { userKeyedCollections, userKeyedQueries } from '../../src/store/account-data.ts';
+
+const srcDir = join(import.meta.dirname, '../../src');
+const owner = 'store/paths.ts';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Code without its comments (a path in a comment documents, it does not address). */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+const names = [...Object.values(collections), ...Object.values(userCollections)];
+const alternation = names.join('|');
+/** Ways a Firestore path is spelled by hand. */
+const offenders: { what: string; re: RegExp }[] = [
+  // .collection('x'), .doc(`x/${id}`), collectionGroup("x"): a literal handed to the SDK (a template without a
+  // slash is a document id, as in .doc(`${uid}_${nonce}`))
+  {
+    what: 'literal passed to the Firestore SDK',
+    re: /\.(?:collection|collectionGroup|doc)\(\s*(?:'[^']*'|"[^"]*"|`[^`]*\/[^`]*`)/,
+  },
+  // 'users/...', `audit/${id}`, "users/{uid}/uploads/{uploadId}"
+  { what: 'path literal', re: new RegExp(`['"\`](?:${Object.values(collections).join('|')})/`) },
+  // `${base}/series/${id}`, '{uid}/uploads/{uploadId}': a subcollection spelled after a path segment
+  { what: 'subcollection in a path literal', re: new RegExp(`[}]/(?:${alternation})(?:/|['"\`])`) },
+  // export const fooCollection = 'audit'
+  {
+    what: 'collection name constant',
+    re: new RegExp(`=\\s*['"\`](?:${Object.values(collections).join('|')})['"\`]`),
+  },
+];
+
+function findOffences(file: string, text: string): string[] {
+  const out: string[] = [];
+  stripComments(text)
+    .split('\n')
+    .forEach((line, i) => {
+      for (const o of offenders) if (o.re.test(line)) out.push(`${file}:${i + 1} ${o.what}: ${line.trim()}`);
+    });
+  return out;
+}
+
+describe('paths module', () => {
+  it('is the only file of functions/src that spells a Firestore path or collection name', () => {
+    const found = sourceFiles(srcDir)
+      .map((f) => [relative(srcDir, f).replaceAll('\\', '/'), f] as const)
+      .filter(([rel]) => rel !== owner)
+      .flatMap(([rel, f]) => findOffences(rel, readFileSync(f, 'utf8')));
+    expect(found).toEqual([]);
+  });
+
+  it('catches the ways a path is spelled by hand', () => {
+    const samples = [
+      "db.collection('users').listDocuments()",
+      'db.collection(`users/${uid}/devices`)',
+      "  document: 'users/{uid}/uploads/{uploadId}',",
+      "const c = 'deadLetters/' + id;",
+      'resource: `${base}/jobs/${jobId}`,',
+      "export const auditCollection = 'audit';",
+      "ref.collection('series')",
+    ];
+    for (const s of samples) expect(findOffences('x.ts', s), s).not.toEqual([]);
+    const fine = [
+      '// users/{uid}/uploads/{uploadId} in a comment',
+      "const url = 'https://example.com/users/1';",
+      'res.location(`/v1/health/jobs/${jobId}`);',
+      'db.collection(paths.series(uid))',
+    ];
+    for (const s of fine) expect(findOffences('x.ts', s), s).toEqual([]);
+  });
+
+  it('builds the documented paths', () => {
+    expect(paths.upload('u1', 'up1')).toBe('users/u1/uploads/up1');
+    expect(paths.seriesDoc('u1', 'steps', '2026-01-02')).toBe('users/u1/series/steps_2026-01-02');
+    expect(paths.job('u1', 'j1')).toBe('users/u1/jobs/j1');
+    expect(paths.analysis('u1', 'a1')).toBe('users/u1/analyses/a1');
+    expect(paths.insight('u1', 'i1')).toBe('users/u1/insights/i1');
+    expect(paths.devices('u1')).toBe('users/u1/devices');
+    expect(paths.webhooks('u1')).toBe('users/u1/webhooks');
+    expect(paths.llmUsage('u1', '2026-01-02')).toBe('users/u1/usage/llm_2026-01-02');
+    expect(paths.llmCache('h')).toBe('llmCache/h');
+    expect(paths.deadLetter('d')).toBe('deadLetters/d');
+    expect(paths.systemHealth()).toBe('system/health');
+    expect(paths.uploadObjectPrefix('u1')).toBe('uploads/u1/');
+    expect(triggerDocuments).toEqual({
+      upload: 'users/{uid}/uploads/{uploadId}',
+      job: 'users/{uid}/jobs/{jobId}',
+      analysis: 'users/{uid}/analyses/{analysisId}',
+      insight: 'users/{uid}/insights/{insightId}',
+    });
+    // the old name still works for callers written before the merge
+    expect(pipelinePaths.job('u1', 'j1')).toBe(paths.job('u1', 'j1'));
+  });
+
+  it('derives the GDPR lists from the per-collection rules', () => {
+    expect(Object.keys(userData).sort()).toEqual(Object.keys(collections).sort());
+    expect(userKeyedCollections).toEqual(['signingKeys']);
+    expect(userKeyedQueries).toEqual(
+      expect.arrayContaining([
+        { collection: 'signatureNonces', field: 'uid' },
+        { collection: 'deadLetters', field: 'uid' },
+      ]),
+    );
+    expect(userKeyedQueries).toHaveLength(2);
+  });
+});
