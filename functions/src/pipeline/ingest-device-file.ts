@@ -16,7 +16,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { FieldValue } from 'firebase-admin/firestore';
 import {
   ClarityError,
   epochsToMinutes,
@@ -30,7 +29,7 @@ import {
   type UploadDoc,
   type UploadKind,
 } from '@clarity/core';
-import { paths } from '../store/paths.ts';
+import { finishUpload, recordUploadProgress, rejectUpload } from '../store/uploads.ts';
 import { refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, sampleStatus, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import {
@@ -94,20 +93,15 @@ export async function ingestDeviceFile(
     return { kind: 'skipped', reason: claimed };
   }
   const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
-  const ref = deps.db.doc(paths.upload(uid, uploadId));
   log.info('ingest_file.started', { format: kind ?? 'unknown', byteSize: object.size });
   if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
 
   const reject = async (e: ClarityError, sha256: string | null = null): Promise<FileIngestOutcome> => {
     const rejections: FieldIssue[] = (e.details ?? []).slice(0, maxStoredRejections);
-    await ref.update({
-      status: 'rejected',
-      error: { code: e.code, message: e.message },
+    await rejectUpload(deps.db, uid, uploadId, e, {
       rejections: rejections.length > 0 ? rejections : [{ path: [], message: e.message }],
       counts: zeroCounts(),
       sha256,
-      updatedAt: FieldValue.serverTimestamp(),
-      'statusTimes.rejected': FieldValue.serverTimestamp(),
     });
     log.warn('ingest_file.rejected', { code: e.code });
     return { kind: 'done', status: 'rejected', counts: zeroCounts() };
@@ -168,14 +162,11 @@ export async function ingestDeviceFile(
         }
       });
       const last = conv.lastEpoch[Math.min(samples.length, k + minutesPerRound) - 1] ?? 0;
-      await ref.update({
-        progress: {
-          bytes: object.size,
-          totalBytes: object.size,
-          records: epochsDone + last + 1,
-          totalRecords: totalEpochs,
-        },
-        updatedAt: FieldValue.serverTimestamp(),
+      await recordUploadProgress(deps.db, uid, uploadId, {
+        bytes: object.size,
+        totalBytes: object.size,
+        records: epochsDone + last + 1,
+        totalRecords: totalEpochs,
       });
     }
     const c = zeroCounts();
@@ -209,8 +200,7 @@ export async function ingestDeviceFile(
   }
   await refreshMinuteSeries(deps.db, uid, spillDays, zone);
 
-  await ref.update({
-    status: 'ingested',
+  await finishUpload(deps.db, uid, uploadId, 'ingested', {
     source: upload.source,
     format: upload.format,
     counts,
@@ -232,8 +222,6 @@ export async function ingestDeviceFile(
       records: totalEpochs,
       totalRecords: totalEpochs,
     },
-    updatedAt: FieldValue.serverTimestamp(),
-    'statusTimes.ingested': FieldValue.serverTimestamp(),
   });
   log.info('ingest_file.finished', {
     status: 'ingested',

@@ -1,13 +1,11 @@
 /** What the Apple and device file ingests share: dependencies, the upload claim, hashing and head reads. */
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import type { Counts, UploadDoc } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
-import { readSnapshot, uploadConverter } from '../store/converters.ts';
-import { paths } from '../store/paths.ts';
-import { claimExisting } from './ingest.ts';
+import { createOrClaimUpload } from '../store/uploads.ts';
 
 export interface FileIngestDeps {
   db: Firestore;
@@ -43,33 +41,9 @@ export async function createOrClaim(
   deps: FileIngestDeps,
   uid: string,
   uploadId: string,
-  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
-    source?: UploadDoc['source'];
-  },
+  fields: Parameters<typeof createOrClaimUpload>[4],
 ): Promise<UploadDoc | string> {
-  const ref = deps.db.doc(paths.upload(uid, uploadId));
-  return deps.db.runTransaction(async (tx) => {
-    const existing = readSnapshot(uploadConverter, await tx.get(ref));
-    if (existing) return claimExisting(tx, ref, existing, deps.now());
-    const doc: UploadDoc = {
-      status: 'parsing',
-      source: 'apple_health_export',
-      ...fields,
-      sha256: null,
-      sampleCount: null,
-      correlationId: `upload-${uploadId}`,
-      counts: null,
-      byType: null,
-      rejections: [],
-      error: null,
-      attempts: 1,
-      createdAt: FieldValue.serverTimestamp(),
-      updatedAt: FieldValue.serverTimestamp(),
-      statusTimes: { received: FieldValue.serverTimestamp(), parsing: FieldValue.serverTimestamp() },
-    };
-    tx.create(ref, doc);
-    return doc;
-  });
+  return createOrClaimUpload(deps.db, uid, uploadId, deps.now, fields);
 }
 
 /** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */

@@ -6,23 +6,17 @@
  *  - samples have deterministic ids and each series document is updated in its own transaction, so a
  *    retried attempt finds its own samples (same upload id) and counts them as accepted, not duplicate.
  */
-import {
-  FieldValue,
-  type DocumentReference,
-  type Firestore,
-  type Transaction,
-} from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import {
   ClarityError,
   maxStoredRejections,
   validateHealthKitUpload,
   type Counts,
   type FieldIssue,
-  type UploadDoc,
 } from '@clarity/core';
 import type { BlobStore } from '../store/blob-store.ts';
-import { readSnapshot, uploadConverter } from '../store/converters.ts';
 import { paths } from '../store/paths.ts';
+import { claimUpload, finishUpload, finishedStatus, rejectUpload } from '../store/uploads.ts';
 import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -39,60 +33,22 @@ export type IngestOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
 
-export const leaseMs = 5 * 60_000;
-
-/**
- * Inside a transaction: takes an existing upload for this attempt (received -> parsing, or a `parsing` claim
- * whose lease has expired because the attempt that held it died). A finished upload is left alone (the
- * string says why); a live claim of another attempt is a retryable error, so the event is redelivered later.
- */
-export function claimExisting(
-  tx: Transaction,
-  ref: DocumentReference,
-  doc: UploadDoc,
-  nowMs: number,
-): UploadDoc | string {
-  if (doc.status === 'parsing') {
-    const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
-    if (nowMs - updated < leaseMs) {
-      throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
-        retryable: true,
-      });
-    }
-  } else if (doc.status !== 'received') {
-    return `upload already ${doc.status}`;
-  }
-  tx.update(ref, {
-    status: 'parsing',
-    attempts: FieldValue.increment(1),
-    updatedAt: FieldValue.serverTimestamp(),
-    'statusTimes.parsing': FieldValue.serverTimestamp(),
-  });
-  return doc;
-}
-
-async function claim(deps: IngestDeps, uid: string, uploadId: string): Promise<UploadDoc | string> {
-  const ref = deps.db.doc(paths.upload(uid, uploadId));
-  return deps.db.runTransaction(async (tx) => {
-    const doc = readSnapshot(uploadConverter, await tx.get(ref));
-    if (!doc) return 'upload document not found';
-    if (doc.format !== 'json') return 'a file upload: ingested by the storage trigger';
-    return claimExisting(tx, ref, doc, deps.now());
-  });
-}
+/** Kept for imports written before the upload lifecycle moved to store/uploads.ts. */
+export { claimExisting, leaseMs } from '../store/uploads.ts';
 
 export async function ingestUpload(
   input: { uid: string; uploadId: string },
   deps: IngestDeps,
 ): Promise<IngestOutcome> {
   const { uid, uploadId } = input;
-  const claimed = await claim(deps, uid, uploadId);
+  const claimed = await claimUpload(deps.db, uid, uploadId, deps.now, (doc) =>
+    doc.format !== 'json' ? 'a file upload: ingested by the storage trigger' : undefined,
+  );
   if (typeof claimed === 'string') {
     deps.log.info('ingest.skipped', { uploadId, reason: claimed });
     return { kind: 'skipped', reason: claimed };
   }
   const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
-  const ref = deps.db.doc(paths.upload(uid, uploadId));
   log.info('ingest.started', { format: claimed.format, byteSize: claimed.byteSize });
 
   let validation: ReturnType<typeof validateHealthKitUpload>;
@@ -107,12 +63,7 @@ export async function ingestUpload(
     validation = validateHealthKitUpload(body, deps.now());
   } catch (e) {
     if (e instanceof ClarityError && !e.retryable) {
-      await ref.update({
-        status: 'rejected',
-        error: { code: e.code, message: e.message },
-        updatedAt: FieldValue.serverTimestamp(),
-        'statusTimes.rejected': FieldValue.serverTimestamp(),
-      });
+      await rejectUpload(deps.db, uid, uploadId, e);
       log.warn('ingest.rejected', { code: e.code });
       return { kind: 'done', status: 'rejected', counts: zeroCounts() };
     }
@@ -131,16 +82,8 @@ export async function ingestUpload(
   const byType = written.byType;
   counts.rejected = validation.rejectedIndexes.length;
   const rejections: FieldIssue[] = validation.issues.slice(0, maxStoredRejections);
-  const status =
-    counts.rejected > 0 ? (counts.accepted + counts.duplicate > 0 ? 'partial' : 'rejected') : 'ingested';
-  await ref.update({
-    status,
-    counts,
-    byType,
-    rejections,
-    updatedAt: FieldValue.serverTimestamp(),
-    [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
-  });
+  const status = finishedStatus(counts);
+  await finishUpload(deps.db, uid, uploadId, status, { counts, byType, rejections });
   // Audit: the pipeline mutated this user's health data (identifiers and counts only).
   await recordAudit(deps.db, {
     actorUid: 'system:ingest',

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { FieldValue } from 'firebase-admin/firestore';
-import { ClarityError, maxStoredRejections, validateHealthKitUpload, type UploadDoc } from '@clarity/core';
+import { ClarityError, maxStoredRejections, validateHealthKitUpload } from '@clarity/core';
 import { recordAudit } from '../../platform/audit.ts';
 import { paths } from '../../store/paths.ts';
+import { createReceivedUpload, uploadExists } from '../../store/uploads.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { rawBodyOf, rawJsonBody, requireJson, requireUser } from '../middleware.ts';
 
@@ -50,8 +50,7 @@ export function uploadRoutes(deps: ApiDeps): Router {
       ? createHash('sha256').update(`${uid}\u0000${key}`).digest('hex').slice(0, 24)
       : randomUUID().replace(/-/g, '').slice(0, 24);
     const rawPath = paths.rawObject(uid, uploadId, 'batch.json');
-    const ref = deps.db.doc(paths.upload(uid, uploadId));
-    if (key && (await ref.get()).exists) {
+    if (key && (await uploadExists(deps.db, uid, uploadId))) {
       res
         .status(202)
         .location(`/v1/health/uploads/${uploadId}`)
@@ -59,8 +58,7 @@ export function uploadRoutes(deps: ApiDeps): Router {
       return;
     }
     await deps.blobs.put(rawPath, raw, 'application/json');
-    const doc: UploadDoc = {
-      status: 'received',
+    await createReceivedUpload(deps.db, uid, uploadId, {
       source: 'healthkit',
       format: 'json',
       byteSize: raw.length,
@@ -69,21 +67,9 @@ export function uploadRoutes(deps: ApiDeps): Router {
       rawPath,
       correlationId: s.requestId,
       timezone: result.timezone ?? null,
-      counts: null,
-      byType: null,
       rejections: result.issues.slice(0, maxStoredRejections),
-      error: null,
-      attempts: 0,
-      createdAt: FieldValue.serverTimestamp(),
-      updatedAt: FieldValue.serverTimestamp(),
-      statusTimes: { received: FieldValue.serverTimestamp() },
-    };
-    try {
-      await ref.create(doc);
-    } catch (e) {
-      // ALREADY_EXISTS: a concurrent retry with the same Idempotency-Key won the race.
-      if ((e as { code?: number }).code !== 6) throw e;
-    }
+    });
+    // false when a concurrent retry with the same Idempotency-Key won the race: answered the same.
     await recordAudit(deps.db, {
       actorUid: uid,
       actorRoles: s.caller?.roles ?? [],

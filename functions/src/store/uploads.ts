@@ -1,0 +1,242 @@
+/**
+ * The upload lifecycle: the one module that writes an upload document (users/{uid}/uploads/{uploadId}).
+ *
+ *   received --claim--> parsing --finish--> ingested | partial | rejected
+ *                       parsing --reject--> rejected
+ *                       parsing --claim---> parsing   (only once the lease of the attempt that held it expired)
+ *
+ * The API creates JSON uploads `received` (`createReceivedUpload`); the storage trigger creates file uploads
+ * already claimed (`createOrClaimUpload`). Every status change stamps `statusTimes.<status>` and `updatedAt`;
+ * `recordUploadProgress` changes neither status nor statusTimes. A finished upload (ingested, partial,
+ * rejected) is never claimed again, so a redelivered event cannot count its samples twice.
+ * functions/test/store/uploads.test.ts fails if another file of functions/src addresses an upload document.
+ */
+import {
+  FieldValue,
+  type DocumentReference,
+  type Firestore,
+  type Transaction,
+} from 'firebase-admin/firestore';
+import { ClarityError, type UploadDoc, type UploadStatus } from '@clarity/core';
+import { readSnapshot, uploadConverter } from './converters.ts';
+import { paths } from './paths.ts';
+
+/** The status changes the lifecycle allows. */
+export const uploadTransitions: Readonly<Record<UploadStatus, readonly UploadStatus[]>> = {
+  received: ['parsing'],
+  parsing: ['parsing', 'ingested', 'partial', 'rejected'],
+  ingested: [],
+  partial: [],
+  rejected: [],
+};
+
+export type FinishedUploadStatus = 'ingested' | 'partial' | 'rejected';
+
+/** How long a `parsing` claim holds before another attempt may take the upload over. */
+export const leaseMs = 5 * 60_000;
+
+export function canTransition(from: UploadStatus, to: UploadStatus): boolean {
+  return uploadTransitions[from].includes(to);
+}
+
+const uploadRef = (db: Firestore, uid: string, uploadId: string): DocumentReference =>
+  db.doc(paths.upload(uid, uploadId));
+
+/** The fields that a change to `status` writes with it. */
+function statusFields(status: UploadStatus): Record<string, unknown> {
+  return {
+    status,
+    updatedAt: FieldValue.serverTimestamp(),
+    [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
+  };
+}
+
+/** The status an ingest ends in, from its counts: some rejected makes it partial, all rejected rejected. */
+export function finishedStatus(counts: {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+}): FinishedUploadStatus {
+  if (counts.rejected === 0) return 'ingested';
+  return counts.accepted + counts.duplicate > 0 ? 'partial' : 'rejected';
+}
+
+export async function uploadExists(db: Firestore, uid: string, uploadId: string): Promise<boolean> {
+  return (await uploadRef(db, uid, uploadId).get()).exists;
+}
+
+/** A new upload as the API stores it before ingest: `received`, no counts yet. */
+export type ReceivedUpload = Pick<
+  UploadDoc,
+  'source' | 'format' | 'byteSize' | 'sha256' | 'sampleCount' | 'rawPath' | 'correlationId' | 'timezone'
+> &
+  Pick<UploadDoc, 'rejections'>;
+
+/** Creates a `received` upload; false when it already exists (a concurrent retry with the same id won). */
+export async function createReceivedUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  fields: ReceivedUpload,
+): Promise<boolean> {
+  const doc: UploadDoc = {
+    status: 'received',
+    ...fields,
+    counts: null,
+    byType: null,
+    error: null,
+    attempts: 0,
+    createdAt: FieldValue.serverTimestamp(),
+    updatedAt: FieldValue.serverTimestamp(),
+    statusTimes: { received: FieldValue.serverTimestamp() },
+  };
+  try {
+    await uploadRef(db, uid, uploadId).create(doc);
+    return true;
+  } catch (e) {
+    // ALREADY_EXISTS
+    if ((e as { code?: number }).code !== 6) throw e;
+    return false;
+  }
+}
+
+/**
+ * Inside a transaction: takes an existing upload for this attempt (received -> parsing, or a `parsing` claim
+ * whose lease has expired because the attempt that held it died). A finished upload is left alone (the
+ * string says why); a live claim of another attempt is a retryable error, so the event is redelivered later.
+ */
+export function claimExisting(
+  tx: Transaction,
+  ref: DocumentReference,
+  doc: UploadDoc,
+  nowMs: number,
+): UploadDoc | string {
+  if (doc.status === 'parsing') {
+    const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
+    if (nowMs - updated < leaseMs) {
+      throw new ClarityError('unavailable', 'upload is being ingested by another attempt', {
+        retryable: true,
+      });
+    }
+  } else if (!canTransition(doc.status, 'parsing')) {
+    return `upload already ${doc.status}`;
+  }
+  tx.update(ref, { ...statusFields('parsing'), attempts: FieldValue.increment(1) });
+  return doc;
+}
+
+/**
+ * Claims an upload the API created. `refuse` may name a reason to leave it alone (checked inside the
+ * transaction, before the claim). A string says why there is nothing to do.
+ */
+export async function claimUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  nowMs: () => number,
+  refuse: (doc: UploadDoc) => string | undefined = () => undefined,
+): Promise<UploadDoc | string> {
+  const ref = uploadRef(db, uid, uploadId);
+  return db.runTransaction(async (tx) => {
+    const doc = readSnapshot(uploadConverter, await tx.get(ref));
+    if (!doc) return 'upload document not found';
+    return refuse(doc) ?? claimExisting(tx, ref, doc, nowMs());
+  });
+}
+
+/** Creates a file upload already claimed (`parsing`), or claims an unfinished one; a string says why not. */
+export async function createOrClaimUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  nowMs: () => number,
+  fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
+    source?: UploadDoc['source'];
+  },
+): Promise<UploadDoc | string> {
+  const ref = uploadRef(db, uid, uploadId);
+  return db.runTransaction(async (tx) => {
+    const existing = readSnapshot(uploadConverter, await tx.get(ref));
+    if (existing) return claimExisting(tx, ref, existing, nowMs());
+    const doc: UploadDoc = {
+      status: 'parsing',
+      source: 'apple_health_export',
+      ...fields,
+      sha256: null,
+      sampleCount: null,
+      correlationId: `upload-${uploadId}`,
+      counts: null,
+      byType: null,
+      rejections: [],
+      error: null,
+      attempts: 1,
+      createdAt: FieldValue.serverTimestamp(),
+      updatedAt: FieldValue.serverTimestamp(),
+      statusTimes: { received: FieldValue.serverTimestamp(), parsing: FieldValue.serverTimestamp() },
+    };
+    tx.create(ref, doc);
+    return doc;
+  });
+}
+
+/** Progress of a claimed upload, for the app's progress bar; status and statusTimes are untouched. */
+export async function recordUploadProgress(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  progress: Record<string, number | null>,
+): Promise<void> {
+  await uploadRef(db, uid, uploadId).update({ progress, updatedAt: FieldValue.serverTimestamp() });
+}
+
+/**
+ * Progress that never holds up the parser: written in the background, one at a time, at most once per
+ * `everyMs`, failures ignored (progress is advisory). `flush` waits for the last write.
+ */
+export function backgroundProgress(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  now: () => number,
+  everyMs: number,
+): { report: (progress: Record<string, number | null>) => void; flush: () => Promise<void> } {
+  let last = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    report(progress) {
+      const t = now();
+      if (t - last < everyMs) return;
+      last = t;
+      pending = pending.then(() => recordUploadProgress(db, uid, uploadId, progress).catch(() => undefined));
+    },
+    flush: async () => {
+      await pending;
+    },
+  };
+}
+
+/** Ends a claimed upload as rejected, with the error and whatever else the ingest knows. */
+export async function rejectUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  error: { code: string; message: string },
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  await uploadRef(db, uid, uploadId).update({
+    ...statusFields('rejected'),
+    error: { code: error.code, message: error.message },
+    ...fields,
+  });
+}
+
+/** Ends a claimed upload: ingested, partial (some rejected) or rejected (all), with its counts and summary. */
+export async function finishUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  status: FinishedUploadStatus,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  await uploadRef(db, uid, uploadId).update({ ...fields, ...statusFields(status) });
+}
