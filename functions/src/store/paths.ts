@@ -2,6 +2,7 @@
  * Every Firestore path of the backend, in one place: collection names, document paths, the document
  * patterns the triggers listen on, the Storage prefixes of a user's objects, and what GDPR export and
  * erasure do with each top-level collection (store/account-data.ts derives its lists from `userData`).
+ * The data model itself is described in docs/architecture.md "Data model (Firestore)".
  * Nothing else in functions/src spells a path: functions/test/store/paths.test.ts fails if one does.
  */
 
@@ -63,7 +64,7 @@ export const userData: Record<TopCollection, UserDataRule> = {
 
 const u = (uid: string) => `${collections.users}/${uid}`;
 
-/** Firestore document and collection paths (docs: data model). */
+/** Firestore document and collection paths. */
 export const paths = {
   user: u,
   uploads: (uid: string) => `${u(uid)}/${userCollections.uploads}`,
