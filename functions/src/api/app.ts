@@ -10,6 +10,7 @@ import { RequestMetrics } from './request-metrics.ts';
 import { accountRoutes } from './routes/account.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
 import { authRoutes } from './routes/auth.ts';
+import { fileRoutes } from './routes/files.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { trendRoutes } from './routes/trends.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -41,7 +42,14 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1/openapi.json', anonLimit);
   app.use('/v1', openApiRoutes(deps.version));
   app.use('/v1/security', signingRoutes(deps));
-  app.use('/v1/health', uploadRoutes(deps), insightRoutes(deps), trendRoutes(deps), analyzeRoutes(deps));
+  app.use(
+    '/v1/health',
+    uploadRoutes(deps),
+    fileRoutes(deps),
+    insightRoutes(deps),
+    trendRoutes(deps),
+    analyzeRoutes(deps),
+  );
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
   app.use((req, _res, next) => next(new ClarityError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler());

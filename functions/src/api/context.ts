@@ -5,6 +5,7 @@ import type { BlobStore } from '../store/blob-store.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { SecurityDeps } from './security.ts';
 import type { DependencyCheck } from './dependency-checks.ts';
+import type { ObjectFinalizer } from '../platform/emulator-storage.ts';
 
 /** Everything the API needs, passed in: tests build it on the emulators, the function from config. */
 export interface ApiDeps {
@@ -20,6 +21,11 @@ export interface ApiDeps {
   security?: SecurityDeps;
   /** Extra checks shown to admins by GET /v1/system/health (inference, LLM); none when absent. */
   dependencyChecks?: Record<string, DependencyCheck>;
+  /**
+   * Emulators only: delivers the Storage finalize event for objects the file route (PUT /v1/health/files)
+   * writes to the local blob store. Absent when deployed, which disables that route (404).
+   */
+  objectFinalizer?: ObjectFinalizer;
 }
 
 export interface Caller {

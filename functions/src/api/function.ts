@@ -1,6 +1,7 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { createApp } from './app.ts';
 import {
+  blobStoreKind,
   corsOrigins,
   geminiModel,
   inferenceUrl,
@@ -21,6 +22,7 @@ import {
   trustedProxyHops,
   vertexProject,
 } from '../platform/config.ts';
+import { emulatorFinalizer, type ObjectFinalizer } from '../platform/emulator-storage.ts';
 import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
 import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
 import { FirestoreRateLimitStore, RateLimiter } from './rate-limit.ts';
@@ -30,6 +32,16 @@ import { auth, blobStore, firestore } from '../platform/services.ts';
 import type { Express } from 'express';
 
 const log = logger.child({ fn: 'api' });
+
+/**
+ * The emulator-only file route (PUT /v1/health/files) is on only in the Functions emulator with the local
+ * blob store, where no Storage emulator delivers finalize events; deployed, clients use Cloud Storage.
+ */
+function emulatorObjectFinalizer(): ObjectFinalizer | undefined {
+  const hub = runtime.emulatorHub;
+  if (!runtime.isEmulator || !hub || blobStoreKind.value() !== 'fs') return undefined;
+  return emulatorFinalizer({ hub, projectId: runtime.projectId, bucket: runtime.storageBucket });
+}
 
 /**
  * The API as the function runs it, built from the params (platform/config.ts) and the process-wide
@@ -45,6 +57,7 @@ export function apiFromParams(): Express {
     maxUploadBytes: maxUploadBytes.value(),
     version: runtime.version,
     startedAt: runtime.startedAt,
+    objectFinalizer: emulatorObjectFinalizer(),
     dependencyChecks: {
       inference: inferenceReadiness(inferenceUrl.value()),
       llm: llmConfiguration(vertexProject.value(), geminiModel.value()),

@@ -48,6 +48,16 @@ export const operations: Operation[] = [
     }),
   },
   {
+    method: 'put',
+    path: '/v1/health/files/{uploadId}/{filename}',
+    summary:
+      'Emulators only (404 when deployed): upload a file (raw bytes, its own Content-Type) as the Storage SDK would to uploads/{uid}/{uploadId}/{filename}; the storage trigger ingests it; 201',
+    auth: 'bearer',
+    roles: 'user (own folder)',
+    status: 201,
+    response: z.object({ uploadId: z.string(), object: z.string(), size: z.number(), bucket: z.string() }),
+  },
+  {
     method: 'get',
     path: '/v1/health/insights',
     summary: 'Insights, newest first, cursor-paginated',

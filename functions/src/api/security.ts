@@ -136,6 +136,11 @@ export function cors(origins: string[]): RequestHandler {
  */
 export function bodyLimit(opts: { maxJsonBytes: number; maxUploadBytes: number }): RequestHandler {
   return (req, _res, next) => {
+    // The emulator-only file route (routes/files.ts) has its own, larger limit, checked by the route.
+    if (req.path.startsWith('/v1/health/files/')) {
+      next();
+      return;
+    }
     const limit = req.path === '/v1/health/upload' ? opts.maxUploadBytes : opts.maxJsonBytes;
     const pre = (req as { rawBody?: unknown }).rawBody;
     const declared = Number(req.get('content-length') ?? 0);

@@ -104,9 +104,33 @@ export const runtime = {
   get projectId(): string {
     return process.env.GCLOUD_PROJECT ?? process.env.GCP_PROJECT ?? 'demo-clarity';
   },
+  /** The Emulator Suite hub (host:port), set by the Functions emulator; undefined when deployed. */
+  get emulatorHub(): string | undefined {
+    return process.env.FIREBASE_EMULATOR_HUB || undefined;
+  },
+  /**
+   * The default Storage bucket: FIREBASE_CONFIG's storageBucket (set by Cloud Functions and by the Functions
+   * emulator), else `<project>.appspot.com`, the default the emulators also use.
+   */
+  get storageBucket(): string {
+    return defaultBucketOf(process.env.FIREBASE_CONFIG, this.projectId);
+  },
   startedAt: Date.now(),
   version: '0.1.0',
 };
+
+/** The bucket named by a FIREBASE_CONFIG value (JSON), else the project's default bucket name. */
+export function defaultBucketOf(firebaseConfig: string | undefined, projectId: string): string {
+  if (firebaseConfig) {
+    try {
+      const bucket: unknown = (JSON.parse(firebaseConfig) as { storageBucket?: unknown }).storageBucket;
+      if (typeof bucket === 'string' && bucket !== '') return bucket;
+    } catch {
+      // not JSON (a path to a file is also allowed by firebase-admin): fall back to the default name
+    }
+  }
+  return `${projectId}.appspot.com`;
+}
 
 // --- Operations (deploy/README.md) ---
 export const flagsSource = defineString('FLAGS_SOURCE', {

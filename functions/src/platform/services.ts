@@ -17,7 +17,13 @@ const emulatedServiceAccount = 'emulated-service-acct@email.com';
 export function adminApp(): App {
   return (
     getApps().find((a) => a.name === '[DEFAULT]') ??
-    initializeApp(runtime.isEmulator ? { serviceAccountId: emulatedServiceAccount } : undefined)
+    // With options, firebase-admin no longer reads FIREBASE_CONFIG: name the bucket too, or BLOB_STORE=gcs on the
+    // emulators (a Storage emulator) would have no default bucket.
+    initializeApp(
+      runtime.isEmulator
+        ? { serviceAccountId: emulatedServiceAccount, storageBucket: runtime.storageBucket }
+        : undefined,
+    )
   );
 }
 
@@ -43,7 +49,7 @@ export function blobStore(): BlobStore {
     blobs =
       blobStoreKind.value() === 'fs'
         ? new FsBlobStore(path.resolve(process.cwd(), '..', blobDir.value()))
-        : new GcsBlobStore();
+        : new GcsBlobStore(runtime.storageBucket);
   }
   return blobs;
 }
