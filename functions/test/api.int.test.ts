@@ -136,9 +136,118 @@ describe('POST /v1/health/upload', () => {
     expect(b.data).toEqual({ uploadId: a.data.uploadId, status: 'received', replayed: true });
   });
 
+  it('answers 422 and stores nothing when an Idempotency-Key is reused with a different body', async () => {
+    const first = await post(JSON.stringify(morningBatch('2026-11-22')), {
+      'idempotency-key': 'reuse-key-0001',
+    });
+    expect(first.status).toBe(202);
+    const { uploadId } = ((await first.json()) as { data: { uploadId: string } }).data;
+    const before = await adminDb(project).doc(`users/${uid}/uploads/${uploadId}`).get();
+    const other = await post(JSON.stringify(morningBatch('2026-11-23')), {
+      'idempotency-key': 'reuse-key-0001',
+    });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('unprocessable');
+    const after = await adminDb(project).doc(`users/${uid}/uploads/${uploadId}`).get();
+    expect(after.get('sha256')).toBe(before.get('sha256'));
+    const raw = JSON.parse((await blobs.get(after.get('rawPath') as string)).toString()) as {
+      samples: { startDate: string }[];
+    };
+    expect(raw.samples[0]?.startDate.startsWith('2026-11-22')).toBe(true);
+  });
+
   it('answers 404 in the error shape for unknown routes', async () => {
     const res = await fetch(`${base}/v1/nope`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('answers 405 with Allow for a known path and a wrong method', async () => {
+    const res = await fetch(`${base}/v1/health/upload`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+    const del = await fetch(`${base}/v1/health/trends`, { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('Location of a 202', () => {
+  it('points at GET /v1/health/uploads/{id} and GET /v1/health/jobs/{id}, which answer for the owner', async () => {
+    const up = await post(JSON.stringify(morningBatch('2026-11-24')));
+    expect(up.status).toBe(202);
+    const loc = up.headers.get('location') as string;
+    const got = await fetch(`${base}${loc}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(got.status).toBe(200);
+    const body = (await got.json()) as { data: { uploadId: string; status: string; format: string } };
+    expect(body.data).toMatchObject({ status: 'received', format: 'json' });
+    expect(loc).toBe(`/v1/health/uploads/${body.data.uploadId}`);
+
+    const job = await fetch(`${base}/v1/health/analyze`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ window: { start: '2026-11-18', end: '2026-11-24' } }),
+    });
+    expect(job.status).toBe(202);
+    const jobLoc = job.headers.get('location') as string;
+    const jr = await fetch(`${base}${jobLoc}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(jr.status).toBe(200);
+    const jd = (
+      (await jr.json()) as { data: { status: string; window: unknown; stages: Record<string, unknown> } }
+    ).data;
+    expect(jd).toMatchObject({ status: 'queued', window: { start: '2026-11-18', end: '2026-11-24' } });
+    expect(Object.keys(jd.stages).sort()).toEqual(['analyze', 'deliver', 'infer', 'insight']);
+
+    // Another user gets 403 (not whether the document exists); a missing id is 404.
+    const other = await signUp(`api-other-${Date.now()}@example.com`);
+    const denied = await fetch(`${base}${loc}?uid=${uid}`, {
+      headers: { authorization: `Bearer ${other.idToken}` },
+    });
+    expect(denied.status).toBe(403);
+    const missing = await fetch(`${base}/v1/health/jobs/nope-0000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('dates a careless client sends', () => {
+  const get = (q: string) =>
+    fetch(`${base}/v1/health/trends?${q}`, { headers: { authorization: `Bearer ${token}` } });
+  const analyze = (body: string | undefined, headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/health/analyze`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(body === undefined ? {} : { body }),
+    });
+  const reasons = async (res: Response) =>
+    ((await res.json()) as { error: { details: { path: unknown[]; message: string }[] } }).error.details;
+
+  it('refuses impossible calendar dates and implausible years with the reason, on trends and analyze', async () => {
+    for (const [q, field, reason] of [
+      ['metric=steps&start=2026-02-30&end=2026-03-02', 'start', 'is not a calendar date'],
+      ['metric=steps&start=2026-11-01&end=2026-13-45', 'end', 'is not a calendar date'],
+      ['metric=steps&start=1900-01-01&end=1900-01-02', 'start', 'must lie between'],
+      ['metric=steps&start=2099-01-01&end=2099-01-02', 'start', 'must lie between'],
+    ] as const) {
+      const res = await get(q);
+      expect(res.status, q).toBe(400);
+      const details = await reasons(res);
+      expect(
+        details.some((d) => d.path.join('.') === `query.${field}` && d.message.includes(reason)),
+        q,
+      ).toBe(true);
+    }
+    const res = await analyze(JSON.stringify({ window: { start: '2026-02-30', end: '2026-03-01' } }), {
+      'content-type': 'application/json',
+    });
+    expect(res.status).toBe(400);
+    expect((await reasons(res)).map((d) => d.path.join('.'))).toContain('body.window.start');
+  });
+
+  it('accepts POST /analyze with no body at all (the window is optional)', async () => {
+    const res = await analyze(undefined);
+    expect(res.status).toBe(202);
   });
 });

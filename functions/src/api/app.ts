@@ -5,7 +5,7 @@ import { errorHandler, requestContext } from './middleware.ts';
 import { rateLimitMiddleware } from './rate-limit.ts';
 import { bodyLimit, cors, defaultSecurity, securityHeaders } from './security.ts';
 import { requireSignedRequest, signingRoutes } from './signing.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiRoutes, operations } from './openapi.ts';
 import { RequestMetrics } from './request-metrics.ts';
 import { accountRoutes } from './routes/account.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.ts';
 import { fileRoutes } from './routes/files.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { trendRoutes } from './routes/trends.ts';
+import { statusRoutes } from './routes/status.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/upload.ts';
 
@@ -49,9 +50,30 @@ export function createApp(deps: ApiDeps): Express {
     insightRoutes(deps),
     trendRoutes(deps),
     analyzeRoutes(deps),
+    statusRoutes(deps),
   );
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
-  app.use((req, _res, next) => next(new ClarityError('not_found', `no route ${req.method} ${req.path}`)));
+  app.use((req, res, next) => {
+    // A known path with another method is 405 with Allow (RFC 9110 15.5.6), not 404.
+    const allowed = allowedMethods(req.path);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      next(new ClarityError('method_not_allowed', `${req.method} is not allowed on ${req.path}`));
+      return;
+    }
+    next(new ClarityError('not_found', `no route ${req.method} ${req.path}`));
+  });
   app.use(errorHandler());
   return app;
+}
+
+/** Methods the API serves on a path (from the OpenAPI operations, whose `{param}` segments match any). */
+export function allowedMethods(path: string): string[] {
+  const methods = new Set<string>();
+  for (const op of operations) {
+    const re = new RegExp(`^${op.path.replace(/\{[^/]+\}/g, '[^/]+')}/?$`);
+    if (re.test(path)) methods.add(op.method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }

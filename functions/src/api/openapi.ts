@@ -89,6 +89,26 @@ export const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/health/uploads/{uploadId}',
+    summary: 'Status of an upload: counts, first rejections, the reason it was rejected (Location of a 202)',
+    auth: 'bearer',
+    roles: 'user (own), clinician in the care team, admin',
+    query: s.statusQuery,
+    status: 200,
+    response: s.uploadStatus,
+  },
+  {
+    method: 'get',
+    path: '/v1/health/jobs/{jobId}',
+    summary: 'Status of an analysis job and its stages (Location of a 202 from analyze)',
+    auth: 'bearer',
+    roles: 'user (own), clinician in the care team, admin',
+    query: s.statusQuery,
+    status: 200,
+    response: s.jobStatus,
+  },
+  {
+    method: 'get',
     path: '/v1/account/export',
     summary: 'All of your data as a JSON archive (GDPR access/portability)',
     auth: 'bearer',
@@ -195,7 +215,19 @@ export function openApiDocument(version: string): Json {
             })),
           }
         : {}),
-      ...(op.query ? { parameters: parametersOf(op.query) } : {}),
+      ...(op.query || op.path.includes('{')
+        ? {
+            parameters: [
+              ...[...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+                name: m[1],
+                in: 'path',
+                required: true,
+                schema: { type: 'string' },
+              })),
+              ...(op.query ? parametersOf(op.query) : []),
+            ],
+          }
+        : {}),
       ...(op.body
         ? {
             requestBody: {

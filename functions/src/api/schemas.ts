@@ -9,10 +9,25 @@ const uid = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,128}$/)
   .describe('A Firebase Auth uid');
+/** Earliest day a window may name: no consumer wearable recorded before 2000. */
+export const earliestDay = '2000-01-01';
+/** Latest day a window may name, from a clock: tomorrow (a user east of UTC is already there). */
+export function latestDay(nowMs = Date.now()): string {
+  return new Date(nowMs + 86_400_000).toISOString().slice(0, 10);
+}
+/** True for a real calendar day: 2026-02-30 and 2026-13-45 are not. */
+export function isCalendarDate(d: string): boolean {
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .describe('Local calendar day, YYYY-MM-DD');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date YYYY-MM-DD', abort: true })
+  .refine(isCalendarDate, { message: 'is not a calendar date', abort: true })
+  .refine((d) => d >= earliestDay && d <= latestDay(), {
+    message: `must lie between ${earliestDay} and tomorrow`,
+  })
+  .describe(`Local calendar day, YYYY-MM-DD, from ${earliestDay} to tomorrow`);
 
 export const roles = ['user', 'clinician', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -144,7 +159,10 @@ export const trendsQuery = z
   });
 
 export const trendPoint = z.object({
-  period: isoDate.describe('First day of the period'),
+  period: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .describe('First day of the period'),
   value: z.number().nullable().describe('null when no data in the period'),
   days: z.number().int().describe('Days of the period with data'),
   samples: z.number().int(),
@@ -175,6 +193,45 @@ export const trendsResponse = z.object({
       n: z.number().int(),
     }),
   }),
+});
+
+// ---- GET /v1/health/uploads/{uploadId}, GET /v1/health/jobs/{jobId} --------------------------------------
+
+export const statusQuery = z
+  .object({
+    uid: uid.optional().describe('Owner uid (clinicians in the care team, admins); default: the caller'),
+  })
+  .strict();
+
+/** A document id from a path segment. */
+export const resourceId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be an id returned by the API');
+
+const cause = z.object({ code: z.string(), message: z.string() });
+
+export const uploadStatus = z.object({
+  uploadId: z.string(),
+  status: z.string().describe('received | parsing | ingested | partial | rejected (| failed)'),
+  format: z.string().nullable(),
+  byteSize: z.number().nullable(),
+  counts: z.object({ accepted: z.number(), duplicate: z.number(), rejected: z.number() }).nullable(),
+  rejections: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })),
+  error: cause.nullable().describe('Why the upload was rejected or failed, in words'),
+  reachedAt: z.record(z.string(), z.string().nullable()).describe('When each status was reached (ISO 8601)'),
+});
+
+export const jobStatus = z.object({
+  jobId: z.string(),
+  status: z.string().describe('queued | running | complete | failed'),
+  reason: z.string().nullable(),
+  window: z.object({ start: z.string(), end: z.string() }).nullable(),
+  stages: z.record(
+    z.string(),
+    z.object({ status: z.string(), attempts: z.number(), note: z.string().optional() }),
+  ),
+  degraded: z.array(z.string()),
+  error: cause.extend({ stage: z.string().optional() }).nullable(),
+  analysisId: z.string().nullable(),
+  insightId: z.string().nullable(),
 });
 
 // ---- POST /v1/health/analyze ----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ import { heartRateMetrics, hrvMetrics } from './analytics/vitals.ts';
 import { windowSeries } from './analytics/window.ts';
 
 export type { Baseline } from './analytics/trends.ts';
+export { dailyMetricValues } from './analytics/daily-values.ts';
+export { stageNights, type StageNight } from './analytics/sleep.ts';
 export {
   countMinutes,
   movementSeries,

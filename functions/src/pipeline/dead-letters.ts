@@ -6,13 +6,11 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, type JobDoc, type StageName } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
-import { errorText } from '../platform/errors.ts';
-import { failJob, releaseStage } from './jobs.ts';
+import { errorText, failureCause, isTransient } from '../platform/errors.ts';
+import { deadLetterId, failJob, maxStageAttempts, releaseStage } from './jobs.ts';
 import { paths } from '../store/paths.ts';
 
-export function deadLetterId(stage: StageName, uid: string, jobId: string): string {
-  return `${stage}_${uid}_${jobId}`.slice(0, 1400);
-}
+export { deadLetterId };
 
 /**
  * Records (or re-opens) the dead letter of a stage. `attempts` is the stage's total attempts so far. A
@@ -38,10 +36,7 @@ export async function recordDeadLetter(
     uid: input.uid,
     jobId: input.jobId,
     correlationId: input.correlationId,
-    cause: {
-      code: e instanceof ClarityError ? e.code : 'internal',
-      message: e instanceof ClarityError ? e.message : 'internal error',
-    },
+    cause: failureCause(e),
     attempts: input.attempts,
     replay: `npm run replay -- ${id}`,
     status: 'open',
@@ -56,8 +51,10 @@ export async function recordDeadLetter(
 }
 
 /**
- * What a stage does when its handler throws: a retryable error puts the stage back to pending and rethrows
- * (the trigger redelivers); anything else fails the job and lands in deadLetters with its cause.
+ * What a stage does when its handler throws: a transient failure (isTransient, the one classification)
+ * puts the stage back to pending and rethrows, so the trigger redelivers, until the stage has had
+ * maxStageAttempts; a permanent failure, or the last attempt, fails the job and lands in deadLetters
+ * with its cause.
  */
 export async function stageFailed(
   db: Firestore,
@@ -65,23 +62,22 @@ export async function stageFailed(
   e: unknown,
 ): Promise<{ kind: 'done'; status: 'failed' }> {
   const { stage, uid, jobId, job, log } = input;
-  if (e instanceof ClarityError && e.retryable) {
+  const attempts = job.stages[stage].attempts + 1;
+  const cause = failureCause(e);
+  if (isTransient(e) && attempts < maxStageAttempts) {
     await releaseStage(db, uid, jobId, stage);
-    log.warn(`${stage}.retry`, { code: e.code });
+    log.warn(`${stage}.retry`, { code: cause.code, attempts, error: errorText(e) });
     throw e;
   }
-  log.error(`${stage}.failed`, {
-    code: e instanceof ClarityError ? e.code : 'internal',
-    error: errorText(e),
-  });
-  await failJob(db, uid, jobId, stage, e);
-  await recordDeadLetter(db, {
-    stage,
-    uid,
-    jobId,
-    correlationId: job.correlationId,
-    attempts: job.stages[stage].attempts + 1,
-    error: e,
-  });
+  log.error(`${stage}.failed`, { code: cause.code, attempts, error: errorText(e) });
+  // The last of several transient failures: say so, so the job and dead letter tell a retry would not help.
+  const final = isTransient(e)
+    ? new ClarityError(cause.code, `${cause.message} (gave up after ${attempts} attempts)`, {
+        retryable: false,
+        cause: e,
+      })
+    : e;
+  await failJob(db, uid, jobId, stage, final);
+  await recordDeadLetter(db, { stage, uid, jobId, correlationId: job.correlationId, attempts, error: final });
   return { kind: 'done', status: 'failed' };
 }

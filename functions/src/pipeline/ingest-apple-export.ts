@@ -5,7 +5,6 @@
  * document shows live progress and ends with per-type counts.
  */
 import {
-  ClarityError,
   importAppleHealthXml,
   importAppleHealthZip,
   maxStoredRejections,
@@ -19,6 +18,7 @@ import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-serie
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-writer.ts';
 import { backgroundProgress, finishUpload, rejectUpload } from '../store/uploads.ts';
+import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 import {
   createOrClaim,
   hashing,
@@ -178,9 +178,13 @@ export async function ingestAppleExport(
     imported = await runImporter(input, deps.blobs, options);
   } catch (e) {
     await progress.flush();
-    if (e instanceof ClarityError && !e.retryable) {
-      await rejectUpload(deps.db, uid, uploadId, e, { counts: totals.samples });
-      log.warn('ingest_file.rejected', { code: e.code });
+    // One classification (isTransient): a permanent failure (a bad file, a limit, a document Firestore
+    // refuses, bad data meeting code) ends the upload rejected with its cause; a transient one is
+    // redelivered, and maxIngestAttempts (store/uploads.ts) ends that too.
+    if (!isTransient(e)) {
+      const cause = failureCause(e);
+      await rejectUpload(deps.db, uid, uploadId, cause, { counts: totals.samples });
+      log.warn('ingest_file.rejected', { code: cause.code, error: errorText(e) });
       return { kind: 'done', status: 'rejected', counts: totals.samples };
     }
     throw e;

@@ -21,6 +21,7 @@ import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
 import type { Logger } from '../platform/logger.ts';
 import { recordAudit } from '../platform/audit.ts';
+import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 
 export interface IngestDeps {
   db: Firestore;
@@ -34,7 +35,7 @@ export type IngestOutcome =
   | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
 
 /** Kept for imports written before the upload lifecycle moved to store/uploads.ts. */
-export { claimExisting, leaseMs } from '../store/uploads.ts';
+export { claimExisting, leaseMs, maxIngestAttempts } from '../store/uploads.ts';
 
 export async function ingestUpload(
   input: { uid: string; uploadId: string },
@@ -62,9 +63,10 @@ export async function ingestUpload(
     }
     validation = validateHealthKitUpload(body, deps.now());
   } catch (e) {
-    if (e instanceof ClarityError && !e.retryable) {
-      await rejectUpload(deps.db, uid, uploadId, e);
-      log.warn('ingest.rejected', { code: e.code });
+    // One classification (isTransient): permanent failures end the upload now, with their cause.
+    if (!isTransient(e)) {
+      await rejectUpload(deps.db, uid, uploadId, failureCause(e));
+      log.warn('ingest.rejected', { code: failureCause(e).code });
       return { kind: 'done', status: 'rejected', counts: zeroCounts() };
     }
     throw e;
@@ -76,8 +78,20 @@ export async function ingestUpload(
     validation.timezone ?? null,
     validation.samples[0]?.offsetMinutes,
   );
-  const written = await writeSamples(deps.db, uid, uploadId, validation.samples, zone);
-  await refreshMinuteSeries(deps.db, uid, written.spillDays, zone);
+  let written: Awaited<ReturnType<typeof writeSamples>>;
+  try {
+    written = await writeSamples(deps.db, uid, uploadId, validation.samples, zone);
+    await refreshMinuteSeries(deps.db, uid, written.spillDays, zone);
+  } catch (e) {
+    // A document Firestore refuses, or bad data meeting code, fails the same way on every redelivery: the
+    // upload ends rejected with the cause (what was written stays; a replay counts it as its own). A
+    // transient failure is redelivered; maxIngestAttempts (store/uploads.ts) ends that too.
+    if (isTransient(e)) throw e;
+    const cause = failureCause(e);
+    await rejectUpload(deps.db, uid, uploadId, cause);
+    log.error('ingest.failed', { code: cause.code, error: errorText(e) });
+    return { kind: 'done', status: 'rejected', counts: zeroCounts() };
+  }
   const counts = { ...written.counts };
   const byType = written.byType;
   counts.rejected = validation.rejectedIndexes.length;

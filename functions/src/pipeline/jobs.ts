@@ -21,6 +21,7 @@ import {
   type StageStatus,
 } from '@clarity/core';
 import { paths } from '../store/paths.ts';
+import { failureCause } from '../platform/errors.ts';
 import { jobConverter } from '../store/converters.ts';
 
 export interface CreateJobInput {
@@ -130,8 +131,19 @@ export async function readJob(db: Firestore, uid: string, jobId: string): Promis
   return snap.data();
 }
 
+/** Id of the dead letter of a job's stage (deterministic: a redelivered failure updates one document). */
+export function deadLetterId(stage: StageName, uid: string, jobId: string): string {
+  return `${stage}_${uid}_${jobId}`.slice(0, 1400);
+}
+
 /** A stage left `running` longer than this is taken over (its attempt died). */
 export const stageLeaseMs = 5 * 60_000;
+
+/**
+ * Attempts a stage gets for one job, whatever ends them (a transient error, a crash, a timeout): after the
+ * last, the job fails and the work is dead-lettered instead of being redelivered forever.
+ */
+export const maxStageAttempts = 5;
 
 export type Claim = { kind: 'claimed'; job: JobDoc } | { kind: 'skipped'; reason: string };
 
@@ -158,6 +170,37 @@ export async function claimStage(
           retryable: true,
         });
       }
+    }
+    if (st.attempts >= maxStageAttempts) {
+      // Every attempt so far died without reporting (a crash, a timeout, a document Firestore refused
+      // mid-write): end it here, visibly, instead of running it again.
+      const message = `stage ${stage} gave up after ${st.attempts} attempts that did not finish`;
+      tx.update(snap.ref, {
+        status: 'failed',
+        [`stages.${stage}.status`]: 'failed',
+        [`stages.${stage}.finishedAt`]: FieldValue.serverTimestamp(),
+        [`stages.${stage}.note`]: `attempts_exhausted: ${message}`,
+        error: { stage, code: 'attempts_exhausted', message },
+        updatedAt: FieldValue.serverTimestamp(),
+      });
+      const id = deadLetterId(stage, uid, jobId);
+      tx.set(
+        db.doc(paths.deadLetter(id)),
+        {
+          stage,
+          uid,
+          jobId,
+          correlationId: job.correlationId,
+          cause: { code: 'attempts_exhausted', message },
+          attempts: st.attempts,
+          replay: `npm run replay -- ${id}`,
+          status: 'open',
+          createdAt: FieldValue.serverTimestamp(),
+          updatedAt: FieldValue.serverTimestamp(),
+        },
+        { merge: true },
+      );
+      return { kind: 'skipped', reason: `stage ${stage} attempts exhausted: dead-lettered` };
     }
     tx.update(snap.ref, {
       status: 'running',
@@ -221,8 +264,7 @@ export async function failJob(
   stage: StageName,
   e: unknown,
 ): Promise<void> {
-  const code = e instanceof ClarityError ? e.code : 'internal';
-  const message = e instanceof ClarityError ? e.message : 'internal error';
+  const { code, message } = failureCause(e);
   await db.doc(paths.job(uid, jobId)).update({
     status: 'failed',
     [`stages.${stage}.status`]: 'failed',

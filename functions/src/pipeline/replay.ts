@@ -14,10 +14,14 @@ import { analyzeJob, type AnalyzeDeps, type StageOutcome } from './analyze.ts';
 import { inferJob, inferenceDegraded, type InferDeps } from './infer.ts';
 import { insightForAnalysis, type InsightDeps } from './insight.ts';
 import { readJob } from './jobs.ts';
+import { ingestUpload, type IngestDeps } from './ingest.ts';
+import { resetUploadForReplay } from '../store/uploads.ts';
 
 export interface ReplayDeps {
   db: Firestore;
   log: Logger;
+  /** Ingest of a JSON upload (dead letters of stage `ingest`); absent: the upload is only reset. */
+  ingest?: () => IngestDeps;
   analyze: () => AnalyzeDeps;
   infer: () => InferDeps;
   insight: () => InsightDeps;
@@ -30,10 +34,13 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
   const { uid, jobId, stage } = dl;
   const log = deps.log.child({ deadLetter: id, jobId, correlationId: dl.correlationId, stage });
   log.info('replay.started', {});
+  if (stage === 'ingest') return replayIngest(id, uid, dl.uploadId ?? jobId, deps, log);
   await deps.db.doc(paths.job(uid, jobId)).update({
     status: 'running',
     error: null,
     [`stages.${stage}.status`]: 'pending',
+    // A replay is a deliberate new start: it gets the stage's full attempt budget again.
+    [`stages.${stage}.attempts`]: 0,
     updatedAt: FieldValue.serverTimestamp(),
   });
   let outcome: StageOutcome;
@@ -72,6 +79,33 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
     });
   }
   if (stillFailing) outcome = { kind: 'done', status: 'failed' };
+  log.info('replay.finished', { outcome: outcome.kind === 'done' ? outcome.status : outcome.reason });
+  return outcome;
+}
+
+/**
+ * An upload that exhausted its attempts: back to `received` with a fresh attempt budget, then ingested again
+ * (JSON uploads, when ingest dependencies are given). A file upload is reset only: re-finalizing its object
+ * (or the Storage event's redelivery) ingests it.
+ */
+async function replayIngest(
+  id: string,
+  uid: string,
+  uploadId: string,
+  deps: ReplayDeps,
+  log: Logger,
+): Promise<StageOutcome> {
+  const format = await resetUploadForReplay(deps.db, uid, uploadId);
+  let outcome: StageOutcome = { kind: 'skipped', reason: 'upload reset to received' };
+  if (format === 'json' && deps.ingest) {
+    const r = await ingestUpload({ uid, uploadId }, deps.ingest());
+    outcome = r.kind === 'done' ? { kind: 'done', status: r.status === 'rejected' ? 'failed' : 'done' } : r;
+  }
+  if (outcome.kind === 'done' && outcome.status === 'done')
+    await deps.db.doc(paths.deadLetter(id)).update({
+      status: 'replayed',
+      replayedAt: FieldValue.serverTimestamp(),
+    });
   log.info('replay.finished', { outcome: outcome.kind === 'done' ? outcome.status : outcome.reason });
   return outcome;
 }

@@ -7,7 +7,13 @@
  * on it). Recomputing is idempotent, and transactions make concurrent ingests converge on the latest samples.
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { addDays, buildMinuteSeries, type MinuteSeriesDoc, type SeriesDoc } from '@clarity/core';
+import {
+  addDays,
+  buildMinuteSeries,
+  isValidTimeZone,
+  type MinuteSeriesDoc,
+  type SeriesDoc,
+} from '@clarity/core';
 import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { samplesOf } from './series-samples.ts';
@@ -87,8 +93,10 @@ export function dayZone(
   uploadZone: string | null,
   offsetMinutes: number | undefined,
 ): string {
-  if (profileZone) return profileZone;
-  if (uploadZone) return uploadZone;
+  // Zones come from what users wrote: an unknown name falls through (it would throw in Intl on every
+  // redelivery of the event, forever).
+  if (profileZone && isValidTimeZone(profileZone)) return profileZone;
+  if (uploadZone && isValidTimeZone(uploadZone)) return uploadZone;
   if (offsetMinutes !== undefined && offsetMinutes % 60 === 0) {
     const h = -offsetMinutes / 60; // Etc/GMT zones have the POSIX (inverted) sign
     return h === 0 ? 'UTC' : `Etc/GMT${h > 0 ? '+' : ''}${h}`;

@@ -35,6 +35,13 @@ export type FinishedUploadStatus = 'ingested' | 'partial' | 'rejected';
 /** How long a `parsing` claim holds before another attempt may take the upload over. */
 export const leaseMs = 5 * 60_000;
 
+/**
+ * Claims one upload gets, whatever ended the attempts (a transient error, a crash, a timeout). The claim
+ * after the last ends the upload `rejected` with `attempts_exhausted` and a dead letter (stage `ingest`),
+ * instead of a redelivery forever; the raw object is kept.
+ */
+export const maxIngestAttempts = 5;
+
 export function canTransition(from: UploadStatus, to: UploadStatus): boolean {
   return uploadTransitions[from].includes(to);
 }
@@ -63,6 +70,33 @@ export function finishedStatus(counts: {
 
 export async function uploadExists(db: Firestore, uid: string, uploadId: string): Promise<boolean> {
   return (await uploadRef(db, uid, uploadId).get()).exists;
+}
+
+/** An upload document's fields as stored (for GET /v1/health/uploads/{id}); undefined when absent. */
+export async function readUploadFields(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+): Promise<Record<string, unknown> | undefined> {
+  return (await uploadRef(db, uid, uploadId).get()).data();
+}
+
+/** When each status of an upload was reached (Firestore timestamps), from its stored fields. */
+export function uploadStatusTimes(doc: Record<string, unknown>): Record<string, unknown> {
+  const t = doc.statusTimes;
+  return t && typeof t === 'object' ? (t as Record<string, unknown>) : {};
+}
+
+/** The sha256 of an upload's raw bytes; undefined when the upload does not exist (Idempotency-Key checks). */
+export async function storedUploadSha256(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+): Promise<string | null | undefined> {
+  const snap = await uploadRef(db, uid, uploadId).get();
+  if (!snap.exists) return undefined;
+  const sha: unknown = snap.get('sha256');
+  return typeof sha === 'string' ? sha : null;
 }
 
 /** A new upload as the API stores it before ingest: `received`, no counts yet. */
@@ -120,6 +154,30 @@ export function claimExisting(
     }
   } else if (!canTransition(doc.status, 'parsing')) {
     return `upload already ${doc.status}`;
+  }
+  if ((doc.attempts ?? 0) >= maxIngestAttempts) {
+    const message = `gave up after ${doc.attempts} attempts that did not finish; the file is kept and can be replayed`;
+    const uid = ref.parent.parent?.id ?? '';
+    const id = `ingest_${uid}_${ref.id}`;
+    tx.update(ref, { ...statusFields('rejected'), error: { code: 'attempts_exhausted', message } });
+    tx.set(
+      ref.firestore.doc(paths.deadLetter(id)),
+      {
+        stage: 'ingest',
+        uid,
+        jobId: ref.id,
+        uploadId: ref.id,
+        correlationId: doc.correlationId,
+        cause: { code: 'attempts_exhausted', message },
+        attempts: doc.attempts,
+        replay: `npm run replay -- ${id}`,
+        status: 'open',
+        createdAt: FieldValue.serverTimestamp(),
+        updatedAt: FieldValue.serverTimestamp(),
+      },
+      { merge: true },
+    );
+    return 'upload attempts exhausted: rejected and dead-lettered';
   }
   tx.update(ref, { ...statusFields('parsing'), attempts: FieldValue.increment(1) });
   return doc;
@@ -239,4 +297,16 @@ export async function finishUpload(
   fields: Record<string, unknown>,
 ): Promise<void> {
   await uploadRef(db, uid, uploadId).update({ ...fields, ...statusFields(status) });
+}
+
+/** A dead-lettered upload back to `received` with a fresh attempt budget (npm run replay). */
+export async function resetUploadForReplay(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+): Promise<string | null> {
+  const ref = uploadRef(db, uid, uploadId);
+  const format = (await ref.get()).get('format') as unknown;
+  await ref.update({ ...statusFields('received'), attempts: 0, error: null });
+  return typeof format === 'string' ? format : null;
 }

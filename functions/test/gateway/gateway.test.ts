@@ -3,14 +3,37 @@
  * request metrics and the OpenAPI document.
  */
 import { describe, expect, it } from 'vitest';
-import { isClarityError } from '@clarity/core';
+import { isClarityError, type SeriesDoc } from '@clarity/core';
 import { openApiDocument, operations } from '../../src/api/openapi.ts';
 import { RequestMetrics } from '../../src/api/request-metrics.ts';
 import { decodeCursor, encodeCursor } from '../../src/api/routes/insights.ts';
-import { aggregateTrend, dayValue, metricSpec } from '../../src/api/routes/trends.ts';
+import { aggregateTrend, metricSpec } from '../../src/api/routes/trends.ts';
+import { computeAnalysis } from '../../src/pipeline/analytics.ts';
 import { insightsQuery, parseInput, trendsQuery } from '../../src/api/schemas.ts';
 
 const minute = 60_000;
+
+/** A series document as ingest stores it. */
+function stored(
+  metric: string,
+  date: string,
+  samples: { s: number; e: number; v?: number; st?: string; src?: string }[],
+): SeriesDoc {
+  return {
+    metric,
+    date,
+    unit: metric === 'sleep' ? null : 'count',
+    samples: Object.fromEntries(
+      samples.map((x, i) => [
+        `s${i}`,
+        { s: x.s, e: x.e, v: x.v ?? null, st: x.st ?? null, src: x.src ?? 'Apple Watch', up: 'u1' },
+      ]),
+    ),
+    sampleCount: samples.length,
+    sources: [...new Set(samples.map((x) => x.src ?? 'Apple Watch'))],
+    updatedAt: null,
+  } as SeriesDoc;
+}
 
 describe('trend aggregation', () => {
   it('chooses sum for cumulative, mean for instantaneous metrics and asleep minutes for sleep', () => {
@@ -23,22 +46,31 @@ describe('trend aggregation', () => {
 
   it('counts only asleep stages for sleep, and skips samples without a value', () => {
     const t = Date.UTC(2026, 10, 1, 23);
-    const samples = {
-      a: { s: t, e: t + 30 * minute, st: 'inBed', v: null },
-      b: { s: t, e: t + 90 * minute, st: 'asleepCore', v: null },
-      c: { s: t + 90 * minute, e: t + 100 * minute, st: 'awake', v: null },
-      d: { s: t + 100 * minute, e: t + 145 * minute, st: 'asleepREM', v: null },
-    };
-    expect(dayValue(samples, 'asleep_minutes')).toEqual({ value: 135, n: 2 });
-    expect(dayValue({ a: { v: 10 }, b: { v: null }, c: { v: 20 } }, 'mean')).toEqual({ value: 15, n: 2 });
-    expect(dayValue({}, 'sum')).toEqual({ value: null, n: 0 });
+    const sleep = stored('sleep', '2026-11-01', [
+      { s: t, e: t + 30 * minute, st: 'inBed', src: 'Watch' },
+      { s: t, e: t + 90 * minute, st: 'asleepCore', src: 'Watch' },
+      { s: t + 90 * minute, e: t + 100 * minute, st: 'awake', src: 'Watch' },
+      { s: t + 100 * minute, e: t + 145 * minute, st: 'asleepREM', src: 'Watch' },
+    ]);
+    // The night crosses midnight: dated by the morning (Nov 2), one night.
+    const night = aggregateTrend('sleep', '2026-11-01', '2026-11-02', 'day', [sleep]);
+    expect(night.points.map((p) => p.value)).toEqual([null, 135]);
+    const noon = Date.UTC(2026, 10, 1, 12);
+    const hr = stored('heart_rate', '2026-11-01', [
+      { s: noon, e: noon, v: 10 },
+      { s: noon + 2 * minute, e: noon + 2 * minute, v: 20 },
+    ]);
+    expect(aggregateTrend('heart_rate', '2026-11-01', '2026-11-01', 'day', [hr]).points[0]?.value).toBe(15);
+    expect(aggregateTrend('steps', '2026-11-01', '2026-11-01', 'day', []).points[0]?.value).toBeNull();
   });
 
   it('gives exact daily points, weekly means of days with data, and the trend of a decreasing series', () => {
-    const docs = [1, 2, 3, 5, 8, 9].map((d) => ({
-      date: `2026-03-${String(d).padStart(2, '0')}`,
-      samples: { x: { v: 100 - 10 * d } },
-    }));
+    const docs = [1, 2, 3, 5, 8, 9].map((d) => {
+      const t = Date.UTC(2026, 2, d, 12);
+      return stored('resting_heart_rate', `2026-03-${String(d).padStart(2, '0')}`, [
+        { s: t, e: t, v: 100 - 10 * d },
+      ]);
+    });
     const daily = aggregateTrend('resting_heart_rate', '2026-03-01', '2026-03-09', 'day', docs);
     expect(daily.points.map((p) => p.value)).toEqual([90, 80, 70, null, 50, null, null, 20, 10]);
     expect(daily.statistics.theilSen.slopePerPeriod).toBe(-10);
@@ -49,6 +81,42 @@ describe('trend aggregation', () => {
       { period: '2026-03-01', value: (90 + 80 + 70 + 50) / 4, days: 4, samples: 4 },
       { period: '2026-03-08', value: 15, days: 2, samples: 2 },
     ]);
+  });
+
+  it('resolves sources and splits midnight as the analysis does: a Watch and an iPhone on one walk, two-source sleep', () => {
+    const zone = 'Europe/Berlin';
+    // Berlin is UTC+1 in November: local 23:50 on Nov 10 is 22:50Z.
+    const walk = Date.UTC(2026, 10, 10, 22, 50);
+    const morning = Date.UTC(2026, 10, 11, 8);
+    const steps = [
+      // One walk across local midnight, counted by both: the Watch's 1200 win, split 600/600.
+      stored('steps', '2026-11-10', [
+        { s: walk, e: walk + 20 * minute, v: 1200, src: 'Apple Watch' },
+        { s: walk, e: walk + 20 * minute, v: 1100, src: 'iPhone' },
+      ]),
+      // A morning walk only the phone recorded counts in full.
+      stored('steps', '2026-11-11', [{ s: morning, e: morning + 10 * minute, v: 300, src: 'iPhone' }]),
+    ];
+    // Night of Nov 11 (local 22:30 -> 06:30): the Watch scores 480 asleep minutes, the iPhone 'asleep'
+    // inside the same span; in bed from 22:00 on the phone.
+    const bed = Date.UTC(2026, 10, 10, 21, 0);
+    const sleep = [
+      stored('sleep', '2026-11-10', [
+        { s: bed, e: bed + 540 * minute, st: 'inBed', src: 'iPhone' },
+        { s: bed + 30 * minute, e: bed + 510 * minute, st: 'asleepCore', src: 'Apple Watch' },
+        { s: bed + 45 * minute, e: bed + 495 * minute, st: 'asleepUnspecified', src: 'iPhone' },
+      ]),
+    ];
+    const window = { start: '2026-11-10', end: '2026-11-12' };
+    const analysis = computeAnalysis([...steps, ...sleep], window, zone).metrics;
+    const stepTrend = aggregateTrend('steps', window.start, window.end, 'day', steps, zone);
+    expect(stepTrend.points.map((p) => p.value)).toEqual([600, 900, null]);
+    expect(stepTrend.points.map((p) => p.value)).toEqual(analysis.activity?.dailySteps.map((d) => d.value));
+    const sleepTrend = aggregateTrend('sleep', window.start, window.end, 'day', sleep, zone);
+    expect(sleepTrend.points.map((p) => p.value)).toEqual([null, 480, null]);
+    expect(sleepTrend.points[1]?.value).toBe(
+      analysis.sleep?.nightly.find((n) => n.date === '2026-11-11')?.value,
+    );
   });
 
   it('reports null statistics, not NaN, when there is no data', () => {

@@ -330,6 +330,15 @@ describe('firestore.rules: field and role conditions inside allowed cells', () =
     );
   });
 
+  it('the time zone must be an IANA zone name (the triggers cut days in it)', async () => {
+    await reset('users', 'update');
+    const db = clientDb('owner');
+    for (const bad of ['Mars/Olympus Mons', '../../etc', '+05:00', 'europe', 'x'.repeat(65), 42])
+      await assertFails(updateDoc(doc(db, 'users/alice'), { timezone: bad }));
+    for (const good of ['America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'UTC', 'Asia/Kolkata', null])
+      await assertSucceeds(updateDoc(doc(db, 'users/alice'), { timezone: good }));
+  });
+
   it('a new profile cannot carry roles or a care team', async () => {
     await reset('users', 'create');
     const db = clientDb('owner');

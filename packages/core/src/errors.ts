@@ -10,9 +10,12 @@ export const errorCodes = {
   unauthenticated: 401,
   permission_denied: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** The request is well-formed but contradicts an earlier one (an Idempotency-Key reused with another body). */
+  unprocessable: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -18,7 +18,9 @@ export function analyzeRoutes(deps: ApiDeps): Router {
   r.post('/analyze', requireUser(deps), express.json({ limit: 16 * 1024 }), async (req, res) => {
     const s = state(req);
     const caller = callerOf(req);
-    if (req.is('application/json') === false) {
+    // An empty body is fine (the window is optional); a body must be JSON.
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && req.is('application/json') === false) {
       throw new ClarityError('unsupported_media_type', 'Content-Type must be application/json');
     }
     const body = parseInput(analyzeBody, req.body ?? {}, 'body');

@@ -3,19 +3,20 @@ import { FieldPath } from 'firebase-admin/firestore';
 import {
   addDays,
   daysBetween,
-  isAsleep,
+  isValidTimeZone,
   mannKendall,
   quantityTypes,
-  sleepStages,
+  seriesDocSchema,
   theilSen,
-  type SleepStage,
+  type SeriesDoc,
 } from '@clarity/core';
+import { dailyMetricValues, windowMinutes } from '../../pipeline/analytics.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
 import { parseInput, trendsQuery, type trendsResponse } from '../schemas.ts';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 type Aggregation = 'sum' | 'mean' | 'asleep_minutes';
 type TrendsData = z.infer<typeof trendsResponse>;
@@ -37,57 +38,30 @@ export function metricSpec(metric: string): MetricSpec {
   return { aggregation: spec.aggregation === 'cumulative' ? 'sum' : 'mean', unit: spec.canonicalUnit };
 }
 
-interface StoredLike {
-  s?: unknown;
-  e?: unknown;
-  v?: unknown;
-  st?: unknown;
-}
-
-/** One day's value from a series document's `samples` map; null when nothing usable is stored. */
-export function dayValue(
-  samples: Record<string, StoredLike>,
-  aggregation: Aggregation,
-): { value: number | null; n: number } {
-  let sum = 0;
-  let n = 0;
-  for (const smp of Object.values(samples)) {
-    if (aggregation === 'asleep_minutes') {
-      const st = smp.st;
-      if (
-        typeof st === 'string' &&
-        (sleepStages as readonly string[]).includes(st) &&
-        isAsleep(st as SleepStage)
-      ) {
-        if (typeof smp.s === 'number' && typeof smp.e === 'number' && smp.e > smp.s) {
-          sum += (smp.e - smp.s) / 60_000;
-          n++;
-        }
-      }
-    } else if (typeof smp.v === 'number' && Number.isFinite(smp.v)) {
-      sum += smp.v;
-      n++;
-    }
-  }
-  if (n === 0) return { value: null, n: 0 };
-  return { value: aggregation === 'mean' ? sum / n : sum, n };
-}
-
 /**
- * Daily values over [start, end], then per period: day = the daily value; week = consecutive 7-day blocks
- * from `start`, the mean of the days with data (a week total for steps would penalise missing days).
- * Trend statistics run on the period values in order, missing periods skipped (Theil-Sen keeps their
- * position as x, so gaps do not compress time).
+ * Daily values over [start, end], computed as the analysis computes them (dailyMetricValues: one source per
+ * minute by priority, so a Watch and an iPhone counting the same walk are not added up; samples crossing
+ * midnight split across the days; sleep as noon-to-noon nights dated by the morning), in the user's zone.
+ * Then per period: day = the daily value; week = consecutive 7-day blocks from `start`, the mean of the days
+ * with data (a week total for steps would penalise missing days). `samples` counts the stored samples filed
+ * under the period's days. Trend statistics run on the period values in order, missing periods skipped
+ * (Theil-Sen keeps their position as x, so gaps do not compress time).
  */
 export function aggregateTrend(
   metric: TrendsData['metric'],
   start: string,
   end: string,
   granularity: 'day' | 'week',
-  docs: { date: string; samples: Record<string, StoredLike> }[],
+  docs: readonly SeriesDoc[],
+  timezone = 'UTC',
 ): TrendsData {
   const spec = metricSpec(metric);
-  const byDate = new Map(docs.map((d) => [d.date, dayValue(d.samples, spec.aggregation)]));
+  const zone = isValidTimeZone(timezone) ? timezone : 'UTC';
+  const mine = docs.filter((d) => d.metric === metric);
+  const daily = dailyMetricValues(windowMinutes(mine, { start, end }, zone), metric);
+  const byDate = new Map(daily.map((d) => [d.date, d.value]));
+  const stored = new Map<string, number>();
+  for (const d of mine) stored.set(d.date, (stored.get(d.date) ?? 0) + Object.keys(d.samples).length);
   const days = daysBetween(start, end) + 1;
   const step = granularity === 'day' ? 1 : 7;
   const points: TrendsData['points'] = [];
@@ -96,11 +70,12 @@ export function aggregateTrend(
     let withData = 0;
     let samples = 0;
     for (let j = i; j < Math.min(i + step, days); j++) {
-      const v = byDate.get(addDays(start, j));
-      if (v && v.value !== null) {
-        sum += v.value;
+      const date = addDays(start, j);
+      const v = byDate.get(date);
+      if (v !== undefined && v !== null) {
+        sum += v;
         withData++;
-        samples += v.n;
+        samples += stored.get(date) ?? 0;
       }
     }
     points.push({
@@ -133,26 +108,43 @@ export function aggregateTrend(
   };
 }
 
+/** What the trend reads of a series document (written by the backend; bookkeeping fields may be absent). */
+const storedDay = seriesDocSchema.extend({
+  sampleCount: z.number().int().nonnegative().default(0),
+  sources: z.array(z.string()).default([]),
+});
+
 /**
  * GET /v1/health/trends?metric=&start=&end=&granularity=day|week[&uid=]: aggregated series from
- * users/{uid}/series/{metric}_{date} documents (one id-range query) with Theil-Sen and Mann-Kendall.
+ * users/{uid}/series/{metric}_{date} documents (one id-range query, one day either side: a sample is filed
+ * under its own offset's date and a night starts the evening before) with Theil-Sen and Mann-Kendall, cut
+ * into days in the profile's zone (UTC when it has none).
  */
 export function trendRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.get('/trends', requireUser(deps), async (req, res) => {
     const q = parseInput(trendsQuery, req.query, 'query');
     const access = await authorizeRead(deps, callerOf(req), q.uid);
-    const snap = await deps.db
-      .collection(paths.series(access.uid))
-      .where(FieldPath.documentId(), '>=', `${q.metric}_${q.start}`)
-      .where(FieldPath.documentId(), '<=', `${q.metric}_${q.end}`)
-      .get();
-    const docs = snap.docs
-      .map((d) => d.data())
-      .filter((d) => d.metric === q.metric && typeof d.date === 'string' && typeof d.samples === 'object')
-      .map((d) => ({ date: d.date as string, samples: (d.samples ?? {}) as Record<string, StoredLike> }));
+    const [snap, profile] = await Promise.all([
+      deps.db
+        .collection(paths.series(access.uid))
+        .where(FieldPath.documentId(), '>=', `${q.metric}_${addDays(q.start, -1)}`)
+        .where(FieldPath.documentId(), '<=', `${q.metric}_${addDays(q.end, 1)}`)
+        .get(),
+      deps.db.doc(paths.user(access.uid)).get(),
+    ]);
+    const docs = snap.docs.flatMap((d) => {
+      const parsed = storedDay.safeParse({ updatedAt: null, ...d.data() });
+      return parsed.success && parsed.data.metric === q.metric ? [parsed.data] : [];
+    });
+    const tz: unknown = profile.get('timezone');
     await auditRead(deps, req, access, 'trends.read', paths.series(access.uid));
-    res.json(envelope(aggregateTrend(q.metric, q.start, q.end, q.granularity, docs), state(req).requestId));
+    res.json(
+      envelope(
+        aggregateTrend(q.metric, q.start, q.end, q.granularity, docs, typeof tz === 'string' ? tz : 'UTC'),
+        state(req).requestId,
+      ),
+    );
   });
   return r;
 }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { ClarityError, maxStoredRejections, validateHealthKitUpload } from '@clarity/core';
 import { recordAudit } from '../../platform/audit.ts';
 import { paths } from '../../store/paths.ts';
-import { createReceivedUpload, uploadExists } from '../../store/uploads.ts';
+import { createReceivedUpload, storedUploadSha256 } from '../../store/uploads.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { rawBodyOf, rawJsonBody, requireJson, requireUser } from '../middleware.ts';
 
@@ -14,8 +14,15 @@ import { rawBodyOf, rawJsonBody, requireJson, requireUser } from '../middleware.
  * the ingest trigger does the rest and the app follows the document.
  *
  * `Idempotency-Key`: a retried request with the same key (per user) maps to the same upload id and is not
- * stored twice.
+ * stored twice; the same key with a different body is 422 `unprocessable` and stores nothing.
  */
+function reusedKey(): ClarityError {
+  return new ClarityError(
+    'unprocessable',
+    'this Idempotency-Key was already used with a different body; nothing was stored (use a new key)',
+  );
+}
+
 export function uploadRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.post('/upload', requireUser(deps), requireJson(), rawJsonBody(deps.maxUploadBytes), async (req, res) => {
@@ -49,27 +56,36 @@ export function uploadRoutes(deps: ApiDeps): Router {
     const uploadId = key
       ? createHash('sha256').update(`${uid}\u0000${key}`).digest('hex').slice(0, 24)
       : randomUUID().replace(/-/g, '').slice(0, 24);
-    const rawPath = paths.rawObject(uid, uploadId, 'batch.json');
-    if (key && (await uploadExists(deps.db, uid, uploadId))) {
+    const sha256 = createHash('sha256').update(raw).digest('hex');
+    // The raw object is named by its content, so a request that reuses a key with another body (or loses a
+    // race to one) can never overwrite what the first one stored.
+    const rawPath = paths.rawObject(uid, uploadId, `batch-${sha256.slice(0, 16)}.json`);
+    const replay = async (): Promise<boolean> => {
+      const existing = await storedUploadSha256(deps.db, uid, uploadId);
+      if (existing === undefined) return false;
+      if (existing !== sha256) throw reusedKey();
       res
         .status(202)
         .location(`/v1/health/uploads/${uploadId}`)
         .json(envelope({ uploadId, status: 'received', replayed: true }, s.requestId));
-      return;
-    }
+      return true;
+    };
+    if (key && (await replay())) return;
     await deps.blobs.put(rawPath, raw, 'application/json');
-    await createReceivedUpload(deps.db, uid, uploadId, {
+    const created = await createReceivedUpload(deps.db, uid, uploadId, {
       source: 'healthkit',
       format: 'json',
       byteSize: raw.length,
-      sha256: createHash('sha256').update(raw).digest('hex'),
+      sha256,
       sampleCount: result.samples.length,
       rawPath,
       correlationId: s.requestId,
       timezone: result.timezone ?? null,
       rejections: result.issues.slice(0, maxStoredRejections),
     });
-    // false when a concurrent retry with the same Idempotency-Key won the race: answered the same.
+    // false when a concurrent request with the same Idempotency-Key won the race: the same body is a
+    // replay, another body a reused key.
+    if (!created && (await replay())) return;
     await recordAudit(deps.db, {
       actorUid: uid,
       actorRoles: s.caller?.roles ?? [],

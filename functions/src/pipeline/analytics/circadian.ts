@@ -16,6 +16,8 @@ export function circadianRhythm(ws: WindowSeries): AnalysisMetrics['circadian'] 
     input = maskEpochs(movement.series, nonWear.mask);
     masking.nonWear = 'choi-2011 (actilife 90/30/2 min), masked before binning';
     masking.nonWearMinutes = nonWear.nonWearEpochs;
+    masking.nonWearSource =
+      'Choi et al. 2011 (hip ActiGraph counts); its 90-min window was also the most accurate on wrist counts (Choi et al. 2012)';
   }
   const c = circadianMetrics(input);
   const p = plainProvenance(c.provenance);

@@ -29,19 +29,32 @@ export function sleepMetrics(ws: WindowSeries): AnalysisMetrics['sleep'] {
 
 const asleepStates = new Set([1, 3, 4, 5]);
 
-function sleepFromStages(w: WindowMinutes): AnalysisMetrics['sleep'] {
+/** One noon-to-noon night of HealthKit stages, dated by the morning. */
+export interface StageNight {
+  date: string;
+  /** Minutes in an asleep stage. */
+  asleep: number;
+  /** Minutes with any stage recorded. */
+  recorded: number;
+  /** First asleep minute relative to the morning's midnight (negative: the evening before). */
+  onset: number | undefined;
+}
+
+/**
+ * Noon-to-noon nights from the minute stage series: the night dated d covers the second half of day d-1
+ * (for the first day of the window, the day before it) and the first half of d, so a night that crosses
+ * midnight is one night and no minute counts twice. Only nights with some stage recorded. Shared by the
+ * analysis and GET /v1/health/trends.
+ */
+export function stageNights(w: WindowMinutes): StageNight[] {
   const docs = w.byMetric.get('sleep') ?? [];
-  if (!docs.some((d) => d)) return null;
-  // Noon-to-noon nights: the night ending on day d covers the second half of day d-1 and the first of d.
-  const nightly: { date: string; value: number | null }[] = [];
-  const effs: number[] = [];
-  const onsets: number[] = [];
+  const out: StageNight[] = [];
   for (let d = 0; d < w.days.length; d++) {
     let asleep = 0;
     let recorded = 0;
     let onset: number | undefined;
     const halves: [MinuteSeriesDoc | undefined, number, number][] = [
-      [d > 0 ? docs[d - 1] : undefined, 720, 1440],
+      [d > 0 ? docs[d - 1] : w.dayBefore.get('sleep'), 720, 1440],
       [docs[d], 0, 720],
     ];
     halves.forEach(([doc, from, to], half) => {
@@ -56,12 +69,18 @@ function sleepFromStages(w: WindowMinutes): AnalysisMetrics['sleep'] {
         }
       }
     });
-    const date = w.days[d] as string;
-    if (recorded === 0) continue;
-    nightly.push({ date, value: asleep });
-    effs.push(asleep / recorded);
-    if (onset !== undefined) onsets.push(onset);
+    if (recorded > 0) out.push({ date: w.days[d] as string, asleep, recorded, onset });
   }
+  return out;
+}
+
+function sleepFromStages(w: WindowMinutes): AnalysisMetrics['sleep'] {
+  const docs = w.byMetric.get('sleep') ?? [];
+  if (!docs.some((d) => d)) return null;
+  const nights = stageNights(w);
+  const nightly = nights.map((n) => ({ date: n.date, value: n.asleep }));
+  const effs = nights.map((n) => n.asleep / n.recorded);
+  const onsets = nights.flatMap((n) => (n.onset === undefined ? [] : [n.onset]));
   const totals = nightly.map((n) => n.value ?? 0);
   const onsetMean = mean(onsets);
   return {

@@ -24,6 +24,8 @@ export interface WindowMinutes {
   days: string[];
   /** Per metric, per day of the window: the minute series document, or undefined for a day without data. */
   byMetric: Map<string, (MinuteSeriesDoc | undefined)[]>;
+  /** Per metric, the day before the window (the evening of the first noon-to-noon night). */
+  dayBefore: Map<string, MinuteSeriesDoc>;
 }
 
 export function windowMinutes(
@@ -34,14 +36,17 @@ export function windowMinutes(
   const days = windowDays(window);
   const index = new Map(days.map((d, i) => [d, i]));
   const byMetric = new Map<string, (MinuteSeriesDoc | undefined)[]>();
+  const dayBefore = new Map<string, MinuteSeriesDoc>();
+  const previous = addDays(window.start, -1);
   for (const m of buildMinuteSeries(samplesOf(docs), { timezone })) {
+    if (m.date === previous) dayBefore.set(m.metric, m);
     const i = index.get(m.date);
     if (i === undefined) continue;
     let arr = byMetric.get(m.metric);
     if (!arr) byMetric.set(m.metric, (arr = new Array<MinuteSeriesDoc | undefined>(days.length)));
     arr[i] = m;
   }
-  return { days, byMetric };
+  return { days, byMetric, dayBefore };
 }
 
 /**

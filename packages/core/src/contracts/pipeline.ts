@@ -224,9 +224,11 @@ export type InsightDoc = z.infer<typeof insightDocSchema>;
 
 /** deadLetters/{id} */
 export const deadLetterDocSchema = z.object({
-  stage: z.enum(stageNames),
+  /** A job stage, or `ingest` for an upload (then jobId is the upload id). */
+  stage: z.enum([...stageNames, 'ingest']),
   uid: z.string(),
   jobId: z.string(),
+  uploadId: z.string().optional(),
   correlationId: z.string(),
   cause: z.object({ code: z.string(), message: z.string() }),
   attempts: z.number().int(),

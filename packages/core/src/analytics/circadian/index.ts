@@ -27,6 +27,14 @@
 import { ClarityError } from '../../errors.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
 import { coverageOf, type Provenance } from '../../contracts/provenance.ts';
+import {
+  isivGgir,
+  isivPyActigraphy,
+  type CircadianConvention,
+  type ConventionResult,
+} from './conventions.ts';
+
+export * from './conventions.ts';
 
 export interface CircadianOptions {
   /** IS / IV bin length in minutes; must divide 1440 and be a multiple of the epoch. Default 60. */
@@ -37,6 +45,16 @@ export interface CircadianOptions {
   cosinorLog1p?: boolean;
   /** Largest fraction of missing epochs a bin may have and still count. Default 0.1. */
   maxBinMissingFraction?: number;
+  /**
+   * Whose IS/IV definition (conventions.ts): `clarity` (default, the textbook formulas above), `ggir`
+   * (GGIR g.IVIS) or `pyactigraphy` (pyActigraphy IS()/IV()). L5, M10, RA and the cosinor are the same
+   * in all three. With `ggir` the binarisation is GGIR's (inverted, off unless binarizeThreshold is given);
+   * with `pyactigraphy` it defaults to the tool's (count > 4 -> 1) unless binarizeThreshold is given or
+   * `binarize: false`.
+   */
+  convention?: CircadianConvention;
+  /** pyactigraphy convention only: false = binarize=False. */
+  binarize?: boolean;
 }
 
 export interface CosinorResult {
@@ -51,6 +69,9 @@ export interface CosinorResult {
 }
 
 export interface CircadianParams {
+  /** Whose IS/IV definition; its own parameters are in `isiv`. */
+  convention: CircadianConvention;
+  isiv?: ConventionResult['params'];
   binMinutes: number;
   binAggregation: 'sum';
   binOrigin: 'recording-start';
@@ -398,7 +419,20 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
 
   const lmx = l5m10(series, binarizeThreshold === undefined ? {} : { binarizeThreshold });
   const cosinorLog1p = options.cosinorLog1p ?? false;
+  const convention = options.convention ?? 'clarity';
+  let isiv: ConventionResult | undefined;
+  if (convention === 'ggir') {
+    if (binMinutes !== 60) throw invalid('GGIR computes IS/IV on 60-min bins only', 'binMinutes');
+    isiv = isivGgir(series, { threshold: binarizeThreshold ?? null });
+  } else if (convention === 'pyactigraphy') {
+    isiv = isivPyActigraphy(series, {
+      binMinutes,
+      threshold: options.binarize === false ? null : (binarizeThreshold ?? 4),
+    });
+  }
   const params: CircadianParams = {
+    convention,
+    ...(isiv ? { isiv: isiv.params } : {}),
     binMinutes,
     binAggregation: 'sum',
     binOrigin: 'recording-start',
@@ -412,19 +446,24 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
     acrophaseConvention: 'y = M + A cos(2 pi t/24 + phi), radians',
   };
   return {
-    IS: interdailyStability(bins, binsPerDay),
-    IV: intradailyVariability(bins),
+    IS: isiv ? isiv.IS : interdailyStability(bins, binsPerDay),
+    IV: isiv ? isiv.IV : intradailyVariability(bins),
     L5: lmx.L5,
     M10: lmx.M10,
     RA: lmx.RA,
     L5Start: lmx.L5Start,
     M10Start: lmx.M10Start,
     cosinor: cosinor(series, { log1p: cosinorLog1p }),
-    bins: { valid: validBins, total: bins.length, perDay: binsPerDay },
+    bins: isiv
+      ? { ...isiv.bins, perDay: binsPerDay }
+      : { valid: validBins, total: bins.length, perDay: binsPerDay },
     params,
     provenance: {
       algorithm: 'circadian-nonparametric+cosinor',
-      variant: 'textbook (Witting 1990, van Someren 1999); cosinor OLS',
+      variant:
+        convention === 'clarity'
+          ? 'textbook (Witting 1990, van Someren 1999); cosinor OLS'
+          : `IS/IV as ${convention === 'ggir' ? 'GGIR g.IVIS' : 'pyActigraphy IS()/IV()'}; L5/M10/RA textbook; cosinor OLS`,
       parameters: { ...params },
       epochSeconds: series.epochSeconds,
       coverage: coverageOf(values.length, validEpochs),

@@ -1,6 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { circadianMetrics, type CircadianResult } from '../../analytics/circadian/index.ts';
+import {
+  circadianConventions,
+  circadianMetrics,
+  type CircadianConvention,
+  type CircadianResult,
+} from '../../analytics/circadian/index.ts';
 import { choiNonWear } from '../../analytics/preprocess/nonwear.ts';
 import { maskEpochs } from '../../analytics/preprocess/outliers.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
@@ -10,28 +15,46 @@ import { loadDeviceFile } from '../../readers/load.ts';
 import { requireFile } from '../input.ts';
 import type { CliCommand } from '../command.ts';
 
-const help = `Usage: clarity circadian FILE [--bin MINUTES] [--binarize T] [--nonwear choi|none] [--log1p] [--user ID] [--json]
+const help = `Usage: clarity circadian FILE [--convention clarity|ggir|pyactigraphy] [--bin MINUTES] [--binarize T|none]
+                        [--nonwear choi|none] [--log1p] [--user ID] [--json]
 
-Circadian rest-activity variables: IS, IV (textbook Witting formulas, population variances), L5, M10, RA
-(average 24-h profile, windows wrap midnight) and a 24-h cosinor (least squares, time from local midnight).
+Circadian rest-activity variables: IS, IV, L5, M10, RA (average 24-h profile, windows wrap midnight) and a 24-h
+cosinor (least squares, time from local midnight).
 FILE: Actiwatch .AWD, ActiGraph .agd or ActiLife .csv, or Fitbit minuteStepsWide_merged.csv (with --user).
 
 Options:
-  --bin MINUTES     IS/IV bin length (default 60); bins start at the recording start; bin value = sum of counts
-  --binarize T      count > T -> 1 else 0 before IS/IV/L5/M10/RA (pyActigraphy's default is T = 4); off by default
-  --nonwear MODE    choi (default for activity counts: Choi 2011 non-wear periods are masked as missing) or
-                    none (default for Fitbit steps: zero steps at night are not non-wear)
+  --convention C    whose IS/IV definition (L5, M10, RA and the cosinor are the same in all):
+                      clarity       (default) textbook Witting formulas, population variances; hourly bins are
+                                    SUMS from the recording start; bins with > 10% missing epochs left out
+                      ggir          GGIR g.IVIS (wadpac/GGIR 388064b): hourly MEANS from the recording start,
+                                    partial last hour kept, Xm = mean of the 24 hour-of-day means, IS over 24;
+                                    --binarize T is GGIR's inverted threshold (count > T -> 0); 60-min bins only
+                      pyactigraphy  pyActigraphy IS()/IV() (e9e5e64): SUMS from the recording start, partial last
+                                    bin kept, sample variances, binarised count > 4 -> 1 unless --binarize T|none
+  --bin MINUTES     IS/IV bin length (default 60); bins start at the recording start
+  --binarize T      count > T -> 1 else 0 before IS/IV/L5/M10/RA (off by default for clarity and ggir);
+                    'none' turns pyActigraphy's default binarisation off (its binarize=False)
+  --nonwear MODE    choi: Choi 2011 non-wear (90-min window of zero counts, 2-min spike tolerance, 30-min
+                    up/downstream) masked as missing; none: no mask. Default: choi for activity counts with
+                    --convention clarity, none for the ggir and pyactigraphy conventions (neither tool masks
+                    count data by default, so their numbers are reproduced) and for Fitbit steps.
+                    Choi's algorithm was built on hip-worn ActiGraph counts (Choi et al. 2011, Med Sci Sports
+                    Exerc 43:357); its 90-min window was also the most accurate on wrist-worn counts (Choi et
+                    al. 2012, Med Sci Sports Exerc 44:2009, triaxial VM counts, older adults). A worn wrist
+                    device seldom records 90 min of exact zeros, even asleep: on example_01.AWD the 3141
+                    masked minutes (17%) all lie outside the nights of its sleep diary (14 h before the diary
+                    starts, 2 days after it ends), so it stays the default for Actiwatch counts.
   --log1p           fit the cosinor to log(1 + x) (as GGIR) instead of the raw counts
   --user ID         Fitbit participant to analyse (required when the file holds several)
   --json            print {"IS","IV","L5","M10","RA","L5Start","M10Start","cosinor":{"mesor","amplitude",
-                    "acrophase","acrotime","r2"},"params":{...}}
+                    "acrophase","acrotime","r2"},"params":{...}} (params.convention, params.isiv: the
+                    definition used)
   -h, --help        this help
 
-Missing bins (more than 10% of a bin's epochs missing, e.g. non-wear) are left out of IS/IV; L5/M10 use the
-days with data at each time of day. Acrophase: radians, y = MESOR + A cos(2 pi t/24 + acrophase); acrotime is
-the clock hour of the fitted peak.
+Acrophase: radians, y = MESOR + A cos(2 pi t/24 + acrophase); acrotime is the clock hour of the fitted peak.
 
-Example: clarity circadian example_01.AWD --binarize 4 --json
+Examples: clarity circadian example_01.AWD --convention ggir --nonwear none --json
+          clarity circadian example_01.AWD --convention pyactigraphy --json
 `;
 
 async function isFitbitMinuteWide(file: string): Promise<boolean> {
@@ -132,6 +155,7 @@ function toText(
   return [
     `${file}: ${extra.format}, ${cov.total} epochs, ${cov.valid} with data (${fmt(100 * cov.fraction, 1)}%); ` +
       `non-wear ${extra.nonWear} (${extra.nonWearEpochs} epochs masked)`,
+    `IS/IV convention ${r.params.convention}${r.params.isiv ? ` (${String(r.params.isiv.reference)}; binarise ${String(r.params.isiv.binarize)})` : ''}`,
     `bins ${r.params.binMinutes} min from the recording start (${r.bins.valid} of ${r.bins.total} valid), ` +
       `binarise ${r.params.binarizeThreshold === null ? 'off' : `> ${r.params.binarizeThreshold}`}, cosinor on ${r.params.cosinorLog1p ? 'log(1+x)' : 'raw values'}`,
     '',
@@ -147,6 +171,7 @@ export const command: CliCommand = {
   options: {
     bin: { type: 'string' },
     binarize: { type: 'string' },
+    convention: { type: 'string' },
     nonwear: { type: 'string' },
     log1p: { type: 'boolean' },
     user: { type: 'string' },
@@ -155,7 +180,15 @@ export const command: CliCommand = {
   async run({ positionals, values, io }) {
     const file = requireFile(positionals, 'circadian');
     const binMinutes = numberOption(values.bin, 'bin', (n) => n > 0) ?? 60;
-    const binarizeThreshold = numberOption(values.binarize, 'binarize', () => true);
+    const convention = (values.convention ?? 'clarity') as CircadianConvention;
+    if (!(circadianConventions as readonly unknown[]).includes(convention)) {
+      throw new ClarityError(
+        'invalid_argument',
+        `--convention must be one of ${circadianConventions.join(', ')}`,
+      );
+    }
+    const binarizeOff = values.binarize === 'none';
+    const binarizeThreshold = binarizeOff ? undefined : numberOption(values.binarize, 'binarize', () => true);
     const nonWearOption = values.nonwear;
     if (nonWearOption !== undefined && nonWearOption !== 'choi' && nonWearOption !== 'none') {
       throw new ClarityError('invalid_argument', "--nonwear must be 'choi' or 'none'");
@@ -164,7 +197,8 @@ export const command: CliCommand = {
       file,
       typeof values.user === 'string' ? values.user : undefined,
     );
-    const nonWear = nonWearOption ?? (series.quantity === 'steps' ? 'none' : 'choi');
+    const nonWear =
+      nonWearOption ?? (series.quantity === 'steps' || convention !== 'clarity' ? 'none' : 'choi');
     let analysed = series;
     let nonWearEpochs = 0;
     if (nonWear === 'choi') {
@@ -174,6 +208,8 @@ export const command: CliCommand = {
     }
     const result = circadianMetrics(analysed, {
       binMinutes,
+      convention,
+      ...(binarizeOff ? { binarize: false } : {}),
       ...(binarizeThreshold === undefined ? {} : { binarizeThreshold }),
       cosinorLog1p: values.log1p === true,
     });
