@@ -23,6 +23,7 @@ export default defineConfig({
             'inference-run/test/**/*.test.ts',
             'scripts/test/**/*.test.ts',
             'deploy/test/**/*.test.ts',
+            'web/test/**/*.test.ts',
           ],
           exclude: [...exclude, ...integrationGlobs],
           testTimeout: 30_000,
@@ -31,7 +32,11 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: integrationGlobs.map((g) => `functions/test/${g}`),
+          include: [
+            ...integrationGlobs.map((g) => `functions/test/${g}`),
+            'packages/client/test/**/*.e2e.test.ts',
+            'web/test/**/*.e2e.test.ts',
+          ],
           exclude: [...exclude, liveGlob],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,11 +1,13 @@
 /**
  * The demo's client side, run inside `firebase emulators:exec` by scripts/demo.ts. It behaves as an app:
- * Firebase client SDK for sign-in and live listeners, the HTTPS API for the upload.
+ * Firebase client SDK for sign-in and live listeners, and the typed client library (@clarity/client) for
+ * both uploads.
  *
  * Data: the first 7 complete days of a real Actiwatch recording (../shared/data/actigraphy/actiwatch_awd/
- * example_01.AWD), moved to the week ending yesterday, uploaded as the .AWD file itself through the Storage
- * path (written where the app's Storage upload would put it, then the finalize event is delivered to the
- * Functions emulator, as the Storage emulator would): its counts are stored as activity_counts. Then a
+ * example_01.AWD), moved to the week ending yesterday, uploaded as the .AWD file itself through the
+ * client's file path (no Storage emulator runs here, so that is the emulator-only PUT /v1/health/files,
+ * which stores it where the Storage SDK would and delivers the same finalize event to the storage trigger):
+ * its counts are stored as activity_counts. Then a
  * HealthKit batch of heart rate and HRV generated from the same activity goes through the API
  * (functions/test/pipeline/week-batch.ts explains how), and the demo follows the job of that upload.
  * Without ../shared/data, a generated week is uploaded through the API instead.
@@ -13,6 +15,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createClarityClient } from '@clarity/client';
 import { addDays } from '@clarity/core';
 import { initializeApp } from 'firebase/app';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
@@ -30,6 +33,9 @@ const projectId = 'demo-clarity';
 const api = `http://127.0.0.1:5001/${projectId}/us-central1/api`;
 const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
 const argv = process.argv.slice(2);
+const demoPassword = 'demo-password-1';
+/** The web app, as the Hosting emulator serves it (firebase.json emulators.hosting). */
+const webUrl = 'http://127.0.0.1:5050/';
 const inferenceUrl = argv.includes('--inference-url') ? argv[argv.indexOf('--inference-url') + 1] : undefined;
 
 interface WeekBatchModule {
@@ -40,15 +46,6 @@ interface WeekBatchModule {
   ) => Promise<{ samples: Record<string, unknown>[]; counts: Record<string, number> }>;
   awdWeekFileFrom: (file: string, endDate: string) => Promise<Buffer>;
   yesterday: () => string;
-}
-
-/**
- * The app's Storage upload, on machines without a Storage emulator: the object goes into the functions'
- * blob folder (BLOB_DIR=.cache/blobs) and the `object.v1.finalized` CloudEvent is POSTed to the emulator
- * (functions/test/import/storage-events.ts, shared with the Storage trigger tests).
- */
-interface StorageEventsModule {
-  uploadObject: (uid: string, uploadId: string, filename: string, data: Buffer) => Promise<string>;
 }
 
 /** A generated week of watch data, for machines without ../shared/data. */
@@ -104,12 +101,9 @@ async function main(): Promise<void> {
   connectAuthEmulator(auth, 'http://127.0.0.1:9099', { disableWarnings: true });
   const db = getFirestore(app);
   connectFirestoreEmulator(db, '127.0.0.1', 8080);
-  const { user } = await createUserWithEmailAndPassword(
-    auth,
-    `demo-${Date.now()}@example.com`,
-    'demo-password-1',
-  );
+  const { user } = await createUserWithEmailAndPassword(auth, `demo-${Date.now()}@example.com`, demoPassword);
   console.log(`demo: signed in as ${user.email} (uid ${user.uid})`);
+  const client = createClarityClient({ app, auth, db, apiBaseUrl: api, uploadPath: 'api' });
 
   const weekModule = (await import(
     pathToFileURL(path.join(repoRoot, 'functions', 'test', 'pipeline', 'week-batch.ts')).href
@@ -182,13 +176,12 @@ async function main(): Promise<void> {
   };
 
   if (awdFile) {
-    const uploadId = `awd-${Date.now().toString(36)}`;
-    const storage = (await import(
-      pathToFileURL(path.join(repoRoot, 'functions', 'test', 'import', 'storage-events.ts')).href
-    )) as StorageEventsModule;
-    await storage.uploadObject(user.uid, uploadId, 'example_01.AWD', awdFile);
+    const { uploadId } = await client.uploadFile(new Uint8Array(awdFile), {
+      filename: 'example_01.AWD',
+      timezone: 'UTC',
+    });
     console.log(
-      `  ${stamp()}  Storage upload uploads/${user.uid}/${uploadId}/example_01.AWD (${awdFile.length} bytes)`,
+      `  ${stamp()}  file upload (PUT /v1/health/files) -> uploads/${user.uid}/${uploadId}/example_01.AWD (${awdFile.length} bytes)`,
     );
     await waitForUpload(uploadId);
     // Its own job runs first; the HealthKit upload then gets a job over both.
@@ -198,16 +191,9 @@ async function main(): Promise<void> {
     }
   }
 
-  const res = await fetch(`${api}/v1/health/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await user.getIdToken()}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ samples, timezone: 'UTC' }),
-  });
-  const body = (await res.json()) as { data?: { uploadId: string }; error?: { message: string } };
-  if (res.status !== 202 || !body.data)
-    throw new Error(`upload refused: ${res.status} ${body.error?.message ?? ''}`);
-  console.log(`  ${stamp()}  POST /v1/health/upload -> ${res.status}, upload ${body.data.uploadId}`);
-  wanted.uploadId = body.data.uploadId;
+  const batch = await client.uploadHealthKit({ samples, timezone: 'UTC' });
+  console.log(`  ${stamp()}  POST /v1/health/upload -> 202, upload ${batch.uploadId}`);
+  wanted.uploadId = batch.uploadId;
   for (const [id, j] of finishedJobs)
     if (j.uploadId === wanted.uploadId) {
       jobId = id;
@@ -255,6 +241,16 @@ async function main(): Promise<void> {
     for (const r of insight.recommendations) console.log(`  > ${r}`);
     console.log(`  (${insight.disclaimer})`);
   }
+  const shotAt = argv.indexOf('--screenshot');
+  if (shotAt >= 0 && argv[shotAt + 1]) {
+    const out = path.resolve(argv[shotAt + 1] as string);
+    const { screenshotDashboard } = await import('./web-screenshot.ts');
+    await screenshotDashboard({ url: webUrl, email: user.email ?? '', password: demoPassword, out });
+    console.log(`demo: dashboard screenshot written to ${path.relative(repoRoot, out)}`);
+  }
+  console.log(
+    `\ndemo: web app at ${webUrl} (served by the Hosting emulator): sign in as ${user.email} / ${demoPassword} to see this dashboard${argv.includes('--keep') ? '' : ' (run npm run demo -- --keep to keep it up)'}`,
+  );
   if (argv.includes('--keep')) {
     console.log(`demo: emulators stay up (Ctrl-C to stop). API: ${api}`);
     await new Promise(() => undefined);

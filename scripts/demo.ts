@@ -9,7 +9,11 @@
  *    activity_counts) and a HealthKit batch of heart rate and HRV through the API, follows the jobs live
  *    with a Firestore listener and prints the insight (rule-based generator: no Vertex project).
  *
- * `npm run demo -- --keep` leaves the emulators running afterwards (Ctrl-C to stop);
+ * The web app (web/, built for the emulators) is served by the Hosting emulator; the demo prints its URL and
+ * the demo user's sign-in, and `--screenshot docs/dashboard.png` saves the dashboard after the upload
+ * (Chromium, as in the browser tests).
+ *
+ * `npm run demo -- --keep` leaves the emulators (and the web app) running afterwards (Ctrl-C to stop);
  * `npm run demo -- --no-model` skips inference-run (the infer stage then records "skipped: no model").
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -96,8 +100,12 @@ try {
 removeEnvLocal();
 const inference = withModel ? await startInference() : undefined;
 const client = path.join(here, 'demo-client.ts');
+const shotAt = process.argv.indexOf('--screenshot');
 const clientArgs = [
   ...(keep ? ['--keep'] : []),
+  ...(shotAt >= 0 && process.argv[shotAt + 1]
+    ? ['--screenshot', path.resolve(process.argv[shotAt + 1] as string)]
+    : []),
   ...(inference ? ['--inference-url', `http://127.0.0.1:${inferencePort}`] : []),
 ];
 const clientCmd = [process.execPath, client, ...clientArgs].map((a) => JSON.stringify(a)).join(' ');

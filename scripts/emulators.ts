@@ -3,7 +3,7 @@
  *   node scripts/emulators.ts exec [--project ID] -- <command...>   run a command against fresh emulators,
  *                                                                   then stop them
  *   node scripts/emulators.ts start [--project ID]                  keep them running (Ctrl-C to stop)
- * Both build the functions bundle first and find Java and the Firestore/Pub/Sub emulators
+ * Both build the functions bundle and the web app (served by the Hosting emulator) first and find Java and the Firestore/Pub/Sub emulators
  * (scripts/emulator-binaries.ts); anything missing is one clear sentence and exit status 2.
  *
  * The project id picks the functions' params: the Functions emulator loads functions/.env.<projectId>
@@ -17,10 +17,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFunctions } from './build-functions.ts';
+import { buildWeb } from './build-web.ts';
 import { SetupError, requireJava, resolveEmulatorBinaries } from './emulator-binaries.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const emulatorList = 'auth,functions,firestore,tasks,pubsub';
+export const emulatorList = 'auth,functions,firestore,tasks,pubsub,hosting';
 export const projectId = 'demo-clarity';
 /** Projects with a params file here; `--project` must name one (a typo would silently prompt or default). */
 export const knownProjects = ['demo-clarity', 'demo-clarity-live'] as const;
@@ -31,6 +32,8 @@ export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
   const binaries = resolveEmulatorBinaries(repoRoot);
   for (const line of binaries.report) console.error(`emulators: ${line}`);
   await buildFunctions();
+  // The Hosting emulator serves the web app (web/dist, built for the emulators) on firebase.json's port.
+  await buildWeb('emulators');
   return {
     ...process.env,
     ...binaries.env,

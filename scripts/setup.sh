@@ -30,6 +30,21 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 java -version 2>&1 | head -1
 
+# Debian's Chromium for the real-browser tests (web/test), driven by playwright-core; no browser is ever
+# downloaded by npm. CHROMIUM_PATH names another binary.
+chromium_bin=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium_bin" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "chromium not found: installing Debian's chromium"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null ||
+      { echo "error: apt-get install chromium failed; the browser tests need it (or set CHROMIUM_PATH)." >&2; exit 1; }
+  else
+    echo "error: Chromium is required by the browser tests: install it as root (Debian: apt-get install chromium) or set CHROMIUM_PATH." >&2
+    exit 1
+  fi
+fi
+"$chromium_bin" --version 2>/dev/null | head -1
+
 # Install scripts are skipped, then run only for the packages that need theirs. Skipped on purpose:
 # onnxruntime-node's (it would try to download CUDA libraries; the CPU build ships in the package) and re2's
 # (firebase-tools -> superstatic, optional, hosting only: its fallback download fails offline and the

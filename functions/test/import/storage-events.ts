@@ -1,39 +1,31 @@
 /**
- * Delivering a Storage `object.v1.finalized` CloudEvent to the Functions emulator, as the Storage emulator
- * would (none runs on this machine): the object is written through the blob interface the functions use
- * on the emulators (BLOB_DIR=.cache/blobs), then the event is POSTed.
+ * Files reach the functions the way a client sends them. On this machine (no Storage emulator) that is the
+ * emulator-only route PUT /v1/health/files/{uploadId}/{filename} (api/routes/files.ts), which stores the
+ * bytes where the Storage SDK would and delivers the `object.v1.finalized` CloudEvent to the storage trigger;
+ * no test writes into the blob folder itself. `fireFinalized` redelivers an event for an object already
+ * uploaded (the at-least-once redelivery Cloud Storage may do).
  */
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { FsBlobStore } from '../../src/store/blob-store.ts';
-import { emulatorOrigin, projectId, repoRoot } from '../support/emulators.ts';
+import { finalizedEvent } from '../../src/platform/emulator-storage.ts';
+import { emulatorOrigin, projectId } from '../support/emulators.ts';
 
-export const emulatorBlobs = (): FsBlobStore => new FsBlobStore(path.join(repoRoot, '.cache', 'blobs'));
+export const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
 
+/** Redelivers the finalize event of an uploaded object to the Functions emulator. */
 export async function fireFinalized(
   name: string,
   size: number,
   options: { contentType?: string; metadata?: Record<string, string>; id?: string } = {},
 ): Promise<void> {
-  const bucket = `${projectId}.appspot.com`;
-  const event = {
-    specversion: '1.0',
-    id: options.id ?? randomUUID(),
-    source: `//storage.googleapis.com/projects/_/buckets/${bucket}`,
-    type: 'google.cloud.storage.object.v1.finalized',
-    subject: `objects/${name}`,
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data: {
-      bucket,
+  const event = finalizedEvent(
+    `${projectId}.appspot.com`,
+    {
       name,
-      size: String(size),
+      size,
       contentType: options.contentType ?? 'application/octet-stream',
-      kind: 'storage#object',
-      generation: '1',
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },
-  };
+    options.id,
+  );
   const res = await fetch(
     `${emulatorOrigin('functions')}/functions/projects/${projectId}/trigger_multicast`,
     {
@@ -45,16 +37,31 @@ export async function fireFinalized(
   if (res.status !== 200) throw new Error(`finalize event refused: ${res.status}`);
 }
 
-/** Puts a file where the app's Storage upload would and delivers its finalize event. */
-export async function uploadObject(
-  uid: string,
+/**
+ * Uploads a file as a signed-in client does on the emulators (the file route); returns the object name,
+ * uploads/{uid}/{uploadId}/{filename}.
+ */
+export async function uploadAsClient(
+  idToken: string,
   uploadId: string,
   filename: string,
   data: Buffer,
-  options: { contentType?: string; metadata?: Record<string, string>; id?: string } = {},
+  options: { contentType?: string; metadata?: { timezone?: string; subject?: string } } = {},
 ): Promise<string> {
-  const name = `uploads/${uid}/${uploadId}/${filename}`;
-  await emulatorBlobs().put(name, data, options.contentType ?? 'application/octet-stream');
-  await fireFinalized(name, data.length, options);
-  return name;
+  const query = new URLSearchParams(options.metadata ?? {}).toString();
+  const res = await fetch(
+    `${apiUrl}/v1/health/files/${encodeURIComponent(uploadId)}/${encodeURIComponent(filename)}${query ? `?${query}` : ''}`,
+    {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${idToken}`,
+        'content-type': options.contentType ?? 'application/octet-stream',
+      },
+      body: new Uint8Array(data),
+    },
+  );
+  const body = (await res.json()) as { data?: { object: string }; error?: { message: string } };
+  if (res.status !== 201 || !body.data)
+    throw new Error(`file upload refused: ${res.status} ${body.error?.message ?? ''}`);
+  return body.data.object;
 }

@@ -1,13 +1,13 @@
 /**
- * The storage path end to end on the Emulator Suite: a real export lands where the app's Storage upload
- * would put it, the `google.cloud.storage.object.v1.finalized` CloudEvent is delivered to the Functions
- * emulator (as the Storage emulator would deliver it), and the app's listener (real client SDK, real rules)
- * follows the upload document to `ingested`.
+ * The storage path end to end on the Emulator Suite: a signed-in client uploads a real export, the
+ * `google.cloud.storage.object.v1.finalized` CloudEvent reaches the storage trigger, and the app's listener
+ * (real client SDK, real rules) follows the upload document to `ingested`.
  *
- * No Storage emulator can run on this machine (its rules runtime is a separate download), so the object is
- * written through the same blob interface the functions use on the emulators (BLOB_DIR=.cache/blobs), and
- * the event is fired by hand. The real Storage emulator path (SDK upload + storage.rules) is covered where
- * that emulator exists: see storage-rules tests.
+ * No Storage emulator can run on this machine (its rules runtime is a separate download), so the client
+ * uploads through the emulator-only route PUT /v1/health/files (the client library's `api` upload path),
+ * which stores the object where the Storage SDK would and delivers the same event. The Storage SDK path
+ * (uploadBytesResumable + storage.rules + BLOB_STORE=gcs) is covered where that emulator exists: see
+ * storage-rules and storage-emulator tests.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,8 +17,8 @@ import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'fi
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
-import { adminDb, emulatorOrigin, eventually, projectId, repoRoot } from '../support/emulators.ts';
-import { fireFinalized } from './storage-events.ts';
+import { adminDb, emulatorOrigin, eventually, projectId, repoRoot, signUp } from '../support/emulators.ts';
+import { fireFinalized, uploadAsClient } from './storage-events.ts';
 import { sharedData } from '@clarity/core/testing';
 import { readAgdFile, readAwdFile, readFitbitMinuteStepsWide } from '@clarity/core';
 import { createReadStream } from 'node:fs';
@@ -43,8 +43,6 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
     const xml = readFileSync(sharedData('apple_health', 'tdda_export6s3sample.xml'));
     const records = xml.toString('utf8').split('<Record ').length - 1;
     const uploadId = `u${Date.now().toString(36)}`;
-    const name = `uploads/${user.uid}/${uploadId}/export.xml`;
-    await new FsBlobStore(path.join(repoRoot, '.cache', 'blobs')).put(name, xml, 'application/xml');
 
     const seen: string[] = [];
     const final = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -67,7 +65,9 @@ describe('Storage upload -> onObjectFinalized -> upload document', () => {
         reject,
       );
     });
-    await fireFinalized(name, xml.length, { contentType: 'application/xml' });
+    await uploadAsClient(await user.getIdToken(), uploadId, 'export.xml', xml, {
+      contentType: 'application/xml',
+    });
     const d = await final;
     expect(seen.at(-1)).toBe('ingested');
     expect(d).toMatchObject({
@@ -86,18 +86,23 @@ describe('Storage upload of device files -> onObjectFinalized -> per-minute seri
   const blobs = new FsBlobStore(path.join(repoRoot, '.cache', 'blobs'));
   const db = adminDb();
 
-  /** Puts a real file where the app would upload it and fires the finalize event; waits for the end state. */
+  /** A signed-up user (uid and ID token), optionally with a profile time zone. */
+  async function user(label: string, timezone?: string): Promise<{ uid: string; idToken: string }> {
+    const u = await signUp(`${label}-${randomUUID().slice(0, 8)}@example.com`);
+    if (timezone) await db.doc(`users/${u.uid}`).set({ timezone });
+    return u;
+  }
+
+  /** Uploads a real file as the signed-in client does; waits for the upload document's end state. */
   async function upload(
-    uid: string,
+    u: { uid: string; idToken: string },
     uploadId: string,
     filename: string,
     data: Buffer,
-    options: { metadata?: Record<string, string>; id?: string } = {},
+    options: { metadata?: { timezone?: string; subject?: string } } = {},
   ): Promise<Record<string, unknown>> {
-    const name = `uploads/${uid}/${uploadId}/${filename}`;
-    await blobs.put(name, data, 'application/octet-stream');
-    await fireFinalized(name, data.length, { contentType: 'application/octet-stream', ...options });
-    return finished(uid, uploadId);
+    await uploadAsClient(u.idToken, uploadId, filename, data, options);
+    return finished(u.uid, uploadId);
   }
 
   function finished(uid: string, uploadId: string, attempts = 1): Promise<Record<string, unknown>> {
@@ -119,14 +124,13 @@ describe('Storage upload of device files -> onObjectFinalized -> per-minute seri
   }
 
   it('an Actiwatch .AWD: counts per epoch, activity_counts minutes in the profile zone; a redelivered event after a crash does not double-write', async () => {
-    const uid = `awd-${randomUUID().slice(0, 8)}`;
     const zone = 'Asia/Tokyo';
-    await db.doc(`users/${uid}`).set({ timezone: zone });
+    const u = await user('awd', zone);
+    const uid = u.uid;
     const file = sharedData('actigraphy', 'actiwatch_awd', 'example_03.AWD');
     const { series } = await readAwdFile(file);
     const epochs = epochsWithData(series);
-    const eventId = randomUUID();
-    const d = await upload(uid, 'a1', 'example_03.AWD', readFileSync(file), { id: eventId });
+    const d = await upload(u, 'a1', 'example_03.AWD', readFileSync(file));
     expect(d).toMatchObject({
       status: 'ingested',
       source: 'actigraphy',
@@ -143,13 +147,12 @@ describe('Storage upload of device files -> onObjectFinalized -> per-minute seri
     );
     expect(await sampleTotal(uid)).toBe(epochs);
 
-    // The attempt "died" before finishing: the same event is delivered again and completes it.
+    // The attempt "died" before finishing: the event is delivered again and completes it.
     await db
       .doc(`users/${uid}/uploads/a1`)
       .update({ status: 'parsing', updatedAt: new Date(Date.now() - 10 * 60_000) });
     await fireFinalized(`uploads/${uid}/a1/example_03.AWD`, readFileSync(file).length, {
       contentType: 'application/octet-stream',
-      id: eventId,
     });
     const again = await finished(uid, 'a1', 2);
     expect(again).toMatchObject({
@@ -160,29 +163,29 @@ describe('Storage upload of device files -> onObjectFinalized -> per-minute seri
   });
 
   it('an ActiGraph .agd (SQLite in the functions runtime): 10-s epochs summed per minute', async () => {
-    const uid = `agd-${randomUUID().slice(0, 8)}`;
+    const u = await user('agd');
     const file = sharedData('actigraphy', 'actilife_gt3xplus', 'GT3XPlus-RawData-Day01.agd');
     const { series } = await readAgdFile(file);
     const tail = series.values.length % 6;
-    const d = await upload(uid, 'g1', 'GT3XPlus-RawData-Day01.agd', readFileSync(file));
+    const d = await upload(u, 'g1', 'GT3XPlus-RawData-Day01.agd', readFileSync(file));
     expect(d).toMatchObject({
       status: 'ingested',
       format: 'agd',
       counts: { accepted: epochsWithData(series) - tail, duplicate: 0, rejected: tail },
     });
-    expect(await minutes(uid, 'activity_counts', '2012-06-28')).toEqual(
+    expect(await minutes(u.uid, 'activity_counts', '2012-06-28')).toEqual(
       expectedDay(series, 'UTC', '2012-06-28', 1440),
     );
   });
 
   it('a Fitbit minuteStepsWide CSV: the participant named in the metadata becomes steps', async () => {
-    const uid = `fb-${randomUUID().slice(0, 8)}`;
+    const u = await user('fb');
     const subject = '1624580081';
     const zone = 'America/Los_Angeles';
     const file = sharedData('fitbit_fitabase', 'minuteStepsWide_merged.csv');
     const users = (await readFitbitMinuteStepsWide(createReadStream(file))).users;
     const series = users.find((u) => u.id === subject)!.series;
-    const d = await upload(uid, 'f1', 'minuteStepsWide_merged.csv', readFileSync(file), {
+    const d = await upload(u, 'f1', 'minuteStepsWide_merged.csv', readFileSync(file), {
       metadata: { subject, timezone: zone },
     });
     expect(d).toMatchObject({
@@ -191,16 +194,19 @@ describe('Storage upload of device files -> onObjectFinalized -> per-minute seri
       counts: { accepted: epochsWithData(series), duplicate: 0, rejected: 0 },
       byType: { 'fitbit_minute_steps.steps': { accepted: epochsWithData(series) } },
     });
-    expect(await minutes(uid, 'steps', '2016-04-25')).toEqual(expectedDay(series, zone, '2016-04-25', 1440));
+    expect(await minutes(u.uid, 'steps', '2016-04-25')).toEqual(
+      expectedDay(series, zone, '2016-04-25', 1440),
+    );
   });
 
   it('a malformed .AWD header is rejected naming the line', async () => {
-    const uid = `bad-${randomUUID().slice(0, 8)}`;
+    const u = await user('bad');
+    const uid = u.uid;
     const text = readFileSync(sharedData('actigraphy', 'actiwatch_awd', 'example_04.AWD'), 'latin1').split(
       '\r\n',
     );
     text[2] = 'noon';
-    const d = await upload(uid, 'b1', 'example_04.AWD', Buffer.from(text.join('\r\n'), 'latin1'));
+    const d = await upload(u, 'b1', 'example_04.AWD', Buffer.from(text.join('\r\n'), 'latin1'));
     expect(d).toMatchObject({
       status: 'rejected',
       error: { code: 'parse_error', message: 'AWD line 3: start time is not HH:MM' },

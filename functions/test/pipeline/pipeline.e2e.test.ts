@@ -18,7 +18,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisDocSchema, insightDocSchema, type JobDoc } from '@clarity/core';
 import { emulatorOrigin, projectId } from '../support/emulators.ts';
-import { uploadObject } from '../import/storage-events.ts';
+import { uploadAsClient } from '../import/storage-events.ts';
 import { realWeekWithDeviceFile } from './fixtures.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
@@ -80,8 +80,8 @@ describe('upload -> analyze -> infer -> insight -> deliver', () => {
         waiters.push({ match, resolve: (id) => (clearTimeout(timer), resolve(id)) });
       });
 
-    // 1. The actigraph's own file through Storage: its job runs first.
-    await uploadObject(user.uid, 'awd-week', 'example_01.AWD', awd);
+    // 1. The actigraph's own file through the client's file path (Storage, or PUT /v1/health/files here).
+    await uploadAsClient(await user.getIdToken(), 'awd-week', 'example_01.AWD', awd);
     const awdJobId = await until((_, j) => j.uploadId === 'awd-week');
     expect(jobs.get(awdJobId)?.job.status).toBe('complete');
 

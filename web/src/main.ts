@@ -1,0 +1,793 @@
+/**
+ * The reference web app: sign in, upload, watch the pipeline live, read insights with charts, export or
+ * delete the account. Everything it does with the backend goes through @clarity/client; every screen
+ * follows Firestore live (onSnapshot).
+ */
+import { initializeApp } from 'firebase/app';
+import {
+  GoogleAuthProvider,
+  OAuthProvider,
+  connectAuthEmulator,
+  createUserWithEmailAndPassword,
+  getAuth,
+  onAuthStateChanged,
+  signInWithEmailAndPassword,
+  signInWithPopup,
+  signOut,
+  type User,
+} from 'firebase/auth';
+import {
+  addDoc,
+  collection,
+  connectFirestoreEmulator,
+  doc,
+  getDoc,
+  getFirestore,
+  onSnapshot,
+  serverTimestamp,
+  type Unsubscribe,
+} from 'firebase/firestore';
+import {
+  createClarityClient,
+  stageNames,
+  type Analysis,
+  type ClarityClient,
+  type Insight,
+  type Job,
+  type Upload,
+} from '@clarity/client';
+import { loadConfig } from './config.ts';
+import { fill, h } from './dom.ts';
+import { formatNumber, formatTime, locale, locales, setLocale, t, type Key, type Locale } from './i18n.ts';
+import type { ChartSpec } from './charts.ts';
+import './styles.css';
+
+interface TrendsData {
+  metric: string;
+  unit: string | null;
+  points: { period: string; value: number | null }[];
+  statistics: {
+    theilSen: { slopePerPeriod: number | null };
+    mannKendall: { p: number | null; trend: string };
+  };
+}
+
+interface State {
+  user: User | null;
+  roles: string[];
+  uploadId: string | null;
+  upload: Upload | undefined;
+  progress: { sent: number; total: number } | null;
+  jobs: Job[];
+  insights: Insight[];
+  analysis: Analysis | undefined;
+  careTeam: string[];
+  message: string | null;
+  feedback: Record<string, number>;
+}
+
+const state: State = {
+  user: null,
+  roles: [],
+  uploadId: null,
+  upload: undefined,
+  progress: null,
+  jobs: [],
+  insights: [],
+  analysis: undefined,
+  careTeam: [],
+  message: null,
+  feedback: {},
+};
+
+const config = await loadConfig();
+const app = initializeApp(config.firebase);
+const auth = getAuth(app);
+const db = getFirestore(app);
+if (config.emulators) {
+  const e = config.emulators;
+  connectAuthEmulator(auth, `http://${e.host}:${e.authPort}`, { disableWarnings: true });
+  connectFirestoreEmulator(db, e.host, e.firestorePort);
+}
+const client: ClarityClient = createClarityClient({
+  app,
+  auth,
+  db,
+  apiBaseUrl: config.apiBaseUrl,
+  uploadPath: config.uploadPath,
+  ...(config.emulators?.storagePort
+    ? { storageEmulator: { host: config.emulators.host, port: config.emulators.storagePort } }
+    : {}),
+});
+
+const root = document.getElementById('app') as HTMLElement;
+setLocale(locale());
+
+// ---- live listeners -------------------------------------------------------------------------------------
+
+let listeners: Unsubscribe[] = [];
+let uploadListener: Unsubscribe | undefined;
+let analysisListener: Unsubscribe | undefined;
+let analysisId: string | null = null;
+
+function stopListeners(): void {
+  for (const u of listeners) u();
+  listeners = [];
+  uploadListener?.();
+  analysisListener?.();
+  uploadListener = analysisListener = undefined;
+  analysisId = null;
+}
+
+function startListeners(user: User): void {
+  listeners.push(
+    client.watchJobs((jobs) => {
+      state.jobs = jobs;
+      renderPipeline();
+    }),
+    client.watchInsights((insights) => {
+      state.insights = insights;
+      const newest = insights[0];
+      if (newest && newest.analysisId !== analysisId) followAnalysis(newest.analysisId);
+      renderInsights();
+    }),
+    onSnapshot(doc(db, 'users', user.uid), (s) => {
+      const team: unknown = s.get('careTeam');
+      state.careTeam = Array.isArray(team) ? team.filter((x): x is string => typeof x === 'string') : [];
+      renderAccount();
+    }),
+  );
+}
+
+function followUpload(uploadId: string): void {
+  uploadListener?.();
+  state.uploadId = uploadId;
+  state.upload = undefined;
+  uploadListener = client.watchUpload(uploadId, (u) => {
+    state.upload = u;
+    renderUploadStatus();
+    renderPipeline();
+  });
+}
+
+function followAnalysis(id: string): void {
+  analysisListener?.();
+  analysisId = id;
+  analysisListener = client.watchAnalysis(id, (a) => {
+    const changed = a?.updatedAt !== state.analysis?.updatedAt || a?.id !== state.analysis?.id;
+    state.analysis = a;
+    renderInsights();
+    if (changed) void renderCharts();
+  });
+}
+
+// ---- screens --------------------------------------------------------------------------------------------
+
+function header(): HTMLElement {
+  const select = h(
+    'select',
+    {
+      id: 'locale',
+      'aria-label': t('language'),
+      onchange: (e: Event) => {
+        setLocale((e.target as HTMLSelectElement).value as Locale);
+        render();
+      },
+    },
+    ...locales.map((l) =>
+      h('option', { value: l, selected: l === locale() }, { en: 'English', es: 'Español', de: 'Deutsch' }[l]),
+    ),
+  );
+  return h(
+    'header',
+    { class: 'top' },
+    h('h1', {}, t('appName')),
+    h('div', { class: 'row' }, h('label', { for: 'locale' }, t('language')), select),
+    state.user
+      ? h('button', { type: 'button', id: 'sign-out', onclick: () => void signOut(auth) }, t('signOut'))
+      : null,
+  );
+}
+
+function signInScreen(): HTMLElement {
+  const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true });
+  const password = h('input', {
+    id: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    minlength: 6,
+    required: true,
+  });
+  const act = (create: boolean) => async (e: Event) => {
+    e.preventDefault();
+    state.message = null;
+    try {
+      await (create ? createUserWithEmailAndPassword : signInWithEmailAndPassword)(
+        auth,
+        email.value,
+        password.value,
+      );
+    } catch (err) {
+      state.message = `${t('error')}: ${(err as Error).message}`;
+      render();
+    }
+  };
+  const provider = (p: GoogleAuthProvider | OAuthProvider) => () =>
+    void signInWithPopup(auth, p).catch((err: Error) => {
+      state.message = `${t('error')}: ${err.message}`;
+      render();
+    });
+  return h(
+    'main',
+    { id: 'main', class: 'narrow' },
+    h(
+      'form',
+      { class: 'card', id: 'sign-in', onsubmit: (e: Event) => void act(false)(e) },
+      h('h2', {}, t('signIn')),
+      h('label', { for: 'email' }, t('email')),
+      email,
+      h('label', { for: 'password' }, t('password')),
+      password,
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'submit', id: 'sign-in-submit' }, t('signIn')),
+        h('button', { type: 'button', id: 'sign-up', onclick: (e: Event) => void act(true)(e) }, t('signUp')),
+      ),
+      h('p', { class: 'muted' }, t('orWith')),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', onclick: provider(new GoogleAuthProvider()) }, t('google')),
+        h('button', { type: 'button', onclick: provider(new OAuthProvider('apple.com')) }, t('apple')),
+      ),
+      h('p', { class: 'muted small' }, t('providersNote')),
+    ),
+    state.message ? h('p', { role: 'alert', class: 'error' }, state.message) : null,
+  );
+}
+
+const sections = ['upload', 'pipeline', 'insights', 'charts', 'account'] as const;
+const el: Record<string, HTMLElement> = {};
+
+function dashboard(): HTMLElement {
+  for (const s of sections) el[s] = h('section', { id: s, 'aria-labelledby': `${s}-title`, class: 'card' });
+  el.uploadStatus = h('div', { id: 'upload-status', 'aria-live': 'polite' });
+  const nav = h(
+    'nav',
+    { 'aria-label': t('nav') },
+    h('ul', {}, ...sections.map((s) => h('li', {}, h('a', { href: `#${s}` }, t(s))))),
+  );
+  return h('div', {}, nav, h('main', { id: 'main' }, ...sections.map((s) => el[s])));
+}
+
+function title(id: string, key: Key): HTMLElement {
+  return h('h2', { id: `${id}-title` }, t(key));
+}
+
+function renderUpload(): void {
+  const file = h('input', {
+    id: 'file',
+    type: 'file',
+    accept: '.zip,.xml,.awd,.AWD,.agd,.csv',
+  });
+  const zone = h('input', {
+    id: 'zone',
+    type: 'text',
+    value: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+  const json = h('textarea', { id: 'healthkit-json', rows: 3, spellcheck: false });
+  const send = async (e: Event) => {
+    e.preventDefault();
+    const f = file.files?.[0];
+    if (!f) return;
+    state.progress = { sent: 0, total: f.size };
+    renderUploadStatus();
+    try {
+      const { uploadId } = await client.uploadFile(f, {
+        filename: f.name,
+        ...(zone.value ? { timezone: zone.value } : {}),
+        onProgress: (p) => {
+          state.progress = { sent: p.bytesSent, total: p.totalBytes };
+          renderUploadStatus();
+        },
+      });
+      followUpload(uploadId);
+    } catch (err) {
+      uploadFailed(err);
+    }
+  };
+  const sendJson = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const batch = JSON.parse(json.value) as Parameters<ClarityClient['uploadHealthKit']>[0];
+      followUpload((await client.uploadHealthKit(batch)).uploadId);
+    } catch (err) {
+      uploadFailed(err);
+    }
+  };
+  fill(
+    el.upload!,
+    title('upload', 'upload'),
+    h(
+      'form',
+      { id: 'upload-form', onsubmit: (e: Event) => void send(e) },
+      h('label', { for: 'file' }, t('pickFile')),
+      file,
+      h('label', { for: 'zone' }, t('timezone')),
+      zone,
+      h('button', { type: 'submit', id: 'upload-submit' }, t('send')),
+    ),
+    h(
+      'details',
+      {},
+      h('summary', {}, t('orPaste')),
+      h(
+        'form',
+        { onsubmit: (e: Event) => void sendJson(e) },
+        h('label', { for: 'healthkit-json' }, t('healthKitJson')),
+        json,
+        h('button', { type: 'submit' }, t('sendJson')),
+      ),
+    ),
+    el.uploadStatus,
+  );
+  renderUploadStatus();
+}
+
+function uploadFailed(err: unknown): void {
+  state.message = `${t('error')}: ${(err as Error).message}`;
+  renderUploadStatus();
+}
+
+function renderUploadStatus(): void {
+  const box = el.uploadStatus;
+  if (!box) return;
+  const p = state.progress;
+  const u = state.upload;
+  const counts = (c: { accepted: number; duplicate: number; rejected: number } | null | undefined) =>
+    c
+      ? `${formatNumber(c.accepted, 0)} ${t('accepted')}, ${formatNumber(c.duplicate, 0)} ${t('duplicate')}, ${formatNumber(c.rejected, 0)} ${t('rejected')}`
+      : '–';
+  fill(
+    box,
+    p
+      ? h(
+          'div',
+          {},
+          h('label', { for: 'upload-progress' }, t('progress')),
+          h('progress', { id: 'upload-progress', max: p.total || 1, value: p.sent }),
+        )
+      : null,
+    state.message ? h('p', { role: 'alert', class: 'error' }, state.message) : null,
+    u
+      ? h(
+          'dl',
+          { id: 'upload-doc', 'data-status': u.status },
+          h('dt', {}, t('uploadStatus')),
+          h('dd', { id: 'upload-state' }, u.status),
+          h('dt', {}, t('bytes')),
+          h('dd', {}, formatNumber(u.byteSize, 0)),
+          h('dt', {}, t('records')),
+          h('dd', {}, counts(u.counts)),
+          ...Object.entries(u.byType ?? {}).flatMap(([type, c]) => [
+            h('dt', {}, type),
+            h('dd', {}, counts(c)),
+          ]),
+          u.rejections.length > 0 || u.error
+            ? [
+                h('dt', {}, t('rejections')),
+                h(
+                  'dd',
+                  {},
+                  h(
+                    'ul',
+                    {},
+                    u.error ? h('li', {}, `${u.error.code}: ${u.error.message}`) : null,
+                    ...u.rejections.map((r) =>
+                      h('li', {}, `${r.path.join('.')}${r.line ? ` (line ${r.line})` : ''}: ${r.message}`),
+                    ),
+                  ),
+                ),
+              ]
+            : null,
+        )
+      : !p
+        ? h('p', { class: 'muted' }, t('noUpload'))
+        : null,
+  );
+}
+
+function currentJob(): Job | undefined {
+  const id = state.uploadId;
+  if (id) {
+    const mine = state.jobs.find((j) => j.uploadId === id || (j.uploadIds ?? []).includes(id));
+    if (mine) return mine;
+  }
+  return state.jobs[0];
+}
+
+function renderPipeline(): void {
+  const box = el.pipeline;
+  if (!box) return;
+  const job = currentJob();
+  const u = state.upload;
+  const row = (
+    name: string,
+    label: string,
+    status: string,
+    started: unknown,
+    finished: unknown,
+    note?: string,
+  ) =>
+    h(
+      'tr',
+      { 'data-stage': name, 'data-status': status },
+      h('th', { scope: 'row' }, label),
+      h('td', {}, h('span', { class: `badge ${status}` }, status)),
+      h('td', {}, formatTime(started as number | null)),
+      h('td', {}, formatTime(finished as number | null)),
+      h('td', {}, note ?? ''),
+    );
+  const ingestStatus = u ? u.status : job ? 'ingested' : 'pending';
+  const times = u?.statusTimes ?? {};
+  fill(
+    box,
+    title('pipeline', 'pipeline'),
+    !job && !u
+      ? h('p', { class: 'muted' }, t('noJob'))
+      : h(
+          'table',
+          { id: 'timeline', 'data-job-status': job?.status ?? 'none' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, t('stage')),
+              h('th', { scope: 'col' }, t('status')),
+              h('th', { scope: 'col' }, t('started')),
+              h('th', { scope: 'col' }, t('finished')),
+              h('th', { scope: 'col' }, t('degraded')),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            row(
+              'ingest',
+              t('ingest'),
+              ingestStatus,
+              times.received ?? times.parsing ?? null,
+              times.ingested ?? times.partial ?? times.rejected ?? null,
+              u?.error?.message,
+            ),
+            ...stageNames.map((s) => {
+              const st = job?.stages[s];
+              return row(
+                s,
+                t(s),
+                st?.status ?? 'pending',
+                st?.startedAt ?? null,
+                st?.finishedAt ?? null,
+                st?.note,
+              );
+            }),
+          ),
+        ),
+    job && job.degraded.length > 0
+      ? h('p', { class: 'warn', id: 'degraded' }, `${t('degraded')}: ${job.degraded.join('; ')}`)
+      : null,
+  );
+}
+
+function modelLabel(a: Analysis | undefined): string {
+  const inf = a?.inference;
+  if (!inf || inf.status !== 'done' || !inf.model) return t('noModel');
+  const base = `${inf.model.name}@${inf.model.version}`;
+  return inf.model.trained ? base : `${base} (${t('untrained')})`;
+}
+
+async function sendFeedback(insightId: string, rating: number): Promise<void> {
+  const user = state.user;
+  if (!user) return;
+  await addDoc(collection(db, 'users', user.uid, 'feedback'), {
+    insightId,
+    rating,
+    createdAt: serverTimestamp(),
+  });
+  state.feedback[insightId] = rating;
+  renderInsights();
+}
+
+function renderInsights(): void {
+  const box = el.insights;
+  if (!box) return;
+  fill(
+    box,
+    title('insights', 'insights'),
+    state.insights.length === 0
+      ? h('p', { class: 'muted' }, t('noInsight'))
+      : h(
+          'div',
+          { id: 'insight-list' },
+          ...state.insights.map((i) =>
+            h(
+              'article',
+              { class: 'insight', 'data-insight': i.id, lang: i.locale },
+              h('p', { class: 'narrative' }, i.narrative),
+              h('h3', {}, t('keyNumbers')),
+              h('ul', {}, ...i.keyInsights.map((k) => h('li', {}, h('strong', {}, k.title), ': ', k.detail))),
+              i.recommendations.length > 0
+                ? [
+                    h('h3', {}, t('recommendations')),
+                    h('ul', {}, ...i.recommendations.map((r) => h('li', {}, r))),
+                  ]
+                : null,
+              h('p', { class: 'disclaimer' }, i.disclaimer),
+              h(
+                'p',
+                { class: 'muted small' },
+                `${t('generator')}: ${i.generator === 'rules' ? t('rules') : i.generator} · ${t('model')}: ${
+                  state.analysis?.id === i.analysisId ? modelLabel(state.analysis) : '–'
+                } · ${t('confidence')}: ${i.confidence} · ${formatTime(i.createdAt)}`,
+              ),
+              state.feedback[i.id]
+                ? h('p', { class: 'muted small', role: 'status' }, t('thanks'))
+                : h(
+                    'div',
+                    { class: 'row' },
+                    h('button', { type: 'button', onclick: () => void sendFeedback(i.id, 5) }, t('helpful')),
+                    h(
+                      'button',
+                      { type: 'button', onclick: () => void sendFeedback(i.id, 1) },
+                      t('notHelpful'),
+                    ),
+                  ),
+            ),
+          ),
+        ),
+  );
+}
+
+function dates(start: string, end: string): string[] {
+  const out: string[] = [];
+  for (let d = Date.parse(`${start}T00:00:00Z`); d <= Date.parse(`${end}T00:00:00Z`); d += 86_400_000)
+    out.push(new Date(d).toISOString().slice(0, 10));
+  return out;
+}
+
+const toSeconds = (date: string) => Date.parse(`${date}T12:00:00Z`) / 1000;
+
+async function trend(metric: string, start: string, end: string): Promise<TrendsData | undefined> {
+  try {
+    return await client.trends<TrendsData>({ metric, start, end, granularity: 'day' });
+  } catch {
+    return undefined;
+  }
+}
+
+function trendText(tr: TrendsData | undefined): string {
+  if (!tr) return '';
+  const slope = tr.statistics.theilSen.slopePerPeriod;
+  const p = tr.statistics.mannKendall.p;
+  const sig = p !== null && p < 0.05 ? t('significant') : t('notSignificant');
+  return `${t('slope')}: ${formatNumber(slope, 2)} ${tr.unit ?? ''} (p = ${formatNumber(p, 3)}, ${sig})`;
+}
+
+let chartsRun = 0;
+async function renderCharts(): Promise<void> {
+  const box = el.charts;
+  const a = state.analysis;
+  const user = state.user;
+  if (!box || !user) return;
+  const run = ++chartsRun;
+  const hosts = ['sleep', 'activity', 'heart', 'profile'].map((id) => h('div', { id: `chart-${id}` }));
+  fill(box, title('charts', 'charts'), a ? hosts : h('p', { class: 'muted' }, t('noData')));
+  if (!a) return;
+  const { start, end } = a.window;
+  const [charts, activity, steps, hr, hrv, profile] = await Promise.all([
+    import('./charts.ts'),
+    trend('activity_counts', start, end),
+    trend('steps', start, end),
+    trend('heart_rate', start, end),
+    trend('hrv_sdnn', start, end),
+    hourlyProfile(user.uid, dates(start, end)),
+  ]);
+  if (run !== chartsRun) return;
+  charts.bindResize();
+  const m = a.metrics;
+  const nightly = m.sleep?.nightly ?? [];
+  const specs: ChartSpec[] = [];
+  specs.push({
+    id: 'sleep',
+    title: t('sleepPerNight'),
+    summary: m.sleep
+      ? `${formatNumber(m.sleep.meanTotalSleepMinutes, 0)} min · ${formatNumber((m.sleep.meanEfficiency ?? 0) * 100, 0)}% · ${m.sleep.meanOnsetClock ?? ''} (${m.sleep.basis})`
+      : '',
+    series: [
+      {
+        label: 'TST',
+        x: nightly.map((n) => toSeconds(n.date)),
+        y: nightly.map((n) => n.value),
+        color: '#3559a8',
+      },
+    ],
+    timeAxis: true,
+    kind: 'bars',
+    empty: t('noData'),
+  });
+  const act = steps && steps.points.some((p) => p.value !== null) ? steps : activity;
+  const actPoints = act?.points ?? [];
+  specs.push({
+    id: 'activity',
+    title: `${t('dailyActivity')} (${act?.metric ?? ''})`,
+    summary: trendText(act),
+    series: [
+      {
+        label: act?.metric ?? '',
+        x: actPoints.map((p) => toSeconds(p.period)),
+        y: actPoints.map((p) => p.value),
+        color: '#2f7d32',
+      },
+    ],
+    timeAxis: true,
+    kind: 'bars',
+    empty: t('noData'),
+  });
+  const hrPoints = hr?.points ?? [];
+  const hrvByDay = new Map((hrv?.points ?? []).map((p) => [p.period, p.value]));
+  specs.push({
+    id: 'heart',
+    title: t('heartRate'),
+    summary: [
+      m.heartRate ? `${formatNumber(m.heartRate.meanBpm, 0)} bpm` : '',
+      m.hrv ? `SDNN ${formatNumber(m.hrv.meanSdnnMs, 0)} ms` : '',
+      trendText(hr),
+    ]
+      .filter(Boolean)
+      .join(' · '),
+    series: hrPoints.some((p) => p.value !== null)
+      ? [
+          {
+            label: 'bpm',
+            x: hrPoints.map((p) => toSeconds(p.period)),
+            y: hrPoints.map((p) => p.value),
+            color: '#b3261e',
+          },
+          {
+            label: 'SDNN',
+            x: hrPoints.map((p) => toSeconds(p.period)),
+            y: hrPoints.map((p) => hrvByDay.get(p.period) ?? null),
+            color: '#6b4fa0',
+          },
+        ]
+      : [],
+    timeAxis: true,
+    empty: t('noData'),
+  });
+  const c = m.circadian;
+  specs.push({
+    id: 'profile',
+    title: t('profile24h'),
+    summary: c
+      ? `L5 ${c.L5Start ?? '–'} · M10 ${c.M10Start ?? '–'} · IS ${formatNumber(c.IS, 2)} · IV ${formatNumber(c.IV, 2)} · RA ${formatNumber(c.RA, 2)}`
+      : '',
+    series: profile ? [{ label: 'mean', x: profile.map((_, i) => i), y: profile, color: '#8a5a00' }] : [],
+    timeAxis: false,
+    empty: t('noData'),
+  });
+  specs.forEach((s, i) => charts.renderChart(hosts[i]!, s));
+  box.dataset.ready = 'true';
+}
+
+/** The mean of each clock hour over the window's days, from the per-minute activity series documents. */
+async function hourlyProfile(uid: string, days: string[]): Promise<(number | null)[] | undefined> {
+  const sums = new Array<number>(24).fill(0);
+  const ns = new Array<number>(24).fill(0);
+  const docs = await Promise.all(
+    days.map((d) => getDoc(doc(db, 'users', uid, 'series', `activity_counts_${d}`))),
+  );
+  for (const d of docs) {
+    const values = (d.get('minuteSeries') as { values?: (number | null)[] } | undefined)?.values ?? [];
+    values.forEach((v, i) => {
+      if (typeof v === 'number') {
+        sums[Math.floor(i / 60)]! += v;
+        ns[Math.floor(i / 60)]! += 1;
+      }
+    });
+  }
+  if (ns.every((n) => n === 0)) return undefined;
+  return sums.map((s, i) => (ns[i] ? s / ns[i] : null));
+}
+
+function renderAccount(): void {
+  const box = el.account;
+  if (!box) return;
+  const exportData = async () => {
+    const data = await client.exportAccount();
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = h('a', { href: url, download: 'clarity-export.json' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    state.message = t('exported');
+    renderAccountMessage();
+  };
+  const remove = async () => {
+    if (!window.confirm(t('confirmDelete'))) return;
+    try {
+      await client.deleteAccount();
+      stopListeners();
+      await signOut(auth);
+      state.message = t('deleted');
+      render();
+    } catch (err) {
+      state.message = `${t('error')}: ${(err as Error).message}`;
+      renderAccountMessage();
+    }
+  };
+  fill(
+    box,
+    title('account', 'account'),
+    h('p', {}, state.user?.email ?? ''),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'button', id: 'export', onclick: () => void exportData() }, t('exportData')),
+      h(
+        'button',
+        { type: 'button', id: 'delete', class: 'danger', onclick: () => void remove() },
+        t('deleteAccount'),
+      ),
+    ),
+    h('h3', {}, t('careTeam')),
+    h('p', { id: 'care-team' }, state.careTeam.length > 0 ? state.careTeam.join(', ') : t('none')),
+    state.roles.includes('clinician')
+      ? [h('h3', {}, t('patients')), h('p', { class: 'muted' }, t('none'))]
+      : null,
+    h('p', { id: 'account-message', role: 'status' }),
+  );
+  renderAccountMessage();
+}
+
+function renderAccountMessage(): void {
+  const m = document.getElementById('account-message');
+  if (m) m.textContent = state.message ?? '';
+}
+
+function render(): void {
+  document.title = t('appName');
+  if (!state.user) {
+    fill(root, header(), signInScreen());
+    return;
+  }
+  fill(root, header(), dashboard());
+  renderUpload();
+  renderPipeline();
+  renderInsights();
+  renderAccount();
+  void renderCharts();
+}
+
+onAuthStateChanged(auth, (user) => {
+  stopListeners();
+  state.user = user;
+  state.upload = undefined;
+  state.uploadId = null;
+  state.progress = null;
+  state.jobs = [];
+  state.insights = [];
+  state.analysis = undefined;
+  if (user) {
+    state.message = null;
+    startListeners(user);
+    void user.getIdTokenResult().then((r) => {
+      const roles: unknown = r.claims.roles;
+      state.roles = Array.isArray(roles) ? roles.filter((x): x is string => typeof x === 'string') : [];
+    });
+  }
+  render();
+});

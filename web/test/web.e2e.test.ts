@@ -1,0 +1,136 @@
+/**
+ * The web app in a real browser (Debian's Chromium via playwright-core) against the Emulator Suite, served
+ * by the Hosting emulator: sign up -> upload the real example_01.AWD -> every pipeline stage changes on
+ * screen -> the insight appears -> the charts hold the right number of points (read from the uPlot
+ * instances) -> German -> export -> delete the account. axe-core checks every screen (no serious or
+ * critical violations); screenshots of each screen go to .cache/screenshots (git-ignored).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { getFirestore } from 'firebase-admin/firestore';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedData } from '@clarity/core/testing';
+import { appUrl, axeViolations, launchChromium, repoRoot, type LaunchedBrowser } from './browser.ts';
+
+const shots = path.join(repoRoot, '.cache', 'screenshots');
+const admin =
+  getApps().find((a) => a.name === 'web-e2e') ?? initializeApp({ projectId: 'demo-clarity' }, 'web-e2e');
+
+let launched: LaunchedBrowser | undefined;
+beforeAll(async () => {
+  if (!process.env.FIRESTORE_EMULATOR_HOST)
+    throw new Error('run through npm run test:integration (firebase emulators:exec)');
+  mkdirSync(shots, { recursive: true });
+  launched = await launchChromium();
+});
+afterAll(async () => launched?.close());
+
+async function screen(page: Page, name: string): Promise<void> {
+  expect(await axeViolations(page), `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+/** Every distinct state of the timeline table, recorded in the page as it changes. */
+async function recordTimeline(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __timeline: string[] };
+    w.__timeline = [];
+    const snap = () => {
+      const rows = [...document.querySelectorAll('#timeline tr[data-stage]')].map(
+        (r) => `${r.getAttribute('data-stage')}:${r.getAttribute('data-status')}`,
+      );
+      const line = rows.join(' ');
+      if (rows.length > 0 && w.__timeline.at(-1) !== line) w.__timeline.push(line);
+    };
+    new MutationObserver(snap).observe(document.body, { subtree: true, childList: true, attributes: true });
+    snap();
+  });
+}
+
+describe('web app in Chromium', () => {
+  it('sign up, upload the real .AWD, live stages, insight, charts, German, export, delete', async () => {
+    const page = await launched!.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(appUrl);
+    await page.locator('#sign-in').waitFor();
+    await screen(page, 'sign-in');
+
+    const email = `web-${Date.now()}@example.com`;
+    await page.fill('#email', email);
+    await page.fill('#password', 'correct-horse-battery');
+    await page.click('#sign-up');
+    await page.locator('#upload-form').waitFor();
+    const uid = (await getAuth(admin).getUserByEmail(email)).uid;
+    await screen(page, 'upload');
+
+    await recordTimeline(page);
+    await page.setInputFiles('#file', sharedData('actigraphy', 'actiwatch_awd', 'example_01.AWD'));
+    await page.fill('#zone', 'UTC');
+    await page.click('#upload-submit');
+    await page.locator('#upload-doc[data-status="ingested"]').waitFor({ timeout: 60_000 });
+    await page.locator('#timeline[data-job-status="complete"]').waitFor({ timeout: 120_000 });
+    const timeline = await page.evaluate(() => (window as unknown as { __timeline: string[] }).__timeline);
+    const finalLine = timeline.at(-1) ?? '';
+    expect(finalLine).toBe('ingest:ingested analyze:done infer:skipped insight:done deliver:done');
+    // Every stage was seen in a state before its final one (the screen followed the job live).
+    for (const stage of ['ingest', 'analyze', 'insight', 'deliver']) {
+      const states = new Set(timeline.map((l) => /(?:^| )STAGE:(\S+)/.exec(l.replace(stage, 'STAGE'))?.[1]));
+      expect(states.size, `${stage} states seen: ${[...states].join(',')}`).toBeGreaterThanOrEqual(2);
+    }
+    await screen(page, 'pipeline');
+
+    const insight = page.locator('article[data-insight]').first();
+    await insight.waitFor({ timeout: 60_000 });
+    const insightId = await insight.getAttribute('data-insight');
+    expect(await insight.locator('.narrative').innerText()).not.toBe('');
+    expect(await insight.locator('.disclaimer').innerText()).not.toBe('');
+    expect(await insight.innerText()).toMatch(/rule-based generator/);
+    await screen(page, 'insights');
+
+    // Charts: as many points as the analysis and the stored series hold.
+    await page.locator('#charts[data-ready="true"]').waitFor({ timeout: 60_000 });
+    const analysis = (await getFirestore(admin).doc(`users/${uid}/analyses/${insightId}`).get()).data() as {
+      window: { start: string; end: string };
+      metrics: { sleep: { nightly: unknown[] } | null };
+    };
+    const days = (Date.parse(analysis.window.end) - Date.parse(analysis.window.start)) / 86_400_000 + 1;
+    const points = await page.evaluate(() => {
+      const charts = (window as unknown as { __clarityCharts: Record<string, { data: unknown[][] }> })
+        .__clarityCharts;
+      return Object.fromEntries(Object.entries(charts).map(([k, c]) => [k, c.data[0]?.length ?? 0]));
+    });
+    expect(points.sleep).toBe(analysis.metrics.sleep?.nightly.length);
+    expect(points.sleep).toBeGreaterThan(0);
+    expect(points.activity).toBe(days);
+    expect(points.profile).toBe(24);
+    await page.locator('#charts').scrollIntoViewIfNeeded();
+    await screen(page, 'charts');
+    await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
+
+    // A phone's width: still usable, still accessible.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screen(page, 'dashboard-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await page.selectOption('#locale', 'de');
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('de');
+    expect(await page.locator('nav').innerText()).toContain('Hochladen');
+    expect(await page.locator('#account-title').innerText()).toBe('Konto');
+    await screen(page, 'account-de');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as Record<string, unknown>;
+    expect(JSON.stringify(exported)).toContain(uid);
+
+    page.on('dialog', (d) => void d.accept());
+    await page.click('#delete');
+    await page.locator('#sign-in').waitFor({ timeout: 30_000 });
+    await expect(getAuth(admin).getUser(uid)).rejects.toMatchObject({ code: 'auth/user-not-found' });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});
