@@ -343,6 +343,7 @@ function uploadFailed(err: unknown): void {
 function renderUploadStatus(): void {
   const box = el.uploadStatus;
   if (!box) return;
+  if (state.progress && !state.upload) renderPipeline();
   const p = state.progress;
   const u = state.upload;
   const counts = (c: { accepted: number; duplicate: number; rejected: number } | null | undefined) =>
@@ -429,12 +430,12 @@ function renderPipeline(): void {
       h('td', {}, formatTime(finished as number | null)),
       h('td', {}, note ?? ''),
     );
-  const ingestStatus = u ? u.status : job ? 'ingested' : 'pending';
+  const ingestStatus = u ? u.status : job ? 'ingested' : state.progress ? 'uploading' : 'pending';
   const times = u?.statusTimes ?? {};
   fill(
     box,
     title('pipeline', 'pipeline'),
-    !job && !u
+    !job && !u && !state.progress
       ? h('p', { class: 'muted' }, t('noJob'))
       : h(
           'table',
