@@ -438,43 +438,47 @@ function renderPipeline(): void {
     !job && !u && !state.progress
       ? h('p', { class: 'muted' }, t('noJob'))
       : h(
-          'table',
-          { id: 'timeline', 'data-job-status': job?.status ?? 'none' },
+          'div',
+          { class: 'scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'pipeline-title' },
           h(
-            'thead',
-            {},
+            'table',
+            { id: 'timeline', 'data-job-status': job?.status ?? 'none' },
             h(
-              'tr',
+              'thead',
               {},
-              h('th', { scope: 'col' }, t('stage')),
-              h('th', { scope: 'col' }, t('status')),
-              h('th', { scope: 'col' }, t('started')),
-              h('th', { scope: 'col' }, t('finished')),
-              h('th', { scope: 'col' }, t('degraded')),
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, t('stage')),
+                h('th', { scope: 'col' }, t('status')),
+                h('th', { scope: 'col' }, t('started')),
+                h('th', { scope: 'col' }, t('finished')),
+                h('th', { scope: 'col' }, t('degraded')),
+              ),
             ),
-          ),
-          h(
-            'tbody',
-            {},
-            row(
-              'ingest',
-              t('ingest'),
-              ingestStatus,
-              times.received ?? times.parsing ?? null,
-              times.ingested ?? times.partial ?? times.rejected ?? null,
-              u?.error?.message,
+            h(
+              'tbody',
+              {},
+              row(
+                'ingest',
+                t('ingest'),
+                ingestStatus,
+                times.received ?? times.parsing ?? null,
+                times.ingested ?? times.partial ?? times.rejected ?? null,
+                u?.error?.message,
+              ),
+              ...stageNames.map((s) => {
+                const st = job?.stages[s];
+                return row(
+                  s,
+                  t(s),
+                  st?.status ?? 'pending',
+                  st?.startedAt ?? null,
+                  st?.finishedAt ?? null,
+                  st?.note,
+                );
+              }),
             ),
-            ...stageNames.map((s) => {
-              const st = job?.stages[s];
-              return row(
-                s,
-                t(s),
-                st?.status ?? 'pending',
-                st?.startedAt ?? null,
-                st?.finishedAt ?? null,
-                st?.note,
-              );
-            }),
           ),
         ),
     job && job.degraded.length > 0
