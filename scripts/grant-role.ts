@@ -1,28 +1,22 @@
 /**
- * Grants (or with --remove, takes away) a role through the `roles` custom claim, and mirrors the roles
- * into users/{uid}.roles (read-only for clients) so the app can show them.
+ * Grants (or with --remove, takes away) a role through the `roles` custom claim (changeRoles,
+ * functions/src/platform/roles.ts): the user's refresh tokens are revoked, so their current ID token and
+ * session cookies stop working at once and their next sign-in carries the new roles; the roles are mirrored
+ * into users/{uid} (read-only for clients) and the change is audited.
  *
  *   npm run grant-role -- --uid <uid> --role clinician|admin|user [--remove] [--project <id>]
  *
  * Against the emulators when FIREBASE_AUTH_EMULATOR_HOST (and FIRESTORE_EMULATOR_HOST) are set; otherwise
- * against the project with Application Default Credentials. The user sees the new role after their ID
- * token refreshes (at most an hour, or at once with getIdToken(true)).
+ * against the project with Application Default Credentials.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { FieldValue, getFirestore } from 'firebase-admin/firestore';
+import { getFirestore } from 'firebase-admin/firestore';
+import { changeRoles, grantableRoles, nextRoles } from '../functions/src/platform/roles.ts';
 
-export const grantableRoles = ['user', 'clinician', 'admin'] as const;
-
-export function nextRoles(current: unknown, role: string, remove: boolean): string[] {
-  const have = Array.isArray(current) ? current.filter((r): r is string => typeof r === 'string') : [];
-  const set = new Set(have);
-  if (remove) set.delete(role);
-  else set.add(role);
-  return [...set].sort();
-}
+export { grantableRoles, nextRoles };
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -64,10 +58,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const roles = nextRoles(user.customClaims?.roles, role, remove ?? false);
-  await auth.setCustomUserClaims(uid, { ...(user.customClaims ?? {}), roles });
-  await getFirestore(app)
-    .doc(`users/${uid}`)
-    .set({ roles, rolesUpdatedAt: FieldValue.serverTimestamp() }, { merge: true });
+  await changeRoles({ auth, db: getFirestore(app) }, uid, roles, { uid: 'system:grant-role' });
   console.log(`grant-role: ${uid} now has roles [${roles.join(', ')}]`);
   return 0;
 }

@@ -35,6 +35,15 @@ export const operations: Operation[] = [
   },
   {
     method: 'post',
+    path: '/v1/auth/logout',
+    summary: "Revoke the caller's refresh tokens (all sessions, all devices) and clear the __session cookie",
+    auth: 'bearer',
+    roles: 'any signed-in user',
+    status: 200,
+    response: z.object({ loggedOut: z.literal(true) }),
+  },
+  {
+    method: 'post',
     path: '/v1/health/upload',
     summary: 'Upload a HealthKit-style JSON batch; 202 with the upload id',
     auth: 'bearer',

@@ -3,7 +3,8 @@ import { FieldValue } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
-import { rolesOf, sessionCookieName } from '../middleware.ts';
+import { recordAudit } from '../../platform/audit.ts';
+import { requireUser, rolesOf, sessionCookieName } from '../middleware.ts';
 import type { profileSchema } from '../schemas.ts';
 import { loginBody, parseInput, roles as knownRoles, type Role } from '../schemas.ts';
 import type { z } from 'zod';
@@ -98,6 +99,30 @@ export function authRoutes(deps: ApiDeps): Router {
     }
     s.log.info('auth.login', { uid: token.uid, session: session !== null });
     res.json(envelope({ profile, roles, session }, s.requestId));
+  });
+
+  /**
+   * POST /v1/auth/logout (bearer token, or the session cookie with X-Clarity-CSRF): revokes the caller's
+   * refresh tokens (every session cookie and ID token of theirs stops working, on every device) and clears
+   * the cookie. Audited.
+   */
+  r.post('/logout', requireUser(deps), async (req, res) => {
+    const s = state(req);
+    const uid = s.caller?.uid;
+    if (!uid) throw new ClarityError('unauthenticated', 'sign-in required');
+    await deps.auth.revokeRefreshTokens(uid);
+    res.clearCookie(sessionCookieName, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
+    await recordAudit(deps.db, {
+      actorUid: uid,
+      actorRoles: s.caller?.roles ?? [],
+      action: 'auth.logout',
+      targetUid: uid,
+      resource: paths.user(uid),
+      requestId: s.requestId,
+      details: { tokensRevoked: true },
+    });
+    s.log.info('auth.logout', { uid });
+    res.json(envelope({ loggedOut: true }, s.requestId));
   });
   return r;
 }
