@@ -27,6 +27,7 @@ import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
 import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
 import { FirestoreRateLimitStore, RateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
+import { signingSecretFor } from './signing.ts';
 import { logger } from '../platform/logger.ts';
 import { auth, blobStore, firestore } from '../platform/services.ts';
 import type { Express } from 'express';
@@ -87,10 +88,20 @@ export function apiFromParams(): Express {
       trustedProxyHops: trustedProxyHops.value(),
       corsOrigins: parseOrigins(corsOrigins.value()),
       maxJsonBytes: maxJsonBytes.value(),
-      signingSecret: signingSecret.value() || undefined,
+      signingSecret: configuredSigningSecret(),
       signatureMaxSkewSeconds: signatureMaxSkewSeconds.value(),
     },
   });
+}
+
+/** The signing secret, or none (signed routes answer 503) when it is the demo value outside the emulators. */
+function configuredSigningSecret(): string | undefined {
+  try {
+    return signingSecretFor(signingSecret.value(), runtime.isEmulator);
+  } catch (e) {
+    log.error('api.signing_secret_refused', { reason: (e as Error).message });
+    return undefined;
+  }
 }
 
 let app: Express | undefined;

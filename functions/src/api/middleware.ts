@@ -98,7 +98,8 @@ export function rolesOf(token: object): string[] {
 /** `__session` is the only cookie Firebase Hosting forwards to functions. */
 export const sessionCookieName = '__session';
 
-function sessionCookieOf(req: Request): string | undefined {
+/** The `__session` cookie's value, if the request carries one in an acceptable shape. */
+export function sessionCookieOf(req: Request): string | undefined {
   const header = req.get('cookie');
   if (!header) return undefined;
   for (const part of header.split(';')) {

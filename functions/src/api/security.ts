@@ -74,6 +74,7 @@ const allowedHeaders = [
   'content-type',
   'idempotency-key',
   'x-request-id',
+  'x-clarity-csrf',
   'x-clarity-timestamp',
   'x-clarity-nonce',
   'x-clarity-signature',

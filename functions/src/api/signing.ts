@@ -34,6 +34,20 @@ export const signatureHeaders = {
   signature: 'x-clarity-signature',
 } as const;
 
+/**
+ * The master secret to use, from the SIGNING_SECRET value: none when empty; the committed demo value of
+ * functions/.secret.local (it starts with "demo-") only on the emulators, refused anywhere else.
+ */
+export function signingSecretFor(value: string, isEmulator: boolean): string | undefined {
+  if (!value) return undefined;
+  if (value.startsWith('demo-') && !isEmulator) {
+    throw new Error(
+      'SIGNING_SECRET is the committed demo value (functions/.secret.local), which only the emulators may use: set a real one with `firebase functions:secrets:set SIGNING_SECRET`',
+    );
+  }
+  return value;
+}
+
 /** The per-user signing key (base64url), derived from the master secret. */
 export function deriveSigningKey(masterSecret: string, uid: string, version: number): string {
   return createHmac('sha256', masterSecret)

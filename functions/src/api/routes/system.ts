@@ -3,18 +3,19 @@ import { uploadStatuses, jobStatuses } from '@clarity/core';
 import { ClarityError } from '@clarity/core';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
-import { requireUser } from '../middleware.ts';
+import { requireUser, sessionCookieOf } from '../middleware.ts';
 import { hasRole, requireRole } from '../rbac.ts';
 import type { RequestMetrics } from '../request-metrics.ts';
 
 /**
- * Verifies a bearer token when one is sent (401 if it is bad), and lets anonymous requests through: the
- * health check is public, its detail is for admins.
+ * Verifies a bearer token or session cookie when one is sent (401 if it is bad), and lets anonymous
+ * requests through: the health check is public, its detail is for admins. Other cookies (a site's own, an
+ * analytics id) are not credentials and do not count.
  */
 function optionalUser(deps: ApiDeps): RequestHandler {
   const verify = requireUser(deps);
   return (req, res, next) => {
-    if (req.get('authorization') === undefined && req.get('cookie') === undefined) {
+    if (req.get('authorization') === undefined && sessionCookieOf(req) === undefined) {
       next();
       return;
     }
