@@ -33,6 +33,8 @@ export interface Caller {
   roles: string[];
   /** Unix seconds of the sign-in behind the token (auth_time): recent sign-in checks. */
   authTime?: number;
+  /** The second factor of the sign-in (`firebase.sign_in_second_factor`: "phone", "totp"), if any. */
+  secondFactor?: string;
 }
 
 /** Per-request state set by middleware. */

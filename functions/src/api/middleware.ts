@@ -10,7 +10,7 @@ import { ClarityError } from '@clarity/core';
 import { errorBody } from '../platform/errors.ts';
 import { captureError } from '../platform/sentry.ts';
 import { rateLimitMiddleware } from './rate-limit.ts';
-import { setState, state, type ApiDeps } from './context.ts';
+import { setState, state, type ApiDeps, type Caller } from './context.ts';
 
 /** A caller-supplied X-Request-Id is kept (so app and backend logs line up) if it looks like an id. */
 export function requestContext(deps: ApiDeps): RequestHandler {
@@ -61,7 +61,7 @@ export function requireUser(deps: ApiDeps): RequestHandler {
       }
       deps.auth.verifySessionCookie(cookie, true).then(
         (token) => {
-          state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
+          state(req).caller = callerFromToken(token);
           limit(req, res, next);
         },
         () => refuse(req, res, next)('the session cookie is invalid, expired or revoked'),
@@ -78,11 +78,26 @@ export function requireUser(deps: ApiDeps): RequestHandler {
     }
     deps.auth.verifyIdToken(m[1], true).then(
       (token) => {
-        state(req).caller = { uid: token.uid, roles: rolesOf(token), authTime: token.auth_time };
+        state(req).caller = callerFromToken(token);
         limit(req, res, next);
       },
       () => refuse(req, res, next)('the ID token is invalid, expired or revoked'),
     );
+  };
+}
+
+/** The caller a verified ID token or session cookie describes. */
+export function callerFromToken(token: {
+  uid: string;
+  auth_time?: number;
+  firebase?: { sign_in_second_factor?: string };
+}): Caller {
+  const factor = token.firebase?.sign_in_second_factor;
+  return {
+    uid: token.uid,
+    roles: rolesOf(token),
+    authTime: token.auth_time,
+    ...(typeof factor === 'string' && factor.length > 0 ? { secondFactor: factor } : {}),
   };
 }
 

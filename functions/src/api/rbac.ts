@@ -4,7 +4,8 @@
  *    the caller;
  *  - a user reads their own data; an admin reads anyone's; a clinician reads a patient's data only while
  *    their uid is in users/{patient}.careTeam (written by the patient through PUT /v1/account/care-team);
- *  - every read of someone else's data is audited (recordAudit).
+ *  - every read of someone else's data needs a sign-in with a second factor (REQUIRE_SECOND_FACTOR) and is
+ *    audited (recordAudit).
  */
 import type { Request, RequestHandler } from 'express';
 import { ClarityError } from '@clarity/core';
@@ -52,6 +53,13 @@ export async function authorizeRead(
 ): Promise<{ uid: string; basis: AccessBasis }> {
   const uid = requested ?? caller.uid;
   if (uid === caller.uid) return { uid, basis: 'self' };
+  // Privileged access to someone else's data needs a sign-in with a second factor (finding 4).
+  if (deps.security?.requireSecondFactor && caller.secondFactor === undefined) {
+    throw new ClarityError(
+      'permission_denied',
+      "reading another user's data requires a sign-in with a second factor (multi-factor authentication)",
+    );
+  }
   if (hasRole(caller, 'admin')) return { uid, basis: 'admin' };
   if (hasRole(caller, 'clinician')) {
     const snap = await deps.db.doc(paths.user(uid)).get();

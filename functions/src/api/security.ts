@@ -23,6 +23,11 @@ export interface SecurityDeps {
   /** Master secret for per-user signing keys; absent = signed routes answer 503. */
   signingSecret?: string;
   signatureMaxSkewSeconds: number;
+  /**
+   * Clinicians and admins must have signed in with a second factor to read another user's data
+   * (REQUIRE_SECOND_FACTOR, on by default in the function; off here so tests of other concerns need no MFA).
+   */
+  requireSecondFactor?: boolean;
 }
 
 export const defaultSecurity: SecurityDeps = {

@@ -2,7 +2,7 @@
  * The one config module: every tunable is a Firebase param (set per project in functions/.env.<project>,
  * or prompted at deploy), read here and nowhere else. Nothing outside this file reads process.env.
  */
-import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
 
 export const region = defineString('REGION', {
   default: 'us-central1',
@@ -65,6 +65,11 @@ export const trustedProxyHops = defineInt('TRUSTED_PROXY_HOPS', {
   default: 1,
   description:
     'Proxies in front of the api that append to X-Forwarded-For: 1 = called at its own URL (Google front end), 2 = behind Firebase Hosting or an HTTPS load balancer, 0 = none (emulator)',
+});
+export const requireSecondFactor = defineBoolean('REQUIRE_SECOND_FACTOR', {
+  default: true,
+  description:
+    "Clinicians and admins must have signed in with a second factor (Identity Platform MFA) to read another user's data",
 });
 export const corsOrigins = defineString('CORS_ORIGINS', {
   default: '',
