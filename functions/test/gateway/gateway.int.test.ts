@@ -169,13 +169,16 @@ describe('RBAC: care team, clinicians and admins', () => {
     const admin = await userWithRoles('admin', ['admin']);
     await seedInsights(patient.uid, 2);
 
-    // Only clinicians can be added to a care team.
+    // The answer does not tell whether a uid is a clinician; a listed non-clinician can read nothing.
     const notClinician = await call(gw.base, 'PUT', '/v1/account/care-team', {
       token: patient.token,
       body: { clinicians: [other.uid] },
     });
-    expect(notClinician.status).toBe(400);
-    expect(notClinician.body.error.details[0].path).toEqual(['body', 'clinicians', 0]);
+    expect(notClinician.status).toBe(200);
+    const listed = await call(gw.base, 'GET', `/v1/health/insights?uid=${patient.uid}`, {
+      token: other.token,
+    });
+    expect(listed.status).toBe(403);
     const put = await call(gw.base, 'PUT', '/v1/account/care-team', {
       token: patient.token,
       body: { clinicians: [inTeam.uid] },

@@ -103,7 +103,8 @@ async function flood(origin: string, p: Map<string, string>, out: string): Promi
     runTimed({
       url: origin,
       duration: durationSeconds,
-      connections: 10,
+      // Enough connections to offer the full rate while the machine is slow to answer.
+      connections: 25,
       overallRate: floodRate,
       requests: [{ method: 'GET', path: '/v1/system/health' }],
     }),

@@ -7,8 +7,9 @@
  *  - the rules side: firestore.rules give a clinician no client-SDK read of a patient's data at all
  *    (finding 3, firestore-matrix.int.test.ts), so nothing waits for the ID token's hour to run out.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, adminDb, repoRoot, requireEmulators } from '../support/emulators.ts';
 import { call, signIn, startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
@@ -22,18 +23,17 @@ beforeAll(async () => {
 });
 afterAll(async () => gw.close());
 
-/** Runs scripts/grant-role.ts against the emulators, as `npm run grant-role -- ...` does. */
-function grantRole(args: string[]): void {
-  const r = spawnSync(
+/**
+ * Runs scripts/grant-role.ts against the emulators, as `npm run grant-role -- ...` does. Asynchronously: a
+ * spawnSync would block this process's event loop, and with it the gateway server it hosts (its idle
+ * keep-alive sockets then reset under the next request).
+ */
+async function grantRole(args: string[]): Promise<void> {
+  await promisify(execFile)(
     process.execPath,
     [path.join(repoRoot, 'scripts', 'grant-role.ts'), '--project', 'demo-clarity', ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env },
-      encoding: 'utf8',
-    },
+    { cwd: repoRoot, env: { ...process.env } },
   );
-  if (r.status !== 0) throw new Error(`grant-role failed (${r.status}): ${r.stderr}`);
 }
 
 /** auth_time has one-second resolution: a revocation in the same second as the sign-in would not bite. */
@@ -64,7 +64,7 @@ describe('role changes revoke', () => {
     expect((await read({ headers: { cookie: `__session=${cookie}` } })).status).toBe(200);
 
     await nextSecond();
-    grantRole(['--uid', doc.uid, '--role', 'clinician', '--remove']);
+    await grantRole(['--uid', doc.uid, '--role', 'clinician', '--remove']);
 
     const byToken = await read({ token: doc.token });
     expect(byToken.status).toBe(401);
@@ -81,7 +81,7 @@ describe('role changes revoke', () => {
     const u = await userWithRoles('rev-grant');
     expect((await call(gw.base, 'GET', '/v1/health/insights', { token: u.token })).status).toBe(200);
     await nextSecond();
-    grantRole(['--uid', u.uid, '--role', 'clinician']);
+    await grantRole(['--uid', u.uid, '--role', 'clinician']);
     expect((await call(gw.base, 'GET', '/v1/health/insights', { token: u.token })).status).toBe(401);
     const user = await adminAuth().getUser(u.uid);
     expect(user.customClaims?.roles).toEqual(['clinician']);

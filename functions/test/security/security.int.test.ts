@@ -73,9 +73,15 @@ async function serve(app: express.Express | ((req: never, res: never) => void)):
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A window far from now that no other run uses, frozen so no window boundary falls inside a load run. */
+/**
+ * A frozen instant far from now, later than every earlier one of this run: the limiter's buckets (the
+ * pools' shards above all) are shared documents, and GCRA state written at a later instant would refuse
+ * requests made at an earlier one.
+ */
+let frozenAt = Date.UTC(2040, 0, 1) + Math.floor(Math.random() * 1e3) * 86_400_000;
 function frozenClock(): () => number {
-  const t = Date.UTC(2040, 0, 1) + Math.floor(Math.random() * 1e6) * 3_600_000;
+  frozenAt += 86_400_000;
+  const t = frozenAt;
   return () => t;
 }
 
