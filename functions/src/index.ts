@@ -11,3 +11,4 @@ export {
   scheduledAnalysis,
 } from './pipeline/stage-triggers.ts';
 export { onAuthUserDeleted } from './pipeline/account-trigger.ts';
+export { webhookAttempt } from './delivery/triggers.ts';

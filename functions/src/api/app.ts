@@ -16,6 +16,7 @@ import { trendRoutes } from './routes/trends.ts';
 import { statusRoutes } from './routes/status.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/upload.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The HTTPS API (`api` function), mounted under /v1. Express 5 forwards rejected promises to errorHandler. */
 export function createApp(deps: ApiDeps): Express {
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
     statusRoutes(deps),
   );
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
+  app.use('/v1/webhooks', webhookRoutes(deps));
   app.use((req, res, next) => {
     // A known path with another method is 405 with Allow (RFC 9110 15.5.6), not 404.
     const allowed = allowedMethods(req.path);

@@ -6,6 +6,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { SecurityDeps } from './security.ts';
 import type { DependencyCheck } from './dependency-checks.ts';
 import type { ObjectFinalizer } from '../platform/emulator-storage.ts';
+import type { WebhookDeps } from '../delivery/webhooks.ts';
 
 /** Everything the API needs, passed in: tests build it on the emulators, the function from config. */
 export interface ApiDeps {
@@ -26,6 +27,8 @@ export interface ApiDeps {
    * writes to the local blob store. Absent when deployed, which disables that route (404).
    */
   objectFinalizer?: ObjectFinalizer;
+  /** Webhook delivery (SSRF policy, attempt queue, clock); the webhook routes answer 503 without it. */
+  webhooks?: WebhookDeps;
 }
 
 export interface Caller {

@@ -32,6 +32,7 @@ import { signingSecretFor } from './signing.ts';
 import { logger } from '../platform/logger.ts';
 import { auth, blobStore, firestore } from '../platform/services.ts';
 import type { Express } from 'express';
+import { webhookDeps } from '../delivery/webhook-deps.ts';
 
 const log = logger.child({ fn: 'api' });
 
@@ -93,6 +94,7 @@ export function apiFromParams(): Express {
       signingSecret: configuredSigningSecret(),
       signatureMaxSkewSeconds: signatureMaxSkewSeconds.value(),
     },
+    webhooks: webhookDeps(firestore(), log.child({ part: 'webhooks' })),
   });
 }
 

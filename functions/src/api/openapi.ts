@@ -12,7 +12,7 @@ import * as s from './schemas.ts';
 type Auth = 'none' | 'optional' | 'bearer' | 'signed';
 
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   auth: Auth;
@@ -157,6 +157,82 @@ export const operations: Operation[] = [
     roles: 'admin',
     status: 200,
     response: s.metricsResponse,
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks',
+    summary: 'Register a webhook endpoint (SSRF-checked); the 201 shows its signing secret once',
+    auth: 'bearer',
+    body: s.webhookCreateBody,
+    status: 201,
+    response: s.webhookCreated,
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks',
+    summary: 'Your webhook endpoints',
+    auth: 'bearer',
+    status: 200,
+    response: s.webhookList,
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/{id}',
+    summary: 'One webhook endpoint',
+    auth: 'bearer',
+    status: 200,
+    response: s.webhookEndpoint,
+  },
+  {
+    method: 'patch',
+    path: '/v1/webhooks/{id}',
+    summary: 'Change URL (SSRF-checked), event types, description or enabled flag',
+    auth: 'bearer',
+    body: s.webhookPatchBody,
+    status: 200,
+    response: s.webhookEndpoint,
+  },
+  {
+    method: 'delete',
+    path: '/v1/webhooks/{id}',
+    summary: 'Delete an endpoint with its attempts',
+    auth: 'bearer',
+    status: 200,
+    response: z.object({ id: z.string(), deleted: z.literal(true) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/{id}/rotate',
+    summary: 'Rotate the signing secret; the old one keeps signing for the overlap (24 h)',
+    auth: 'bearer',
+    status: 200,
+    response: s.webhookRotated,
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/{id}/test',
+    summary: 'Send a webhook.test event to this endpoint',
+    auth: 'bearer',
+    status: 202,
+    response: z.object({ messageId: z.string() }),
+  },
+  {
+    method: 'get',
+    path: '/v1/webhooks/{id}/attempts',
+    summary: 'Delivery attempts, newest first',
+    auth: 'bearer',
+    query: s.webhookAttemptsQuery,
+    status: 200,
+    response: z.object({ items: z.array(s.webhookAttempt) }),
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/{id}/replay',
+    summary: 'Re-send one message, or every message since a time, with the same webhook-id',
+    auth: 'bearer',
+    body: s.webhookReplayBody,
+    status: 202,
+    response: z.object({ messages: z.array(z.string()) }),
   },
   {
     method: 'get',

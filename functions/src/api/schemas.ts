@@ -306,3 +306,86 @@ export const metricsResponse = z.object({
   }),
   since: z.string(),
 });
+
+// ---- webhooks -------------------------------------------------------------------------------------------
+
+export const webhookEventTypeSchema = z.enum([
+  'insight.created',
+  'upload.ingested',
+  'upload.rejected',
+  'job.completed',
+  'job.failed',
+]);
+
+export const webhookIdParams = z.object({ id: z.string().regex(/^ep_[A-Za-z0-9_-]{8,40}$/) });
+
+export const webhookCreateBody = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .describe('HTTPS URL of your endpoint (no private, loopback or metadata address)'),
+    eventTypes: z
+      .array(webhookEventTypeSchema)
+      .max(10)
+      .optional()
+      .describe('Event types to receive; empty or absent: all'),
+    description: z.string().max(200).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const webhookPatchBody = webhookCreateBody.partial().strict();
+
+export const webhookEndpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.enum(['user', 'gone', 'failing']).nullable(),
+  createdAt: z.string(),
+  secretRotatedAt: z.string().nullable(),
+});
+
+export const webhookCreated = webhookEndpoint.extend({
+  secret: z.string().describe('whsec_... signing secret; shown only here: store it now'),
+});
+
+export const webhookList = z.object({ items: z.array(webhookEndpoint) });
+
+export const webhookRotated = z.object({
+  secret: z.string().describe('The new whsec_ secret, shown once'),
+  previousValidUntil: z.string().describe('Until then the old secret also signs (ISO 8601)'),
+});
+
+export const webhookAttemptsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    messageId: z.string().max(64).optional(),
+  })
+  .strict();
+
+export const webhookAttempt = z.object({
+  id: z.string(),
+  messageId: z.string(),
+  type: z.string(),
+  round: z.number().int(),
+  attempt: z.number().int(),
+  outcome: z.enum(['delivered', 'failed', 'gone']),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  latencyMs: z.number(),
+  at: z.string(),
+  nextAttemptAt: z.string().nullable(),
+});
+
+export const webhookReplayBody = z
+  .object({
+    messageId: z.string().max(64).optional(),
+    since: z.iso.datetime().optional().describe('Replay every message created since this time'),
+  })
+  .strict()
+  .refine((b) => (b.messageId === undefined) !== (b.since === undefined), {
+    message: 'give exactly one of messageId and since',
+  });

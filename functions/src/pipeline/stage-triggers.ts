@@ -20,6 +20,7 @@ import { readSnapshot, uploadConverter } from '../store/converters.ts';
 import { collections, triggerDocuments, userCollections } from '../store/paths.ts';
 import { analyzeJob } from './analyze.ts';
 import { deliverInsight } from './deliver.ts';
+import { webhookDeps } from '../delivery/webhook-deps.ts';
 import { inferJob } from './infer.ts';
 import { insightForAnalysis } from './insight.ts';
 import { attachUpload, createAnalysisJob, jobIdFor, uploadJobId } from './jobs.ts';
@@ -151,7 +152,13 @@ export const onInsightCreated = onDocumentCreated(
     const log = logger.child({ fn: 'onInsightCreated', eventId: event.id });
     await deliverInsight(
       { uid: event.params.uid, insightId: event.params.insightId },
-      { db: firestore(), log, now: Date.now, flags: flagSource(log, adminApp()) },
+      {
+        db: firestore(),
+        log,
+        now: Date.now,
+        flags: flagSource(log, adminApp()),
+        webhooks: webhookDeps(firestore(), log),
+      },
     );
   }),
 );

@@ -192,3 +192,23 @@ export const uploadJobDebounceMinutes = defineInt('UPLOAD_JOB_DEBOUNCE_MINUTES',
   default: 10,
   description: 'Finished uploads of one user within one window of this many minutes share one analysis job',
 });
+
+// --- Delivery: webhooks, email, push (functions/src/delivery/) ---
+export const webhookRetrySchedule = defineString('WEBHOOK_RETRY_SCHEDULE', {
+  default: '0,5,300,1800,7200,18000,36000,36000',
+  description:
+    'Delay in seconds before each webhook attempt (Svix schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); shortened for tests',
+});
+export const webhookTimeoutMs = defineInt('WEBHOOK_TIMEOUT_MS', {
+  default: 15_000,
+  description: 'Timeout of one webhook attempt in milliseconds',
+});
+export const webhookAllowLoopback = defineBoolean('WEBHOOK_ALLOW_LOOPBACK', {
+  default: false,
+  description:
+    'Allow loopback webhook URLs and plain http (the emulator configuration only; ignored outside the emulator)',
+});
+export const webhookRotationOverlapHours = defineInt('WEBHOOK_ROTATION_OVERLAP_HOURS', {
+  default: 24,
+  description: 'How long the previous webhook secret still signs after a rotation',
+});

@@ -16,6 +16,9 @@ export const collections = {
   rateLimits: 'rateLimits',
   llmCache: 'llmCache',
   system: 'system',
+  webhookSecrets: 'webhookSecrets',
+  mail: 'mail',
+  experiments: 'experiments',
 } as const;
 export type TopCollection = keyof typeof collections;
 
@@ -32,6 +35,11 @@ export const userCollections = {
   webhooks: 'webhooks',
   feedback: 'feedback',
   usage: 'usage',
+  notificationPrefs: 'notificationPrefs',
+  webhookMessages: 'webhookMessages',
+  /** Below webhooks/{id}. */
+  attempts: 'attempts',
+  deliveries: 'deliveries',
 } as const;
 
 /**
@@ -60,6 +68,9 @@ export const userData: Record<TopCollection, UserDataRule> = {
   rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
   llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
   system: { kind: 'none', why: 'the health-check document' },
+  webhookSecrets: { kind: 'byField', field: 'uid' },
+  mail: { kind: 'byField', field: 'uid' },
+  experiments: { kind: 'none', why: 'per-variant counts of all users together, no uid' },
 };
 
 const u = (uid: string) => `${collections.users}/${uid}`;
@@ -83,7 +94,29 @@ export const paths = {
   activitySummaries: (uid: string) => `${u(uid)}/${userCollections.activitySummaries}`,
   activitySummary: (uid: string, date: string) => `${u(uid)}/${userCollections.activitySummaries}/${date}`,
   devices: (uid: string) => `${u(uid)}/${userCollections.devices}`,
+  device: (uid: string, token: string) => `${u(uid)}/${userCollections.devices}/${token}`,
+  notificationPrefs: (uid: string) => `${u(uid)}/${userCollections.notificationPrefs}/current`,
   webhooks: (uid: string) => `${u(uid)}/${userCollections.webhooks}`,
+  webhook: (uid: string, id: string) => `${u(uid)}/${userCollections.webhooks}/${id}`,
+  /** Every HTTP attempt of one endpoint, one document each (`{messageId}-r{round}-a{attempt}`). */
+  webhookAttempts: (uid: string, id: string) =>
+    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.attempts}`,
+  webhookAttempt: (uid: string, id: string, attemptId: string) =>
+    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.attempts}/${attemptId}`,
+  /** Delivery state of one message to one endpoint (pending, delivered, failed, dead, skipped). */
+  webhookDeliveries: (uid: string, id: string) =>
+    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.deliveries}`,
+  webhookDelivery: (uid: string, id: string, messageId: string) =>
+    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.deliveries}/${messageId}`,
+  /** The exact body of each event message, kept so retries and replays send the same bytes. */
+  webhookMessages: (uid: string) => `${u(uid)}/${userCollections.webhookMessages}`,
+  webhookMessage: (uid: string, messageId: string) =>
+    `${u(uid)}/${userCollections.webhookMessages}/${messageId}`,
+  /** Endpoint signing secrets: server-only, top level, never under users/ where clients read. */
+  webhookSecret: (uid: string, id: string) => `${collections.webhookSecrets}/${uid}_${id}`,
+  feedback: (uid: string) => `${u(uid)}/${userCollections.feedback}`,
+  mail: (id: string) => `${collections.mail}/${id}`,
+  experiment: (name: string) => `${collections.experiments}/${name}`,
   llmUsage: (uid: string, day: string) => `${u(uid)}/${userCollections.usage}/llm_${day}`,
   llmCache: (hash: string) => `${collections.llmCache}/${hash}`,
   deadLetters: () => collections.deadLetters,
