@@ -17,6 +17,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
+import { z } from 'zod';
+import { converter, readSnapshot } from '../store/converters.ts';
 import type { Logger } from '../platform/logger.ts';
 import { paths } from '../store/paths.ts';
 
@@ -83,39 +85,56 @@ export function attemptTaskId(t: AttemptTask): string {
   );
 }
 
-export interface EndpointDoc {
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  enabled: boolean;
-  disabledReason: 'user' | 'gone' | 'failing' | null;
-  failingSince: Timestamp | null;
-  createdAt: Timestamp;
-  updatedAt: Timestamp;
-  secretRotatedAt: Timestamp | null;
-}
+const timestamp = z.custom<Timestamp>((v) => v instanceof Timestamp, 'a Timestamp');
 
-interface SecretDoc {
-  uid: string;
-  endpointId: string;
-  current: string;
-  previous: string | null;
-  previousExpiresAtMs: number | null;
-}
+const endpointDocSchema = z.object({
+  url: z.string(),
+  description: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.enum(['user', 'gone', 'failing']).nullable(),
+  failingSince: timestamp.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  secretRotatedAt: timestamp.nullable(),
+});
+export type EndpointDoc = z.infer<typeof endpointDocSchema>;
 
-export interface DeliveryDoc {
-  messageId: string;
-  type: string;
-  jobId: string | null;
-  status: 'pending' | 'delivered' | 'failed' | 'dead' | 'skipped';
-  round: number;
+const secretDocSchema = z.object({
+  uid: z.string(),
+  endpointId: z.string(),
+  current: z.string(),
+  previous: z.string().nullable(),
+  previousExpiresAtMs: z.number().nullable(),
+});
+type SecretDoc = z.infer<typeof secretDocSchema>;
+
+const deliveryDocSchema = z.object({
+  messageId: z.string(),
+  type: z.string(),
+  jobId: z.string().nullable(),
+  status: z.enum(['pending', 'delivered', 'failed', 'dead', 'skipped']),
+  round: z.number().int(),
   /** Attempts of the current round that have finished. */
-  attempts: number;
-  totalAttempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: Timestamp | null;
-}
+  attempts: z.number().int(),
+  totalAttempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: timestamp.nullable(),
+});
+export type DeliveryDoc = z.infer<typeof deliveryDocSchema>;
+
+const messageDocSchema = z.object({
+  type: z.string(),
+  body: z.string(),
+  jobId: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+export const endpointConverter = converter('webhook endpoint', endpointDocSchema);
+const secretConverter = converter('webhook secret', secretDocSchema);
+export const deliveryConverter = converter('webhook delivery', deliveryDocSchema);
+const messageConverter = converter('webhook message', messageDocSchema);
 
 /** The endpoint as the API shows it (the secret only at creation and rotation). */
 export function endpointView(id: string, d: EndpointDoc) {
@@ -209,9 +228,10 @@ export async function createEndpoint(
 }
 
 export async function readEndpoint(db: Firestore, uid: string, id: string): Promise<EndpointDoc> {
-  const snap = await db.doc(paths.webhook(uid, id)).get();
-  if (!snap.exists) throw new ClarityError('not_found', 'no such webhook endpoint');
-  return snap.data() as EndpointDoc;
+  const snap = await db.doc(paths.webhook(uid, id)).withConverter(endpointConverter).get();
+  const e = snap.data();
+  if (!e) throw new ClarityError('not_found', 'no such webhook endpoint');
+  return e;
 }
 
 export async function deleteEndpoint(db: Firestore, uid: string, id: string): Promise<void> {
@@ -231,7 +251,7 @@ export async function rotateSecret(
   const secret = newWebhookSecret();
   const until = deps.now() + deps.rotationOverlapMs;
   await deps.db.runTransaction(async (tx) => {
-    const cur = (await tx.get(ref)).data() as SecretDoc | undefined;
+    const cur = readSnapshot(secretConverter, await tx.get(ref));
     if (!cur) throw new ClarityError('not_found', 'no such webhook endpoint');
     tx.update(ref, { current: secret, previous: cur.current, previousExpiresAtMs: until });
     tx.update(deps.db.doc(paths.webhook(uid, id)), {
@@ -324,9 +344,9 @@ export async function emitEvent(
   } catch (e) {
     if ((e as { code?: number }).code !== 6) throw e; // exists: keep the first body
   }
-  const snap = await deps.db.collection(paths.webhooks(uid)).get();
+  const snap = await deps.db.collection(paths.webhooks(uid)).withConverter(endpointConverter).get();
   const targets = snap.docs.filter((d) => {
-    const e = d.data() as EndpointDoc;
+    const e = d.data();
     return input.endpointId ? d.id === input.endpointId : e.enabled && subscribed(e, input.type);
   });
   const endpoints: string[] = [];
@@ -374,7 +394,7 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
     deps.db.doc(paths.webhookMessage(uid, messageId)).get(),
     deps.db.doc(paths.webhookSecret(uid, endpointId)).get(),
   ]);
-  const delivery = deliverySnap.data() as DeliveryDoc | undefined;
+  const delivery = readSnapshot(deliveryConverter, deliverySnap);
   const log = deps.log.child({ endpointId, messageId, attempt: task.attempt, round: task.round });
   if (!delivery || !endpointSnap.exists || !msgSnap.exists || !secretSnap.exists) {
     log.info('webhook.attempt_skipped', { reason: 'gone' });
@@ -384,7 +404,10 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
     log.info('webhook.attempt_skipped', { reason: 'already attempted' });
     return 'skipped';
   }
-  const endpoint = endpointSnap.data() as EndpointDoc;
+  const endpoint = readSnapshot(endpointConverter, endpointSnap);
+  const message = readSnapshot(messageConverter, msgSnap);
+  const secrets = readSnapshot(secretConverter, secretSnap);
+  if (!endpoint || !message || !secrets) return 'skipped';
   if (!endpoint.enabled) {
     const skipped = {
       ...delivery,
@@ -396,14 +419,9 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
     await updateJob(deps, uid, delivery.jobId, jobDeliveryUpdate(endpointId, skipped));
     return 'skipped';
   }
-  const body = (msgSnap.data() as { body: string }).body;
+  const body = message.body;
   const nowMs = deps.now();
-  const headers = signedHeaders(
-    signingSecrets(secretSnap.data() as SecretDoc, nowMs),
-    messageId,
-    Math.floor(nowMs / 1000),
-    body,
-  );
+  const headers = signedHeaders(signingSecrets(secrets, nowMs), messageId, Math.floor(nowMs / 1000), body);
   const result = await postWebhook(endpoint.url, body, headers, {
     timeoutMs: deps.timeoutMs,
     policy: deps.policy,
@@ -503,12 +521,13 @@ export async function replay(
   const out: string[] = [];
   for (const messageId of ids) {
     const ref = col.doc(messageId);
-    const msg = (await deps.db.doc(paths.webhookMessage(uid, messageId)).get()).data() as
-      { type: string; jobId: string | null } | undefined;
+    const msg = (
+      await deps.db.doc(paths.webhookMessage(uid, messageId)).withConverter(messageConverter).get()
+    ).data();
     if (!msg) continue;
     if ('sinceMs' in which && !subscribed(endpoint, msg.type) && msg.type !== 'webhook.test') continue;
     const round = await deps.db.runTransaction(async (tx) => {
-      const cur = (await tx.get(ref)).data() as DeliveryDoc | undefined;
+      const cur = readSnapshot(deliveryConverter, await tx.get(ref));
       const r = (cur?.round ?? 0) + 1;
       const d: DeliveryDoc = {
         messageId,

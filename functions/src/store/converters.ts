@@ -32,7 +32,8 @@ function mismatch(name: string, id: string, error: z.ZodError): ClarityError {
   });
 }
 
-function converter<S extends z.ZodType>(name: string, schema: S): FirestoreDataConverter<z.infer<S>> {
+/** A converter that validates the whole document with its zod schema on read. */
+export function converter<S extends z.ZodType>(name: string, schema: S): FirestoreDataConverter<z.infer<S>> {
   return {
     toFirestore: (value) => value as DocumentData,
     fromFirestore: (snap: QueryDocumentSnapshot) => {

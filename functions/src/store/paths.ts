@@ -37,10 +37,10 @@ export const userCollections = {
   usage: 'usage',
   notificationPrefs: 'notificationPrefs',
   webhookMessages: 'webhookMessages',
-  /** Below webhooks/{id}. */
-  attempts: 'attempts',
-  deliveries: 'deliveries',
 } as const;
+
+/** Subcollections of users/{uid}/webhooks/{id}. */
+export const webhookCollections = { attempts: 'attempts', deliveries: 'deliveries' } as const;
 
 /**
  * What GDPR export (Art. 15/20) and erasure (Art. 17) do with each top-level collection. A new collection
@@ -100,14 +100,14 @@ export const paths = {
   webhook: (uid: string, id: string) => `${u(uid)}/${userCollections.webhooks}/${id}`,
   /** Every HTTP attempt of one endpoint, one document each (`{messageId}-r{round}-a{attempt}`). */
   webhookAttempts: (uid: string, id: string) =>
-    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.attempts}`,
+    `${u(uid)}/${userCollections.webhooks}/${id}/${webhookCollections.attempts}`,
   webhookAttempt: (uid: string, id: string, attemptId: string) =>
-    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.attempts}/${attemptId}`,
+    `${u(uid)}/${userCollections.webhooks}/${id}/${webhookCollections.attempts}/${attemptId}`,
   /** Delivery state of one message to one endpoint (pending, delivered, failed, dead, skipped). */
   webhookDeliveries: (uid: string, id: string) =>
-    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.deliveries}`,
+    `${u(uid)}/${userCollections.webhooks}/${id}/${webhookCollections.deliveries}`,
   webhookDelivery: (uid: string, id: string, messageId: string) =>
-    `${u(uid)}/${userCollections.webhooks}/${id}/${userCollections.deliveries}/${messageId}`,
+    `${u(uid)}/${userCollections.webhooks}/${id}/${webhookCollections.deliveries}/${messageId}`,
   /** The exact body of each event message, kept so retries and replays send the same bytes. */
   webhookMessages: (uid: string) => `${u(uid)}/${userCollections.webhookMessages}`,
   webhookMessage: (uid: string, messageId: string) =>

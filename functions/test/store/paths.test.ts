@@ -113,8 +113,10 @@ describe('paths module', () => {
       expect.arrayContaining([
         { collection: 'signatureNonces', field: 'uid' },
         { collection: 'deadLetters', field: 'uid' },
+        { collection: 'webhookSecrets', field: 'uid' },
+        { collection: 'mail', field: 'uid' },
       ]),
     );
-    expect(userKeyedQueries).toHaveLength(2);
+    expect(userKeyedQueries).toHaveLength(4);
   });
 });

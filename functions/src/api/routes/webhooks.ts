@@ -10,7 +10,7 @@ import {
   replay,
   rotateSecret,
   validateEndpointUrl,
-  type EndpointDoc,
+  endpointConverter,
   type WebhookDeps,
 } from '../../delivery/webhooks.ts';
 import { paths } from '../../store/paths.ts';
@@ -70,8 +70,12 @@ export function webhookRoutes(deps: ApiDeps): Router {
 
   r.get('/', requireUser(deps), async (req, res) => {
     const { uid } = callerOf(req);
-    const snap = await deps.db.collection(paths.webhooks(uid)).orderBy('createdAt').get();
-    const items = snap.docs.map((d) => endpointView(d.id, d.data() as EndpointDoc));
+    const snap = await deps.db
+      .collection(paths.webhooks(uid))
+      .withConverter(endpointConverter)
+      .orderBy('createdAt')
+      .get();
+    const items = snap.docs.map((d) => endpointView(d.id, d.data()));
     res.json(envelope({ items }, state(req).requestId));
   });
 
