@@ -139,6 +139,8 @@ export const endpoints: Endpoint[] = [
     },
   },
   { method: 'POST', path: '/v1/security/signing-key', oracle: authGuarded },
+  // Logout revokes the fuzz user's tokens: later cases with that token are 401, which authGuarded allows.
+  { method: 'POST', path: '/v1/auth/logout', oracle: authGuarded },
   {
     method: 'POST',
     path: '/v1/auth/login',
