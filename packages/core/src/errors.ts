@@ -60,6 +60,11 @@ export function isClarityError(e: unknown): e is ClarityError {
   return e instanceof ClarityError;
 }
 
+/** An invalid_input error about one field, the message repeated as the field's issue. */
+export function invalidField(message: string, field: string | number): ClarityError {
+  return new ClarityError('invalid_input', message, { details: [{ path: [field], message }] });
+}
+
 /** What a schema check reports: zod's issues, or anything of their shape. */
 export interface SchemaIssue {
   path: readonly PropertyKey[];

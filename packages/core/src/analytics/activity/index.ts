@@ -11,7 +11,7 @@
  * inside it is longer than `toleranceMinutes` (default 2), and it spans at least `minMinutes` (default 10),
  * interruptions included; bout minutes are the whole span.
  */
-import { ClarityError } from '../../errors.ts';
+import { invalidField } from '../../errors.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
 import { coverageOf, type Provenance } from '../../contracts/provenance.ts';
 import { localIsoToMs, msToLocalIso } from '../../readers/local-time.ts';
@@ -131,10 +131,6 @@ const MODERATE = 2;
 const VIGOROUS = 3;
 const MISSING = 255;
 
-function invalid(message: string, path: string): ClarityError {
-  return new ClarityError('invalid_input', message, { details: [{ path: [path], message }] });
-}
-
 /** Intensity class per epoch (MISSING for missing epochs). */
 export function classifyEpochs(series: EpochSeries, cutPoints: CutPoints): Uint8Array {
   const scale = series.epochSeconds / 60;
@@ -186,26 +182,27 @@ export function activitySummary(series: EpochSeries, options: ActivityOptions = 
   const cutPoints =
     options.cutPoints ?? (series.quantity === 'steps' ? TUDOR_LOCKE_2018_CADENCE : FREEDSON_1998_ADULT);
   if (series.quantity !== 'steps' && series.quantity !== 'counts') {
-    throw invalid(`activity summary needs a counts or steps series, got ${series.quantity}`, 'quantity');
+    throw invalidField(`activity summary needs a counts or steps series, got ${series.quantity}`, 'quantity');
   }
   if (cutPoints.quantity !== series.quantity) {
-    throw invalid(
+    throw invalidField(
       `cut-points ${cutPoints.name} are for ${cutPoints.quantity}, the series holds ${series.quantity}`,
       'cutPoints',
     );
   }
   if (!(cutPoints.light <= cutPoints.moderate && cutPoints.moderate <= cutPoints.vigorous)) {
-    throw invalid('cut-points must satisfy light <= moderate <= vigorous', 'cutPoints');
+    throw invalidField('cut-points must satisfy light <= moderate <= vigorous', 'cutPoints');
   }
   const boutRule: BoutRule = {
     minMinutes: options.bouts?.minMinutes ?? 10,
     toleranceMinutes: options.bouts?.toleranceMinutes ?? 2,
   };
   if (!(boutRule.minMinutes > 0) || !(boutRule.toleranceMinutes >= 0))
-    throw invalid('bout minutes must be positive', 'bouts');
+    throw invalidField('bout minutes must be positive', 'bouts');
   const minValidMinutes = options.minValidMinutes ?? 600;
   const es = series.epochSeconds;
-  if (!(es > 0) || 86400 % es !== 0) throw invalid(`epoch of ${es} s does not divide a day`, 'epochSeconds');
+  if (!(es > 0) || 86400 % es !== 0)
+    throw invalidField(`epoch of ${es} s does not divide a day`, 'epochSeconds');
   const minutesPerEpoch = es / 60;
   const classes = classifyEpochs(series, cutPoints);
 

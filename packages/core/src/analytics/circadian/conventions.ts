@@ -27,7 +27,7 @@
  *     - IV = mean((x_i - x_{i-1})^2) / var(bins, ddof=1).
  * No mask is applied here: non-wear (if any) comes in as missing epochs, handled as each tool handles NaN.
  */
-import { ClarityError } from '../../errors.ts';
+import { invalidField } from '../../errors.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
 
 export const circadianConventions = ['clarity', 'ggir', 'pyactigraphy'] as const;
@@ -51,10 +51,6 @@ export interface ConventionResult {
   params: Record<string, string | number | boolean | null>;
 }
 
-function invalid(message: string, path: string): ClarityError {
-  return new ClarityError('invalid_input', message, { details: [{ path: [path], message }] });
-}
-
 /** Epoch values with missing as NaN. */
 function rawValues(series: EpochSeries): Float64Array {
   const out = new Float64Array(series.values.length);
@@ -69,7 +65,8 @@ function rawValues(series: EpochSeries): Float64Array {
 export function isivGgir(series: EpochSeries, options: { threshold?: number | null } = {}): ConventionResult {
   const threshold = options.threshold ?? null;
   const es = series.epochSeconds;
-  if (!(es > 0) || es > 3600) throw invalid('GGIR IS/IV needs epochs of at most one hour', 'epochSeconds');
+  if (!(es > 0) || es > 3600)
+    throw invalidField('GGIR IS/IV needs epochs of at most one hour', 'epochSeconds');
   let x = rawValues(series);
   if (threshold !== null) x = x.map((v) => (Number.isNaN(v) ? v : v > threshold ? 0 : 1));
   // Hourly means from the recording start (the epoch itself when it is an hour).
@@ -156,7 +153,7 @@ function sampleVariance(values: ArrayLike<number>): number {
 
 function secondOfDay(start: string): number {
   const m = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(start);
-  if (!m) throw invalid(`series start "${start}" has no time of day`, 'start');
+  if (!m) throw invalidField(`series start "${start}" has no time of day`, 'start');
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
 }
 
@@ -166,14 +163,14 @@ export function isivPyActigraphy(series: EpochSeries, options: ConventionOptions
   const threshold = options.threshold === undefined ? 4 : options.threshold;
   const es = series.epochSeconds;
   const freq = binMinutes * 60;
-  if (!(freq > 0) || !(es > 0)) throw invalid('bin and epoch lengths must be positive', 'binMinutes');
+  if (!(freq > 0) || !(es > 0)) throw invalidField('bin and epoch lengths must be positive', 'binMinutes');
   let x = rawValues(series);
   if (threshold !== null) x = x.map((v) => (Number.isNaN(v) ? v : v > threshold ? 1 : 0));
   let bins: Float64Array;
   if (freq <= es) bins = x;
   else {
     if (freq % es !== 0)
-      throw invalid(`bin of ${binMinutes} min is not a multiple of the epoch`, 'binMinutes');
+      throw invalidField(`bin of ${binMinutes} min is not a multiple of the epoch`, 'binMinutes');
     const per = freq / es;
     const nBins = Math.floor((x.length - 1) / per) + 1;
     bins = new Float64Array(nBins); // an all-NA bin sums to 0, as pandas' sum

@@ -24,7 +24,7 @@
  *   the first day; amplitude A = sqrt(b^2 + g^2); the model is M + A cos(w t + phi) with acrophase
  *   phi = atan2(-g, b) in radians, (-pi, pi]; acrotime = (-phi / w) mod 24, hours after midnight of the peak.
  */
-import { ClarityError } from '../../errors.ts';
+import { invalidField } from '../../errors.ts';
 import type { EpochSeries } from '../../contracts/epoch-series.ts';
 import { coverageOf, type Provenance } from '../../contracts/provenance.ts';
 import {
@@ -105,14 +105,10 @@ export interface CircadianResult {
 
 const DAY_SECONDS = 86400;
 
-function invalid(message: string, path: string): ClarityError {
-  return new ClarityError('invalid_input', message, { details: [{ path: [path], message }] });
-}
-
 /** Seconds after local midnight of the series start ('YYYY-MM-DDTHH:mm[:ss]'). */
 export function startSecondOfDay(start: string): number {
   const m = /T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?/.exec(start);
-  if (!m) throw invalid(`series start "${start}" has no time of day`, 'start');
+  if (!m) throw invalidField(`series start "${start}" has no time of day`, 'start');
   return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
 }
 
@@ -387,7 +383,7 @@ export function cosinor(
 
 function checkEpoch(epochSeconds: number): void {
   if (!(epochSeconds > 0) || DAY_SECONDS % epochSeconds !== 0) {
-    throw invalid(`epoch of ${epochSeconds} s does not divide a day`, 'epochSeconds');
+    throw invalidField(`epoch of ${epochSeconds} s does not divide a day`, 'epochSeconds');
   }
 }
 
@@ -397,16 +393,16 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
   const { binarizeThreshold } = options;
   checkEpoch(series.epochSeconds);
   if (!(binMinutes > 0) || 1440 % binMinutes !== 0 || (binMinutes * 60) % series.epochSeconds !== 0) {
-    throw invalid(
+    throw invalidField(
       `bin of ${binMinutes} min must divide 1440 and be a multiple of the ${series.epochSeconds}-s epoch`,
       'binMinutes',
     );
   }
   if (!(maxBinMissingFraction >= 0 && maxBinMissingFraction < 1)) {
-    throw invalid('maxBinMissingFraction must be in [0, 1)', 'maxBinMissingFraction');
+    throw invalidField('maxBinMissingFraction must be in [0, 1)', 'maxBinMissingFraction');
   }
   if (binarizeThreshold !== undefined && !Number.isFinite(binarizeThreshold)) {
-    throw invalid('binarizeThreshold must be a finite number', 'binarizeThreshold');
+    throw invalidField('binarizeThreshold must be a finite number', 'binarizeThreshold');
   }
   const values = epochValues(series, binarizeThreshold);
   const epochsPerBin = (binMinutes * 60) / series.epochSeconds;
@@ -422,7 +418,7 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
   const convention = options.convention ?? 'clarity';
   let isiv: ConventionResult | undefined;
   if (convention === 'ggir') {
-    if (binMinutes !== 60) throw invalid('GGIR computes IS/IV on 60-min bins only', 'binMinutes');
+    if (binMinutes !== 60) throw invalidField('GGIR computes IS/IV on 60-min bins only', 'binMinutes');
     isiv = isivGgir(series, { threshold: binarizeThreshold ?? null });
   } else if (convention === 'pyactigraphy') {
     isiv = isivPyActigraphy(series, {
