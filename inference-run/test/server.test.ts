@@ -30,7 +30,7 @@ describe('model server over HTTP', () => {
   beforeAll(async () => {
     s = await start({ maxBatch: 8, maxWaitMs: 20 });
     await s.ready;
-  });
+  }, 60_000);
 
   it('is healthy, and ready only with verified models, naming the execution provider', async () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
