@@ -26,7 +26,7 @@ import {
 import { emulatorFinalizer, type ObjectFinalizer } from '../platform/emulator-storage.ts';
 import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
 import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
-import { FirestoreRateLimitStore, RateLimiter } from './rate-limit.ts';
+import { FirestoreRateLimitStore, RateLimitStoreTimeout, RateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
 import { signingSecretFor } from './signing.ts';
 import { logger } from '../platform/logger.ts';
@@ -83,8 +83,13 @@ export function apiFromParams(): Express {
           poolShards: rateLimitPoolShards.value(),
         },
         {
-          onStoreError: (e) =>
-            log.error('api.rate_limit_store_unavailable', { errorName: (e as Error).name }),
+          // Slower than the timeout (a cold start on a loaded machine): a warning; the instance's own
+          // limiter decided. Any other failure of the store: an error (still bounded per instance).
+          onStoreError: (e) => {
+            if (e instanceof RateLimitStoreTimeout)
+              log.warn('api.rate_limit_store_slow', { reason: e.message });
+            else log.error('api.rate_limit_store_unavailable', { errorName: (e as Error).name });
+          },
         },
       ),
       trustedProxyHops: trustedProxyHops.value(),

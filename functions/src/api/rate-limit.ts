@@ -358,9 +358,20 @@ function pickTwo(keys: string[]): string[] {
   return [keys[i] as string, keys[j] as string];
 }
 
+/**
+ * The store was slower than RateLimiter's timeout (a cold start's first transaction on a loaded machine, a
+ * slow Firestore): the in-instance limiter decided instead. A warning, not an outage.
+ */
+export class RateLimitStoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`rate-limit store answered not within ${ms} ms`);
+    this.name = 'RateLimitStoreTimeout';
+  }
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`rate-limit store answered not within ${ms} ms`)), ms);
+    const t = setTimeout(() => reject(new RateLimitStoreTimeout(ms)), ms);
     p.then(
       (v) => {
         clearTimeout(t);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MemoryRateLimitStore,
   RateLimiter,
+  RateLimitStoreTimeout,
   clientIp,
   type RateLimitConfig,
   type RateLimitStore,
@@ -162,11 +163,17 @@ describe('rate limiter (GCRA on a virtual clock)', () => {
 
   it('a store that hangs is abandoned after timeoutMs for the in-instance decision', async () => {
     const hanging: RateLimitStore = { take: () => new Promise<TakeResult>(() => undefined) };
-    const limiter = new RateLimiter(hanging, config(), { timeoutMs: 50 });
+    const errors: unknown[] = [];
+    const limiter = new RateLimiter(hanging, config(), {
+      timeoutMs: 50,
+      onStoreError: (e) => errors.push(e),
+    });
     const t0 = Date.now();
     const d = await limiter.hit('user', 'u-slow');
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(d).toMatchObject({ allowed: true, source: 'instance' });
+    // A timeout is told apart from a failure (the function logs it as a warning, not an error).
+    expect(errors[0]).toBeInstanceOf(RateLimitStoreTimeout);
   });
 });
 
