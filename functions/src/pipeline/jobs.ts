@@ -22,6 +22,7 @@ import {
 } from '@clarity/core';
 import { paths } from '../store/paths.ts';
 import { failureCause } from '../platform/errors.ts';
+import { setExhaustedDeadLetter } from '../store/dead-letter-docs.ts';
 import { jobConverter } from '../store/converters.ts';
 
 export interface CreateJobInput {
@@ -183,23 +184,14 @@ export async function claimStage(
         error: { stage, code: 'attempts_exhausted', message },
         updatedAt: FieldValue.serverTimestamp(),
       });
-      const id = deadLetterId(stage, uid, jobId);
-      tx.set(
-        db.doc(paths.deadLetter(id)),
-        {
-          stage,
-          uid,
-          jobId,
-          correlationId: job.correlationId,
-          cause: { code: 'attempts_exhausted', message },
-          attempts: st.attempts,
-          replay: `npm run replay -- ${id}`,
-          status: 'open',
-          createdAt: FieldValue.serverTimestamp(),
-          updatedAt: FieldValue.serverTimestamp(),
-        },
-        { merge: true },
-      );
+      setExhaustedDeadLetter(db, tx, deadLetterId(stage, uid, jobId), {
+        stage,
+        uid,
+        jobId,
+        correlationId: job.correlationId,
+        attempts: st.attempts,
+        message,
+      });
       return { kind: 'skipped', reason: `stage ${stage} attempts exhausted: dead-lettered` };
     }
     tx.update(snap.ref, {

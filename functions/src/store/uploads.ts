@@ -20,6 +20,7 @@ import {
 import { ClarityError, type UploadDoc, type UploadStatus } from '@clarity/core';
 import { readSnapshot, uploadConverter } from './converters.ts';
 import { paths } from './paths.ts';
+import { setExhaustedDeadLetter } from './dead-letter-docs.ts';
 
 /** The status changes the lifecycle allows. */
 export const uploadTransitions: Readonly<Record<UploadStatus, readonly UploadStatus[]>> = {
@@ -160,23 +161,15 @@ export function claimExisting(
     const uid = ref.parent.parent?.id ?? '';
     const id = `ingest_${uid}_${ref.id}`;
     tx.update(ref, { ...statusFields('rejected'), error: { code: 'attempts_exhausted', message } });
-    tx.set(
-      ref.firestore.doc(paths.deadLetter(id)),
-      {
-        stage: 'ingest',
-        uid,
-        jobId: ref.id,
-        uploadId: ref.id,
-        correlationId: doc.correlationId,
-        cause: { code: 'attempts_exhausted', message },
-        attempts: doc.attempts,
-        replay: `npm run replay -- ${id}`,
-        status: 'open',
-        createdAt: FieldValue.serverTimestamp(),
-        updatedAt: FieldValue.serverTimestamp(),
-      },
-      { merge: true },
-    );
+    setExhaustedDeadLetter(ref.firestore, tx, id, {
+      stage: 'ingest',
+      uid,
+      jobId: ref.id,
+      uploadId: ref.id,
+      correlationId: doc.correlationId,
+      attempts: doc.attempts,
+      message,
+    });
     return 'upload attempts exhausted: rejected and dead-lettered';
   }
   tx.update(ref, { ...statusFields('parsing'), attempts: FieldValue.increment(1) });

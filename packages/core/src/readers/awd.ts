@@ -1,5 +1,6 @@
 import { ClarityError } from '../errors.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
+import { defaultImportLimits, limitExceeded } from '../importers/limits.ts';
 import { GrowableFloat64 } from './growable.ts';
 import { forEachLineOfFile, forEachLineOfText, type LineReadOptions } from './lines.ts';
 import { msToLocalIso, partsToMs } from './local-time.ts';
@@ -119,6 +120,12 @@ class AwdParser {
       fail(lineNo, 'expected a non-negative activity count, optionally followed by the marker M');
     }
     if (marker) this.markers.push(this.values.length);
+    if (this.values.length >= defaultImportLimits.maxEpochs)
+      throw limitExceeded(
+        'maxEpochs',
+        defaultImportLimits.maxEpochs,
+        `AWD line ${lineNo}: the recording holds more than ${defaultImportLimits.maxEpochs} epochs`,
+      );
     this.values.push(value);
   }
 

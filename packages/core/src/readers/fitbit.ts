@@ -10,6 +10,8 @@
  * Hours absent from the minute file are missing (NaN) in the series, never 0 steps.
  */
 import { ClarityError } from '../errors.ts';
+import { defaultImportLimits, limitExceeded } from '../importers/limits.ts';
+import { forEachLineOfChunks } from './lines.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
 import { localIsoToMs, msToLocalIso, partsToMs } from './local-time.ts';
 
@@ -18,35 +20,9 @@ const DAY_MS = 86_400_000;
 
 export type TextChunks = AsyncIterable<string | Uint8Array>;
 
-/**
- * Calls `onLine` for each line of a chunk stream (LF or CRLF; a BOM on the first line dropped) with its
- * 1-based number. A synchronous callback per line keeps the per-line cost low on large exports.
- */
-async function forEachLine(
-  chunks: TextChunks,
-  onLine: (line: string, lineNo: number) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let carry = '';
-  let lineNo = 0;
-  const emit = (s: string) => {
-    lineNo++;
-    let t = s.endsWith('\r') ? s.slice(0, -1) : s;
-    if (lineNo === 1 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-    onLine(t, lineNo);
-  };
-  for await (const chunk of chunks) {
-    carry += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let pos = 0;
-    for (let end = carry.indexOf('\n'); end >= 0; end = carry.indexOf('\n', pos)) {
-      emit(carry.slice(pos, end));
-      pos = end + 1;
-    }
-    carry = carry.slice(pos);
-  }
-  carry += decoder.decode();
-  if (carry.length > 0) emit(carry);
-}
+/** Lines of a chunk stream (lines.ts: LF or CRLF, BOM dropped, bounded line length). */
+const forEachLine = (chunks: TextChunks, onLine: (line: string, lineNo: number) => void): Promise<void> =>
+  forEachLineOfChunks(chunks, onLine);
 
 function parseError(line: number, message: string): ClarityError {
   return new ClarityError('parse_error', `line ${line}: ${message}`, {
@@ -159,6 +135,7 @@ export async function readFitbitMinuteStepsWide(chunks: TextChunks): Promise<Fit
   });
   if (!headerSeen) throw parseError(1, 'empty file');
   const users: FitbitUserSeries[] = [];
+  let totalEpochs = 0;
   for (const [id, hours] of byUser) {
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
@@ -167,6 +144,20 @@ export async function readFitbitMinuteStepsWide(chunks: TextChunks): Promise<Fit
       if (h > last) last = h;
     }
     const nHours = (last - first) / HOUR_MS + 1;
+    // Checked before allocating: two rows years apart must not become millions of epochs (issue 15).
+    if (last - first > defaultImportLimits.maxSpanDays * 86_400_000)
+      throw limitExceeded(
+        'maxSpanDays',
+        defaultImportLimits.maxSpanDays,
+        `Fitbit user ${id}: the rows span ${Math.round((last - first) / 86_400_000)} days`,
+      );
+    totalEpochs += nHours * 60;
+    if (totalEpochs > defaultImportLimits.maxEpochs)
+      throw limitExceeded(
+        'maxEpochs',
+        defaultImportLimits.maxEpochs,
+        `the file's users together span more than ${defaultImportLimits.maxEpochs} minutes`,
+      );
     const values = new Float64Array(nHours * 60).fill(Number.NaN);
     for (const [h, minutes] of hours) values.set(minutes, ((h - first) / HOUR_MS) * 60);
     users.push({

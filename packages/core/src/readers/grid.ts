@@ -1,4 +1,5 @@
 import { ClarityError } from '../errors.ts';
+import { defaultImportLimits, limitExceeded, type ImportLimits } from '../importers/limits.ts';
 import { GrowableFloat64 } from './growable.ts';
 
 /**
@@ -6,6 +7,10 @@ import { GrowableFloat64 } from './growable.ts';
  * epoch length; a jump forward of k epochs inserts k-1 missing (NaN) epochs, so gaps in a device export stay
  * visible as missing data instead of silently closing up. Duplicates, rows going back in time and rows off
  * the grid are parse errors naming the line.
+ *
+ * Bounded (issue 15): the span from the first row and the epoch count, gaps included, are checked against
+ * maxSpanDays / maxEpochs BEFORE anything is allocated, so two rows 20 years apart end the read at once
+ * instead of filling 630 million epochs; a gap within the limits is one bulk fill, never a loop per epoch.
  */
 export class RegularGrid {
   readonly values: GrowableFloat64;
@@ -14,8 +19,18 @@ export class RegularGrid {
   private lastMs = NaN;
   private readonly label: string;
 
-  constructor(label: string, epochSeconds?: number, capacity = 4096) {
+  private readonly limits: Pick<ImportLimits, 'maxEpochs' | 'maxSpanDays'>;
+
+  constructor(
+    label: string,
+    epochSeconds?: number,
+    capacity = 4096,
+    limits: Pick<ImportLimits, 'maxEpochs' | 'maxSpanDays'> = defaultImportLimits,
+  ) {
     this.label = label;
+    this.limits = limits;
+    // A capacity read from the file (an .agd's epoch count) is a hint, never an allocation beyond the limit.
+    capacity = Math.min(Math.max(16, capacity), limits.maxEpochs, 1 << 20);
     this.epochMs = epochSeconds === undefined ? undefined : epochSeconds * 1000;
     this.values = new GrowableFloat64(capacity);
   }
@@ -43,7 +58,21 @@ export class RegularGrid {
     const epochMs = this.epochMs;
     if (step <= 0) this.fail(lineNo, 'timestamp is not after the previous row');
     if (step % epochMs !== 0) this.fail(lineNo, `timestamp is not on the ${epochMs / 1000}-s epoch grid`);
-    for (let k = step / epochMs; k > 1; k--) this.values.push(NaN);
+    const spanMs = tMs - this.startMs;
+    if (spanMs > this.limits.maxSpanDays * 86_400_000)
+      throw limitExceeded(
+        'maxSpanDays',
+        this.limits.maxSpanDays,
+        `${this.label} line ${lineNo}: the recording would span ${Math.round(spanMs / 86_400_000)} days`,
+      );
+    const epochs = spanMs / epochMs + 1;
+    if (epochs > this.limits.maxEpochs)
+      throw limitExceeded(
+        'maxEpochs',
+        this.limits.maxEpochs,
+        `${this.label} line ${lineNo}: the recording would hold ${epochs} epochs`,
+      );
+    this.values.pushRepeated(NaN, step / epochMs - 1);
     this.values.push(value);
     this.lastMs = tMs;
   }

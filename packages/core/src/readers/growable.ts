@@ -16,6 +16,21 @@ export class GrowableFloat64 {
     this.buf[this.length++] = v;
   }
 
+  /** Appends `count` copies of `v` with one fill, not `count` pushes. */
+  pushRepeated(v: number, count: number): void {
+    if (count <= 0) return;
+    const need = this.length + count;
+    if (need > this.buf.length) {
+      let cap = this.buf.length;
+      while (cap < need) cap *= 2;
+      const next = new Float64Array(cap);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.fill(v, this.length, need);
+    this.length = need;
+  }
+
   toArray(): Float64Array {
     return this.buf.slice(0, this.length);
   }

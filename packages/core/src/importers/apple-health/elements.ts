@@ -1,4 +1,5 @@
 import { ClarityError } from '../../errors.ts';
+import { defaultImportLimits, limitExceeded, type ImportLimits } from '../limits.ts';
 
 /**
  * The elements of an Apple Health `export.xml` that the importer reads, as both XML front ends (the fast
@@ -66,6 +67,60 @@ export class ElementBuilder {
   out: ExportElement[] = [];
   rootOpened = false;
   rootClosed = false;
+  /** open + close events so far: the stream checks that bytes keep turning into elements (maxTagBytes). */
+  events = 0;
+  private children = 0;
+  private readonly limits: ImportLimits;
+  private readonly types = new Set<string>();
+  private readonly metadataKeys = new Set<string>();
+
+  constructor(limits: ImportLimits = defaultImportLimits) {
+    this.limits = limits;
+  }
+
+  /** Limits every element meets whichever front end read it (issue 15). */
+  private check(name: string, attrs: AttrMap, depth: number): void {
+    const l = this.limits;
+    if (depth > l.maxDepth)
+      throw limitExceeded('maxDepth', l.maxDepth, `elements are nested more than ${l.maxDepth} deep`);
+    let n = 0;
+    for (const k in attrs) {
+      n++;
+      if ((attrs[k] as string).length > l.maxAttributeChars)
+        throw limitExceeded(
+          'maxAttributeChars',
+          l.maxAttributeChars,
+          `attribute ${k.slice(0, 40)} of <${name.slice(0, 40)}> holds ${(attrs[k] as string).length} characters`,
+        );
+    }
+    if (n > l.maxAttributes)
+      throw limitExceeded('maxAttributes', l.maxAttributes, `<${name.slice(0, 40)}> has ${n} attributes`);
+    if (depth > 2 && ++this.children > l.maxChildren)
+      throw limitExceeded(
+        'maxChildren',
+        l.maxChildren,
+        `one record has more than ${l.maxChildren} child elements`,
+      );
+  }
+
+  /** Type names and metadata keys become document keys: their number and length are bounded. */
+  private name(set: Set<string>, value: string, limit: 'maxDistinctTypes' | 'maxDistinctMetadataKeys'): void {
+    if (set.has(value)) return;
+    const l = this.limits;
+    if (value.length > l.maxNameChars)
+      throw limitExceeded(
+        'maxNameChars',
+        l.maxNameChars,
+        `a ${limit === 'maxDistinctTypes' ? 'record type' : 'metadata key'} name is ${value.length} characters long`,
+      );
+    if (set.size >= l[limit])
+      throw limitExceeded(
+        limit,
+        l[limit],
+        `the file names more than ${l[limit]} distinct ${limit === 'maxDistinctTypes' ? 'record types' : 'metadata keys'}`,
+      );
+    set.add(value);
+  }
   private readonly stack: string[] = [];
   private top: Top | null = null;
   private record: RecordElement | null = null;
@@ -81,6 +136,8 @@ export class ElementBuilder {
 
   open(name: string, attrs: AttrMap): void {
     const d = this.stack.length;
+    this.events++;
+    this.check(name, attrs, d + 1);
     this.stack.push(name);
     if (d === 0) {
       if (name !== 'HealthData') {
@@ -94,8 +151,10 @@ export class ElementBuilder {
       return;
     }
     if (d === 1) {
+      this.children = 0;
       switch (name) {
         case 'Record':
+          this.name(this.types, attrs.type ?? '', 'maxDistinctTypes');
           this.record = { kind: 'Record', attrs, metadata: noEntries, beats: noBeats, inCorrelation: false };
           this.top = this.record;
           return;
@@ -120,6 +179,7 @@ export class ElementBuilder {
     if (top === null) return;
     if (name === 'MetadataEntry') {
       const entry: [string, string] = [attrs.key ?? '', attrs.value ?? ''];
+      this.name(this.metadataKeys, entry[0], 'maxDistinctMetadataKeys');
       if (parent === 'Record' && this.record) {
         const r = this.record;
         if (r.metadata === noEntries) r.metadata = [entry];
@@ -137,11 +197,13 @@ export class ElementBuilder {
       else if (name === 'WorkoutStatistics') top.statistics.push(attrs);
       else if (name === 'WorkoutRoute') top.routes++;
     } else if (d === 2 && top.kind === 'Correlation' && name === 'Record') {
+      this.name(this.types, attrs.type ?? '', 'maxDistinctTypes');
       this.record = { kind: 'Record', attrs, metadata: noEntries, beats: noBeats, inCorrelation: true };
     }
   }
 
   close(name: string): void {
+    this.events++;
     this.stack.pop();
     const d = this.stack.length;
     if (d === 0) {

@@ -14,6 +14,7 @@ import {
 } from './mapping.ts';
 import { fileChunks } from './file-chunks.ts';
 import { SeenIds } from './seen-ids.ts';
+import { isLimitError, type ImportLimits } from '../limits.ts';
 import { readExportElements, type ByteSource, type ParserChoice, type ParserInfo } from './xml-stream.ts';
 import { looksLikeZip, openExportXmlInZip, type RandomAccessSource } from './zip.ts';
 
@@ -112,6 +113,8 @@ export interface ImportOptions {
   totalBytes?: number;
   /** Most sample ids remembered for in-file duplicate detection (default 4 194 304, a 64 MiB table). */
   dedupeCapacity?: number;
+  /** Resource limits (limits.ts); default defaultImportLimits. */
+  limits?: ImportLimits;
 }
 
 const progressStepBytes = 1 << 20;
@@ -139,7 +142,7 @@ export async function importAppleHealthZip(
   zip: string | RandomAccessSource,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const entry = await openExportXmlInZip(zip);
+  const entry = await openExportXmlInZip(zip, options.limits);
   const summary = await runImport(
     zipEntryChunks(entry.stream),
     { totalBytes: entry.uncompressedSize, ...options },
@@ -311,6 +314,7 @@ async function runImport(
     for await (const elements of readExportElements(guardZip(source), {
       parser: options.parser ?? 'auto',
       info,
+      ...(options.limits ? { limits: options.limits } : {}),
     })) {
       for (const el of elements) {
         switch (el.kind) {
@@ -389,7 +393,8 @@ async function runImport(
       if (info.bytes - lastProgress >= progressStepBytes) progress();
     }
   } catch (e) {
-    if (!isClarityError(e) || e.code !== 'parse_error') throw e;
+    // A parse error or a resource limit ends the import: partial when records were read before it.
+    if (!isClarityError(e) || (e.code !== 'parse_error' && !isLimitError(e))) throw e;
     const kept = summary.records + summary.workouts + summary.activitySummaries > 0;
     summary.status = kept ? 'partial' : 'rejected';
     summary.error = { code: e.code, message: e.message };

@@ -1,6 +1,7 @@
 import { SaxesParser } from 'saxes';
 import { ClarityError } from '../../errors.ts';
 import type { AttrMap, ElementBuilder } from './elements.ts';
+import { defaultImportLimits, limitExceeded, type ImportLimits } from '../limits.ts';
 
 /** Internal general entities declared in a DTD (`<!ENTITY name "text">`); saxes reports but does not expand them. */
 function dtdEntities(doctype: string): Record<string, string> {
@@ -30,13 +31,27 @@ export class ConformingParser {
    *   whose start tag the fast path already read ('insideRoot'), or after the root element ('afterRoot').
    *   The latter two get a synthetic root so saxes sees a well-formed context.
    */
-  constructor(builder: ElementBuilder, mode: 'whole' | 'insideRoot' | 'afterRoot' = 'whole') {
+  /** Declared entity name -> expanded length (only entities saxes was given to expand). */
+  private entities = new Map<string, number>();
+  private readonly limits: ImportLimits;
+  private fedChars = 0;
+  private expandedChars = 0;
+  private tail = '';
+
+  constructor(
+    builder: ElementBuilder,
+    mode: 'whole' | 'insideRoot' | 'afterRoot' = 'whole',
+    limits: ImportLimits = defaultImportLimits,
+  ) {
+    this.limits = limits;
     const parser = new SaxesParser({ position: true });
     this.parser = parser;
     this.skipOpen = mode === 'whole' ? 0 : 1;
     this.skipClose = mode === 'afterRoot' ? 1 : 0;
     parser.on('doctype', (d) => {
-      Object.assign(parser.ENTITIES, dtdEntities(d));
+      const declared = dtdEntities(d);
+      Object.assign(parser.ENTITIES, declared);
+      for (const [k, v] of Object.entries(declared)) this.entities.set(k, v.length);
     });
     parser.on('opentag', (tag) => {
       if (this.skipOpen > 0) {
@@ -61,7 +76,39 @@ export class ConformingParser {
   }
 
   feed(text: string): void {
+    if (this.entities.size > 0) this.countExpansion(text);
     this.write(text);
+  }
+
+  /**
+   * Entity expansion is bounded (issue 15): the characters references to declared entities expand to are
+   * counted as the text arrives, against a total (maxEntityExpansionChars) and, after the first MiB, a
+   * ratio to the characters read (maxEntityExpansionRatio). Entities that reference entities are not
+   * declared to saxes at all (dtdEntities), so nesting fails as an undefined entity.
+   */
+  private countExpansion(text: string): void {
+    const scan = this.tail + text;
+    const re = /&([A-Za-z_][\w.-]*);/g;
+    for (let m = re.exec(scan); m !== null; m = re.exec(scan)) {
+      if (m.index + m[0].length <= this.tail.length) continue; // counted with the previous chunk
+      const len = this.entities.get(m[1] as string);
+      if (len !== undefined) this.expandedChars += len;
+    }
+    this.tail = scan.slice(-64);
+    this.fedChars += text.length;
+    const l = this.limits;
+    if (this.expandedChars > l.maxEntityExpansionChars)
+      throw limitExceeded(
+        'maxEntityExpansionChars',
+        l.maxEntityExpansionChars,
+        `DTD entities expand to more than ${l.maxEntityExpansionChars} characters`,
+      );
+    if (this.fedChars > 1 << 20 && this.expandedChars > l.maxEntityExpansionRatio * this.fedChars)
+      throw limitExceeded(
+        'maxEntityExpansionRatio',
+        l.maxEntityExpansionRatio,
+        `DTD entities expand the text ${Math.round(this.expandedChars / this.fedChars)}-fold`,
+      );
   }
 
   end(): void {
@@ -92,5 +139,11 @@ function asParseError(e: unknown): unknown {
   if (e instanceof ClarityError) return e;
   // saxes prefixes "line:column: "; positions are relative to the resumed text, so they are dropped.
   const msg = (e as Error).message.replace(/^\d+:\d+:\s*/, '');
+  if (/undefined entity/.test(msg))
+    return new ClarityError(
+      'parse_error',
+      'malformed XML: a reference to an entity that is not declared, or declared in terms of other entities (nested entities are refused)',
+      { cause: e },
+    );
   return new ClarityError('parse_error', `malformed XML: ${msg}`, { cause: e });
 }

@@ -3,6 +3,7 @@ import { ClarityError } from '../../errors.ts';
 import { ElementBuilder, type ExportElement } from './elements.ts';
 import { FastScanner, LeaveFastPath, Utf8Window, latin1ToUtf8 } from './fast-scanner.ts';
 import { ConformingParser } from './saxes-parser.ts';
+import { defaultImportLimits, limitExceeded, type ImportLimits } from '../limits.ts';
 
 /** A byte source: a Node Readable (async-iterable) or any AsyncIterable of byte chunks. */
 export type ByteSource = AsyncIterable<Uint8Array | string>;
@@ -33,13 +34,38 @@ export interface ParserInfo {
  */
 export async function* readExportElements(
   source: ByteSource,
-  options: { parser?: ParserChoice; info?: ParserInfo } = {},
+  options: { parser?: ParserChoice; info?: ParserInfo; limits?: ImportLimits } = {},
 ): AsyncGenerator<ExportElement[], void, undefined> {
+  const limits = options.limits ?? defaultImportLimits;
   const choice = options.parser ?? 'auto';
   const info: ParserInfo = options.info ?? { mode: 'fast', bytes: 0 };
   info.mode = choice === 'conforming' ? 'conforming' : 'fast';
   info.bytes = 0;
-  const builder = new ElementBuilder();
+  const builder = new ElementBuilder(limits);
+  // Bytes must keep turning into elements: a DOCTYPE, a tag, an attribute or a text run that goes on and on
+  // is refused once it passes its limit, whichever front end holds it (bounded memory for either).
+  let eventsSeen = 0;
+  let bytesSinceEvent = 0;
+  const checkProgress = (n: number): void => {
+    if (builder.events !== eventsSeen) {
+      eventsSeen = builder.events;
+      bytesSinceEvent = 0;
+      return;
+    }
+    bytesSinceEvent += n;
+    if (!builder.rootOpened && bytesSinceEvent > limits.maxDtdBytes)
+      throw limitExceeded(
+        'maxDtdBytes',
+        limits.maxDtdBytes,
+        `the XML prologue (DOCTYPE) runs past ${limits.maxDtdBytes} bytes without an element`,
+      );
+    if (builder.rootOpened && bytesSinceEvent > limits.maxTagBytes)
+      throw limitExceeded(
+        'maxTagBytes',
+        limits.maxTagBytes,
+        `one tag or text run is longer than ${limits.maxTagBytes} bytes`,
+      );
+  };
   // The fast path reads latin1 windows of validated UTF-8; the conforming parser gets decoded text.
   const window = new Utf8Window();
   let decoder: TextDecoder | null = null;
@@ -47,7 +73,7 @@ export async function* readExportElements(
   let conforming: ConformingParser | null = null;
   if (choice === 'conforming') {
     decoder = new TextDecoder('utf-8', { fatal: true });
-    conforming = new ConformingParser(builder, 'whole');
+    conforming = new ConformingParser(builder, 'whole', limits);
   } else fast = new FastScanner(builder);
 
   const switchOver = (e: LeaveFastPath): void => {
@@ -60,7 +86,7 @@ export async function* readExportElements(
     decoder = new TextDecoder('utf-8', { fatal: true });
     const carry = window.takeCarry();
     if (carry) decoder.decode(carry, { stream: true });
-    conforming = new ConformingParser(builder, e.mode);
+    conforming = new ConformingParser(builder, e.mode, limits);
     conforming.feed(latin1ToUtf8(e.resumeText));
   };
   const feedFast = (scanner: FastScanner, bytes: Buffer): void => {
@@ -93,6 +119,7 @@ export async function* readExportElements(
       info.bytes += bytes.byteLength;
       if (fast) feedFast(fast, window.push(bytes));
       else conforming?.feed(decode(bytes));
+      checkProgress(bytes.byteLength);
       if (builder.out.length > 0) yield builder.take();
     }
     if (info.bytes === 0) throw new ClarityError('invalid_input', 'the file is empty');
