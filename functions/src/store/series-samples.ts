@@ -4,7 +4,6 @@ import {
   quantityTypes,
   type CanonicalSample,
   type HealthTypeId,
-  type MetricId,
   type SeriesDoc,
 } from '@clarity/core';
 
@@ -12,7 +11,7 @@ import {
 const typeOfMetric = new Map<string, HealthTypeId>(
   [...Object.entries(quantityTypes), ...Object.entries(categoryTypes)].map(([type, spec]) => [
     spec.metric,
-    type as HealthTypeId,
+    type,
   ]),
 );
 
@@ -23,18 +22,19 @@ const typeOfMetric = new Map<string, HealthTypeId>(
 export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
   const out: CanonicalSample[] = [];
   for (const doc of docs) {
-    const type = typeOfMetric.get(doc.metric);
+    const type = doc.type ?? typeOfMetric.get(doc.metric);
     if (!type) continue;
     for (const s of Object.values(doc.samples)) {
       out.push({
         type,
-        metric: doc.metric as MetricId,
+        metric: doc.metric,
         startMs: s.s,
         endMs: s.e,
         offsetMinutes: 0,
         value: s.v,
-        unit: doc.unit,
+        unit: s.u ?? doc.unit,
         stage: s.st,
+        ...(s.c !== undefined ? { category: s.c } : {}),
         source: s.src,
         device: null,
       });

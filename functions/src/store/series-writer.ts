@@ -65,8 +65,17 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return results;
 }
 
-function toStored(s: CanonicalSample, uploadId: string): StoredSample {
-  return { s: s.startMs, e: s.endMs, v: s.value, st: s.stage, src: s.source, up: uploadId };
+function toStored(s: CanonicalSample, uploadId: string, docUnit: string | null): StoredSample {
+  return {
+    s: s.startMs,
+    e: s.endMs,
+    v: s.value,
+    st: s.stage,
+    src: s.source,
+    up: uploadId,
+    ...(s.category !== undefined && s.category !== null ? { c: s.category } : {}),
+    ...(s.unit !== docUnit && s.unit !== null ? { u: s.unit } : {}),
+  };
 }
 
 /**
@@ -91,6 +100,7 @@ async function mergeDay(
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
+    const docUnit = existing ? existing.unit : (items[0]?.sample.unit ?? null);
     for (const { id, sample, index } of items) {
       const prior = existing?.samples[id];
       let dup = false;
@@ -99,7 +109,7 @@ async function mergeDay(
       } else if (added[id]) {
         dup = true;
       } else {
-        added[id] = toStored(sample, uploadId);
+        added[id] = toStored(sample, uploadId, docUnit);
         sources.add(sample.source);
       }
       if (dup) counts.duplicate++;
@@ -109,12 +119,14 @@ async function mergeDay(
     }
     const newCount = Object.keys(added).length;
     if (newCount > 0) {
-      const unit = items[0]?.sample.unit ?? null;
+      const unit = docUnit;
+      const type = items[0]?.sample.type ?? null;
       const prev = readSnapshot(seriesConverter, prevSnap);
       const docs = [
         ...(prev ? [prev] : []),
         {
           ...(existing ?? { metric, date, unit, sampleCount: 0, sources: [], updatedAt: null }),
+          ...(type ? { type } : {}),
           samples: { ...existing?.samples, ...added },
         },
       ];
@@ -124,6 +136,7 @@ async function mergeDay(
         ref,
         {
           metric,
+          ...(type ? { type } : {}),
           date,
           unit,
           samples: added,

@@ -8,7 +8,7 @@ import { quantityTypes } from '@clarity/core';
 
 type Json = Record<string, unknown>;
 
-const quantityIds = Object.keys(quantityTypes) as (keyof typeof quantityTypes)[];
+const quantityIds = Object.keys(quantityTypes);
 const sleepStages = ['inBed', 'asleepUnspecified', 'awake', 'asleepCore', 'asleepDeep', 'asleepREM'];
 const day0 = Date.UTC(2026, 0, 1);
 
@@ -34,16 +34,17 @@ const quantitySample: fc.Arbitrary<Json> = fc
     source: fc.constantFrom('Apple Watch', 'iPhone', 'Oura', 'Fitbit Sense'),
   })
   .map(({ type, unitIndex, fraction, at, spanMinutes, source }) => {
-    const spec = quantityTypes[type];
-    const units = Object.entries(spec.units as Record<string, number>);
+    const spec = quantityTypes[type] as (typeof quantityTypes)[string];
+    const units = Object.entries(spec.units);
     const [unit, factor] = units[unitIndex % units.length] as [string, number];
+    const offset = spec.offsets?.[unit] ?? 0;
     const [lo, hi] = spec.range;
     // A value strictly inside the canonical range, converted back to the chosen unit.
     const canonical = lo + (hi - lo) * (0.01 + 0.98 * fraction);
     const span = spec.aggregation === 'instant' ? 0 : spanMinutes * 60_000;
     return {
       type,
-      value: canonical / factor,
+      value: (canonical - offset) / factor,
       unit,
       startDate: iso(at.ms, at.offset),
       endDate: iso(at.ms + span, at.offset),

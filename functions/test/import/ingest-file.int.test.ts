@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { storedZip } from '@clarity/core';
+import { everyTypeExport, storedZip } from '@clarity/core';
 import { createLogger } from '../../src/platform/logger.ts';
 import { ingestStorageObject, parseUploadPath, type FileIngestDeps } from '../../src/pipeline/ingest-file.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
@@ -81,6 +81,40 @@ describe('ingestStorageObject', () => {
     });
     expect(doc.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await blobs.get(`raw/${uid}/up1/export.xml`)).equals(xml)).toBe(true);
+  });
+
+  it('a generated export with one record of every documented HealthKit identifier round-trips with its unit', async () => {
+    const { xml, expected } = everyTypeExport();
+    const out = await ingestStorageObject(await put(`uploads/${uid}/all/export.xml`, Buffer.from(xml)), deps);
+    // The blood-pressure correlation's two Records repeat top-level ones: duplicates within the file.
+    expect(out).toEqual({
+      kind: 'done',
+      status: 'ingested',
+      counts: { accepted: expected.length, duplicate: 2, rejected: 0 },
+    });
+    const doc = await uploadDoc('all');
+    expect(doc.unknownTypes ?? {}).toEqual({});
+    const series = await db().collection(`users/${uid}/series`).get();
+    const stored = series.docs.flatMap((d) =>
+      Object.values(d.get('samples') as Record<string, Record<string, unknown>>).map((s) => ({
+        metric: d.get('metric') as string,
+        type: d.get('type') as string | undefined,
+        unit: (s.u as string | undefined) ?? (d.get('unit') as string | null),
+        value: s.v as number | null,
+        stage: s.st as string | null,
+        category: s.c as string | undefined,
+        startMs: s.s as number,
+      })),
+    );
+    expect(stored).toHaveLength(expected.length);
+    for (const e of expected) {
+      const got = stored.find((s) => s.metric === e.metric);
+      expect(got, e.type).toBeDefined();
+      expect([got!.type, got!.unit, got!.startMs], e.type).toEqual([e.type, e.unit, e.startMs]);
+      if (e.metric === 'sleep') expect(got!.stage).toBe(e.category);
+      else expect(got!.value, e.type).toBeCloseTo(e.value, 9);
+      if (e.category !== undefined && e.metric !== 'sleep') expect(got!.category, e.type).toBe(e.category);
+    }
   });
 
   it('reads export.xml inside an export.zip, and a re-import of the same export adds only duplicates', async () => {

@@ -59,12 +59,16 @@ export const storedSampleSchema = z.object({
   st: z.enum(sleepStages).nullable(), // sleep stage
   src: z.string(), // source name
   up: z.string(), // upload that first stored it
+  c: z.string().optional(), // category value name (category types other than sleep)
+  u: z.string().optional(), // the sample's unit, when it is not the document's (identifiers stored generically)
 });
 export type StoredSample = z.infer<typeof storedSampleSchema>;
 
 /** users/{uid}/series/{metric}_{YYYY-MM-DD}: one metric on one local day. */
 export const seriesDocSchema = z.object({
   metric: z.string(),
+  /** The HealthKit type identifier the metric stores (absent on documents written before it was recorded). */
+  type: z.string().optional(),
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   unit: z.string().nullable(),
   samples: z.record(z.string(), storedSampleSchema),

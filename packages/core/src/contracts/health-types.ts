@@ -5,7 +5,16 @@
  *
  * Ranges are deliberately wide (they catch unit mistakes and sensor garbage, not unusual physiology).
  */
-export type MetricId =
+import {
+  catalogCategoryTypes,
+  catalogQuantityTypes,
+  correlationTypes,
+  isFutureHealthKitIdentifier,
+  snakeMetric,
+} from './healthkit-catalog.ts';
+
+/** The metrics the analytics read (one HealthKit type each, plus device activity counts). */
+export type AnalyticsMetricId =
   | 'heart_rate'
   | 'resting_heart_rate'
   | 'walking_heart_rate'
@@ -20,6 +29,13 @@ export type MetricId =
   /** Device activity counts per minute (Actiwatch, ActiGraph axis 1): device units, never steps. */
   | 'activity_counts';
 
+/**
+ * A series metric: an analytics metric, the snake_case name of any other documented HealthKit type
+ * (body_mass_index, blood_pressure_systolic…, see healthkit-catalog.ts), or `x_` + that name for an
+ * identifier this table does not know yet.
+ */
+export type MetricId = AnalyticsMetricId | (string & {});
+
 export interface QuantityTypeSpec {
   kind: 'quantity';
   metric: MetricId;
@@ -27,6 +43,8 @@ export interface QuantityTypeSpec {
   /** Accepted unit strings (as HealthKit writes them) and the factor that converts to canonicalUnit. */
   units: Readonly<Record<string, number>>;
   /** Inclusive physiological range in the canonical unit. */
+  /** Added after the factor, for affine units (degF, K → degC). */
+  offsets?: Readonly<Record<string, number>>;
   range: readonly [number, number];
   /** 'instant' samples describe a moment (start may equal end); 'cumulative' ones a total over [start, end]. */
   aggregation: 'instant' | 'cumulative';
@@ -35,9 +53,11 @@ export interface QuantityTypeSpec {
 export interface CategoryTypeSpec {
   kind: 'category';
   metric: MetricId;
+  /** HKCategoryValue… names and their raw values (absent for sleep, which has its own stages). */
+  values?: Readonly<Record<string, number>>;
 }
 
-export const quantityTypes = {
+const analyticQuantityTypes = {
   HKQuantityTypeIdentifierHeartRate: {
     kind: 'quantity',
     metric: 'heart_rate',
@@ -108,7 +128,7 @@ export const quantityTypes = {
     kind: 'quantity',
     metric: 'oxygen_saturation',
     canonicalUnit: 'fraction',
-    units: { '%': 1 },
+    units: { '%': 1, fraction: 1 },
     range: [0.5, 1],
     aggregation: 'instant',
   },
@@ -133,13 +153,24 @@ export const quantityTypes = {
   },
 } as const satisfies Record<string, QuantityTypeSpec>;
 
-export const categoryTypes = {
+const analyticCategoryTypes = {
   HKCategoryTypeIdentifierSleepAnalysis: { kind: 'category', metric: 'sleep' },
 } as const satisfies Record<string, CategoryTypeSpec>;
 
-export type QuantityTypeId = keyof typeof quantityTypes;
-export type CategoryTypeId = keyof typeof categoryTypes;
+/** A HealthKit type identifier (the analytics' own are listed; every documented one is accepted). */
+export type QuantityTypeId = keyof typeof analyticQuantityTypes | (string & {});
+export type CategoryTypeId = keyof typeof analyticCategoryTypes | (string & {});
 export type HealthTypeId = QuantityTypeId | CategoryTypeId;
+
+/** Every documented quantity type: the analytics' twelve and the rest of Apple's table. */
+export const quantityTypes: Readonly<Record<keyof typeof analyticQuantityTypes, QuantityTypeSpec>> &
+  Readonly<Record<string, QuantityTypeSpec>> = { ...catalogQuantityTypes, ...analyticQuantityTypes };
+
+/** Every documented category type: sleep analysis and the rest of Apple's table. */
+export const categoryTypes: Readonly<Record<keyof typeof analyticCategoryTypes, CategoryTypeSpec>> &
+  Readonly<Record<string, CategoryTypeSpec>> = { ...catalogCategoryTypes, ...analyticCategoryTypes };
+
+export { correlationTypes, snakeMetric };
 
 export const healthTypeIds = [...Object.keys(quantityTypes), ...Object.keys(categoryTypes)] as HealthTypeId[];
 
@@ -148,6 +179,68 @@ export function isQuantityType(t: string): t is QuantityTypeId {
 }
 export function isCategoryType(t: string): t is CategoryTypeId {
   return Object.hasOwn(categoryTypes, t);
+}
+
+/** Metric of a HealthKit identifier this table does not document yet. */
+export function futureMetric(type: string): string {
+  return `x_${snakeMetric(type)}`;
+}
+
+/**
+ * The spec a sample of `type` is checked and stored with: the documented one, or for an identifier of
+ * HealthKit's form that the table does not know yet (a future iOS), a generic one: a quantity is stored in
+ * the unit it came with (any finite value), a category with its value name. undefined: not a HealthKit type.
+ */
+export function specOf(
+  type: string,
+  unit: string | undefined,
+): QuantityTypeSpec | CategoryTypeSpec | undefined {
+  if (Object.hasOwn(quantityTypes, type)) return quantityTypes[type];
+  if (Object.hasOwn(categoryTypes, type)) return categoryTypes[type];
+  const future = isFutureHealthKitIdentifier(type);
+  if (future === 'category') return { kind: 'category', metric: futureMetric(type), values: {} };
+  if (future === 'quantity') {
+    const u = unit ?? 'count';
+    return {
+      kind: 'quantity',
+      metric: futureMetric(type),
+      canonicalUnit: u,
+      units: { [u]: 1 },
+      range: [-1e12, 1e12],
+      aggregation: 'instant',
+    };
+  }
+  return undefined;
+}
+
+/** A value in `unit` converted to the spec's canonical unit; undefined when the unit is not one of its own. */
+export function toCanonicalUnit(spec: QuantityTypeSpec, unit: string, value: number): number | undefined {
+  if (!Object.hasOwn(spec.units, unit)) return undefined;
+  const v = value * (spec.units[unit] as number);
+  const off = spec.offsets?.[unit];
+  return off === undefined ? v : v + off;
+}
+
+/**
+ * A category value (an HKCategoryValue… name or its raw integer) read against a category's value set:
+ * its name and raw value. A generic category (empty set) takes any name, or an integer as its raw value.
+ */
+export function parseCategoryValue(
+  spec: CategoryTypeSpec,
+  v: unknown,
+): { name: string; raw: number | null } | undefined {
+  const values = spec.values ?? {};
+  const known = Object.keys(values).length > 0;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || Math.abs(v) > 1e9) return undefined;
+    if (!known) return { name: String(v), raw: v };
+    const name = Object.keys(values).find((k) => values[k] === v);
+    return name === undefined ? undefined : { name, raw: v };
+  }
+  if (typeof v !== 'string' || v.length === 0 || v.length > 100) return undefined;
+  if (Object.hasOwn(values, v)) return { name: v, raw: values[v] as number };
+  if (/^-?\d+$/.test(v)) return parseCategoryValue(spec, Number(v));
+  return known ? undefined : { name: v, raw: null };
 }
 
 /**

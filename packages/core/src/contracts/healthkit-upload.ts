@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { fieldIssues, type FieldIssue } from '../errors.ts';
 import {
-  isCategoryType,
-  isQuantityType,
+  parseCategoryValue,
   parseSleepStage,
-  quantityTypes,
-  healthTypeIds,
+  specOf,
+  toCanonicalUnit,
   type HealthTypeId,
   type MetricId,
   type SleepStage,
@@ -59,6 +58,11 @@ export interface CanonicalSample {
   value: number | null;
   unit: string | null;
   stage: SleepStage | null;
+  /**
+   * Category types other than sleep: the HKCategoryValue… name (its raw value is in `value`). Absent or
+   * null for quantities and sleep.
+   */
+  category?: string | null;
   source: string;
   device: string | null;
 }
@@ -92,18 +96,18 @@ export function canonicalizeSample(
   let value: number | null = null;
   let unit: string | null = null;
   let stage: SleepStage | null = null;
+  let category: string | null = null;
   let metric: MetricId | undefined;
-  if (isQuantityType(s.type)) {
-    const spec = quantityTypes[s.type];
+  const spec = specOf(s.type, s.unit);
+  if (spec?.kind === 'quantity') {
     metric = spec.metric;
-    const factor = s.unit === undefined ? undefined : (spec.units as Record<string, number>)[s.unit];
-    if (s.unit === undefined)
-      at('unit', `is required for ${s.type} (expected ${Object.keys(spec.units).join(' or ')})`);
-    else if (factor === undefined)
-      at('unit', `"${s.unit}" is not a unit of ${s.type} (expected ${Object.keys(spec.units).join(' or ')})`);
+    const expected = Object.keys(spec.units).join(' or ');
+    if (s.unit === undefined) at('unit', `is required for ${s.type} (expected ${expected})`);
+    else if (!Object.hasOwn(spec.units, s.unit))
+      at('unit', `"${s.unit}" is not a unit of ${s.type} (expected ${expected})`);
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) at('value', 'must be a finite number');
-    else if (factor !== undefined) {
-      const v = s.value * factor;
+    else if (s.unit !== undefined && Object.hasOwn(spec.units, s.unit)) {
+      const v = toCanonicalUnit(spec, s.unit, s.value) as number;
       const [lo, hi] = spec.range;
       if (v < lo || v > hi) {
         const hint =
@@ -123,7 +127,7 @@ export function canonicalizeSample(
       s.type === 'HKQuantityTypeIdentifierHeartRate'
     )
       at('endDate', 'a heart-rate sample may span at most one hour');
-  } else if (isCategoryType(s.type)) {
+  } else if (spec?.kind === 'category' && spec.metric === 'sleep') {
     metric = 'sleep';
     const parsed = parseSleepStage(s.value);
     if (!parsed)
@@ -134,15 +138,33 @@ export function canonicalizeSample(
     else stage = parsed;
     if (start && end && end.ms === start.ms)
       at('endDate', 'a sleep sample must span time (endDate after startDate)');
+  } else if (spec?.kind === 'category') {
+    metric = spec.metric;
+    const parsed = parseCategoryValue(spec, s.value);
+    if (!parsed) {
+      const names = Object.keys(spec.values ?? {});
+      at(
+        'value',
+        names.length > 0
+          ? `must be one of ${names.join(', ')} (or its raw value)`
+          : 'must be a category value name or an integer',
+      );
+    } else {
+      category = parsed.name;
+      value = parsed.raw;
+    }
   } else {
-    at('type', `unsupported type "${s.type.slice(0, 120)}"; supported: ${healthTypeIds.join(', ')}`);
+    at(
+      'type',
+      `unsupported type "${s.type.slice(0, 120)}": expected a HealthKit quantity or category type identifier (HKQuantityTypeIdentifier…, HKCategoryTypeIdentifier…)`,
+    );
   }
   if (issues.length > 0 || !start || !end || metric === undefined) return issues;
   const offsetMinutes = options.timezone
     ? zoneOffsetMinutes(start.ms, options.timezone)
     : start.offsetMinutes;
   return {
-    type: s.type as HealthTypeId,
+    type: s.type,
     metric,
     startMs: start.ms,
     endMs: end.ms,
@@ -150,6 +172,7 @@ export function canonicalizeSample(
     value,
     unit,
     stage,
+    ...(category !== null ? { category } : {}),
     source: s.sourceName,
     device: s.device ?? null,
   };
@@ -197,9 +220,9 @@ export function validateHealthKitUpload(
  */
 export function sampleId(
   uid: string,
-  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage'>,
+  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage' | 'category'>,
 ): string {
-  const v = s.stage ?? (s.value === null ? '' : s.value.toPrecision(12));
+  const v = s.stage ?? s.category ?? (s.value === null ? '' : s.value.toPrecision(12));
   return createHash('sha256')
     .update(`${uid}\u0000${s.type}\u0000${s.startMs}\u0000${s.endMs}\u0000${s.source}\u0000${v}`)
     .digest('hex')

@@ -5,3 +5,11 @@ export * from './time.ts';
 export * from './healthkit-upload.ts';
 export * from './documents.ts';
 export * from './pipeline.ts';
+export {
+  catalogQuantityTypes,
+  catalogCategoryTypes,
+  isFutureHealthKitIdentifier,
+  type CatalogQuantity,
+  type CatalogCategory,
+} from './healthkit-catalog.ts';
+export { healthKitTypeTable } from './healthkit-table.ts';

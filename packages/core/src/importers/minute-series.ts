@@ -42,7 +42,8 @@ export const metricIds = [
 const minuteValues = z.array(z.number().finite().nullable());
 
 const seriesBase = z.object({
-  metric: z.enum(metricIds),
+  /** An analytics metric (metricIds) or any other stored HealthKit type's metric. */
+  metric: z.string().min(1).max(120),
   /** Local calendar date, YYYY-MM-DD. */
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** IANA zone the day was cut in. */
@@ -141,8 +142,11 @@ export function zoneDate(ms: number, timeZone: string): string {
 
 type Kind = 'sum' | 'stats' | 'state';
 
-function kindOf(s: CanonicalSample): Kind {
+/** undefined: no minute view (category types other than sleep keep their samples only). */
+function kindOf(s: CanonicalSample): Kind | undefined {
   if (s.metric === 'sleep') return 'state';
+  if (s.category !== undefined && s.category !== null) return undefined;
+  if (s.value === null) return undefined;
   const spec = (quantityTypes as Record<string, { aggregation: string } | undefined>)[s.type];
   return spec?.aggregation === 'cumulative' ? 'sum' : 'stats';
 }
@@ -193,6 +197,7 @@ export function buildMinuteSeries(
   >();
   for (const s of samples) {
     const kind = kindOf(s);
+    if (kind === undefined) continue;
     for (const date of datesOf(s, tz, kind)) {
       const key = `${s.metric}\u0000${date}`;
       let g = groups.get(key);

@@ -114,7 +114,7 @@ describe('validateHealthKitUpload', () => {
           hr({ unit: 'Hz' }),
           hr({ startDate: '2026-11-20 07:01' }),
           hr({ type: 'HKQuantityTypeIdentifierOxygenSaturation', value: 97, unit: '%' }),
-          hr({ type: 'HKQuantityTypeIdentifierBloodGlucose' }),
+          hr({ type: 'NotAHealthKitType' }),
           hr({
             type: 'HKCategoryTypeIdentifierSleepAnalysis',
             value: 'napping',
@@ -136,7 +136,7 @@ describe('validateHealthKitUpload', () => {
     expect(byIndex(2)[0]).toMatch(/^unit: "Hz" is not a unit of HKQuantityTypeIdentifierHeartRate/);
     expect(byIndex(3)[0]).toMatch(/^startDate: must be an ISO 8601 date-time with a UTC offset/);
     expect(byIndex(4)[0]).toMatch(/fraction: 0.97 for 97 %/);
-    expect(byIndex(5)[0]).toMatch(/^type: unsupported type "HKQuantityTypeIdentifierBloodGlucose"/);
+    expect(byIndex(5)[0]).toMatch(/^type: unsupported type "NotAHealthKitType"/);
     expect(byIndex(6)[0]).toMatch(/^value: must be a sleep stage/);
     expect(byIndex(7)).toEqual(['endDate: must not be before startDate']);
     expect(

@@ -71,10 +71,21 @@ describe('real Apple Health exports', () => {
     const { summary, batches } = await importFile('dogsheep_tests_export.xml');
     expect(summary.locale).toBe('en_US');
     expect(summary.exportDate).toBe('2019-07-19 10:36:11 -0700');
-    expect(summary.unknownTypes).toEqual({ HKQuantityTypeIdentifierBodyMassIndex: 1 });
+    // Body mass index was once counted as unsupported: every documented type is stored now.
+    expect(summary.unknownTypes).toEqual({});
+    expect(summary.byType.HKQuantityTypeIdentifierBodyMassIndex).toEqual({
+      accepted: 1,
+      duplicate: 0,
+      rejected: 0,
+      unsupported: 0,
+    });
     const samples = batches.flatMap((b) => b.samples);
-    expect(samples).toHaveLength(1);
-    const hr = samples[0]!;
+    expect(samples).toHaveLength(2);
+    expect(samples.find((s) => s.type === 'HKQuantityTypeIdentifierBodyMassIndex')).toMatchObject({
+      metric: 'body_mass_index',
+      unit: 'count',
+    });
+    const hr = samples.find((s) => s.metric === 'heart_rate')!;
     expect(hr).toMatchObject({
       metric: 'heart_rate',
       value: 72,

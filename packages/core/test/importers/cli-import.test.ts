@@ -56,7 +56,7 @@ describe('clarity import', () => {
     const { code, out } = await cli(['import', zip]);
     expect(code).toBe(0);
     expect(out).toMatch(/^export\.zip \(apple_health_zip\): ingested, 2 records/);
-    expect(out).toMatch(/HKQuantityTypeIdentifierBodyMassIndex\s+0\s+0\s+0\s+1/);
+    expect(out).toMatch(/HKQuantityTypeIdentifierBodyMassIndex\s+1\s+0\s+0\s+0/);
     expect(out).toMatch(/HKQuantityTypeIdentifierHeartRate\s+1\s+0\s+0\s+0/);
   });
 

@@ -213,7 +213,7 @@ describe('mapping Records to canonical samples', () => {
       'unit="count/min"',
     );
     const other = rec(
-      'HKQuantityTypeIdentifierBodyMass',
+      'HKQuantityTypeIdentifierBodyMassFutureKind',
       '70',
       '2024-03-14 10:00:00 -0400',
       '2024-03-14 10:00:00 -0400',
@@ -233,15 +233,18 @@ describe('mapping Records to canonical samples', () => {
       rejected: 0,
       unsupported: 0,
     });
-    expect(summary.byType.HKQuantityTypeIdentifierBodyMass).toEqual({
-      accepted: 0,
-      duplicate: 0,
+    // An identifier of HealthKit's form that the table does not know is stored generically, in its own unit.
+    expect(summary.byType.HKQuantityTypeIdentifierBodyMassFutureKind).toEqual({
+      accepted: 1,
+      duplicate: 1,
       rejected: 0,
-      unsupported: 2,
+      unsupported: 0,
     });
-    expect(summary.unknownTypes).toEqual({ HKQuantityTypeIdentifierBodyMass: 2 });
+    expect(summary.unknownTypes).toEqual({ HKQuantityTypeIdentifierBodyMassFutureKind: 2 });
     expect(summary.otherElements).toEqual({ ClinicalRecord: 1 });
-    expect(batches.flatMap((b) => b.samples)).toHaveLength(1);
+    const samples = batches.flatMap((b) => b.samples);
+    expect(samples).toHaveLength(2);
+    expect(samples[1]).toMatchObject({ metric: 'x_body_mass_future_kind', value: 70, unit: 'kg' });
   });
 
   it('rejection reasons are capped; batches respect batchSize; the user timezone sets the offsets', async () => {

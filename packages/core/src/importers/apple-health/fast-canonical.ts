@@ -1,10 +1,5 @@
 import { hash } from 'node:crypto';
-import {
-  isCategoryType,
-  isQuantityType,
-  parseSleepStage,
-  quantityTypes,
-} from '../../contracts/health-types.ts';
+import { parseSleepStage, quantityTypes } from '../../contracts/health-types.ts';
 import type { CanonicalSample, HealthKitSampleInput } from '../../contracts/healthkit-upload.ts';
 import { parseInstant, zoneOffsetMinutes, type Instant } from '../../contracts/time.ts';
 
@@ -92,9 +87,9 @@ export function precision12(value: number): string {
  */
 export function fastSampleId(
   uid: string,
-  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage'>,
+  s: Pick<CanonicalSample, 'type' | 'startMs' | 'endMs' | 'source' | 'value' | 'stage' | 'category'>,
 ): string {
-  const v = s.stage ?? (s.value === null ? '' : precision12(s.value));
+  const v = s.stage ?? s.category ?? (s.value === null ? '' : precision12(s.value));
   return hash(
     'sha256',
     `${uid}\u0000${s.type}\u0000${s.startMs}\u0000${s.endMs}\u0000${s.source}\u0000${v}`,
@@ -155,10 +150,12 @@ export function fastCanonical(
   let unit: string | null = null;
   let stage: CanonicalSample['stage'] = null;
   let metric: CanonicalSample['metric'];
-  if (isQuantityType(type)) {
-    const spec = quantityTypes[type];
-    const units = spec.units as Readonly<Record<string, number>>;
-    if (s.unit === undefined || !Object.hasOwn(units, s.unit)) return undefined;
+  if (Object.hasOwn(quantityTypes, type)) {
+    const spec = quantityTypes[type] as (typeof quantityTypes)[string];
+    const units = spec.units;
+    // Affine units (degF) go through canonicalizeSample.
+    if (s.unit === undefined || !Object.hasOwn(units, s.unit) || spec.offsets?.[s.unit] !== undefined)
+      return undefined;
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return undefined;
     const v = s.value * (units[s.unit] as number);
     if (v < spec.range[0] || v > spec.range[1]) return undefined;
@@ -166,7 +163,7 @@ export function fastCanonical(
     metric = spec.metric;
     value = v;
     unit = spec.canonicalUnit;
-  } else if (isCategoryType(type)) {
+  } else if (type === 'HKCategoryTypeIdentifierSleepAnalysis') {
     const parsed = parseSleepStage(s.value);
     if (!parsed || span === 0) return undefined;
     metric = 'sleep';

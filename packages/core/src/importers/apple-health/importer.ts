@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ClarityError, isClarityError, type FieldIssue } from '../../errors.ts';
 import { isValidTimeZone } from '../../contracts/time.ts';
+import { isCategoryType, isQuantityType } from '../../contracts/health-types.ts';
 import type { AttrMap } from './elements.ts';
 import {
   isKnownRecordType,
@@ -23,7 +24,7 @@ export interface TypeCounts {
   accepted: number;
   duplicate: number;
   rejected: number;
-  /** Records of a type the health-types table does not know (also listed in unknownTypes). */
+  /** Records of a type that is not a HealthKit identifier at all (also listed in unknownTypes). */
   unsupported: number;
 }
 
@@ -45,7 +46,10 @@ export interface ImportSummary {
   duplicate: number;
   rejected: number;
   byType: Record<string, TypeCounts>;
-  /** Record types outside the health-types table, with their counts. */
+  /**
+   * Record types outside the documented table (healthkit-catalog.ts), with their counts: identifiers of
+   * HealthKit's form are still stored (generic samples, metric x_…), others are counted as unsupported.
+   */
   unknownTypes: Record<string, number>;
   workouts: number;
   workoutsAccepted: number;
@@ -310,6 +314,7 @@ async function runImport(
   let lastType: string | undefined;
   let lastCounts = emptyCounts();
   let lastKnown = false;
+  let lastDocumented = false;
   try {
     for await (const elements of readExportElements(guardZip(source), {
       parser: options.parser ?? 'auto',
@@ -327,11 +332,12 @@ async function runImport(
               lastType = type;
               lastCounts = ownEntry(summary.byType, type, emptyCounts);
               lastKnown = isKnownRecordType(type);
+              lastDocumented = isQuantityType(type) || isCategoryType(type);
             }
             const counts = lastCounts;
+            if (!lastDocumented) bump(summary.unknownTypes, type);
             if (!lastKnown) {
               counts.unsupported++;
-              bump(summary.unknownTypes, type);
               break;
             }
             const r = mapRecord(el, ['Record', index], ctx);

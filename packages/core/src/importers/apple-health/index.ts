@@ -57,3 +57,4 @@ export {
   type MinuteSeriesOptions,
   type SourceRanker,
 } from '../minute-series.ts';
+export { everyTypeExport, type EveryTypeRecord } from './every-type-export.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fieldIssues, type FieldIssue } from '../../errors.ts';
-import { isCategoryType, isQuantityType } from '../../contracts/health-types.ts';
+import { specOf } from '../../contracts/health-types.ts';
 import {
   canonicalizeSample,
   healthKitSampleSchema,
@@ -65,9 +65,12 @@ export function passesSampleShape(input: Record<string, unknown>): boolean {
   );
 }
 
-/** Whether the health-types table knows this Record type (others are counted as unknown, not rejected). */
+/**
+ * Whether a Record type is stored: every documented HealthKit type, and identifiers of HealthKit's form
+ * that the table does not know yet (stored generically). Others are counted as unsupported, not rejected.
+ */
 export function isKnownRecordType(type: string): boolean {
-  return isQuantityType(type) || isCategoryType(type);
+  return specOf(type, undefined) !== undefined;
 }
 
 /**
@@ -85,11 +88,12 @@ export function mapRecord(
   const raw = a.value;
   const input: Record<string, unknown> = {
     type,
-    value: isQuantityType(type)
-      ? raw === undefined || raw.trim() === ''
-        ? Number.NaN
-        : Number(raw)
-      : (raw ?? ''),
+    value:
+      specOf(type, a.unit)?.kind === 'quantity'
+        ? raw === undefined || raw.trim() === ''
+          ? Number.NaN
+          : Number(raw)
+        : (raw ?? ''),
     startDate: a.startDate ?? '',
     endDate: a.endDate ?? '',
     sourceName: a.sourceName ?? '',
