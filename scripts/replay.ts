@@ -5,9 +5,10 @@
  * Targets the local emulators by default (project demo-clarity, Firestore at FIRESTORE_EMULATOR_HOST or
  * firebase.json's 127.0.0.1:8080; start them with `npm run emulators`), and refuses in one line when none
  * answers. A real project only when named: `--project ID` with an id not starting with `demo-` uses that
- * project's Firestore with Application Default Credentials. Stage dependencies come from the same names as the functions' params:
- * INFERENCE_URL, INFERENCE_MODEL, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL, VERTEX_BASE_URL,
- * LLM_DAILY_TOKENS_PER_USER (unset = no model / the rule-based generator).
+ * project's Firestore with Application Default Credentials. Stage dependencies are the triggers' own
+ * (functions/src/pipeline/deps.ts), from the same names as the functions' params and with their defaults:
+ * INFERENCE_URL, INFERENCE_MODEL, INFERENCE_TIMEOUT_MS, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL,
+ * VERTEX_BASE_URL, LLM_TIMEOUT_MS, LLM_DAILY_TOKENS_PER_USER (unset = no model / the rule-based generator).
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 interface ReplayModule {
   runReplay: (
     id: string,
-    o: Record<string, string | number>,
+    o: { projectId: string },
   ) => Promise<{ kind: 'done'; status: string } | { kind: 'skipped'; reason: string }>;
 }
 
@@ -56,16 +57,8 @@ const moduleUrl = pathToFileURL(
 ).href;
 const { runReplay } = (await import(moduleUrl)) as ReplayModule;
 try {
-  const outcome = await runReplay(id, {
-    projectId,
-    inferenceUrl: env('INFERENCE_URL'),
-    inferenceModel: env('INFERENCE_MODEL'),
-    vertexProject: env('VERTEX_PROJECT'),
-    vertexLocation: env('VERTEX_LOCATION', 'us-central1'),
-    geminiModel: env('GEMINI_MODEL', 'gemini-2.5-flash'),
-    vertexBaseUrl: env('VERTEX_BASE_URL'),
-    dailyTokens: Number(env('LLM_DAILY_TOKENS_PER_USER', '50000')),
-  });
+  // The stage settings (INFERENCE_URL, ...) are read by the functions' own config, defaults included.
+  const outcome = await runReplay(id, { projectId });
   console.log(`replay ${id}: ${outcome.kind === 'done' ? outcome.status : `skipped (${outcome.reason})`}`);
   process.exit(outcome.kind === 'done' && outcome.status !== 'failed' ? 0 : 1);
 } catch (e) {

@@ -1,14 +1,12 @@
-/** The functions codebase: this file only wires triggers to handlers. */
+/** The functions codebase: one file per function in triggers/, each naming its event and its handler. */
 export { api } from './api/function.ts';
-export { onUploadCreated } from './pipeline/triggers.ts';
-export { onUploadObjectFinalized } from './pipeline/storage-triggers.ts';
-export {
-  onUploadFinished,
-  onJobCreated,
-  inferTask,
-  onAnalysisReady,
-  onInsightCreated,
-  scheduledAnalysis,
-} from './pipeline/stage-triggers.ts';
-export { onAuthUserDeleted } from './pipeline/account-trigger.ts';
+export { onUploadCreated } from './triggers/upload-created.ts';
+export { onUploadObjectFinalized } from './triggers/upload-object-finalized.ts';
+export { onUploadFinished } from './triggers/upload-finished.ts';
+export { onJobCreated } from './triggers/job-created.ts';
+export { inferTask } from './triggers/infer-task.ts';
+export { onAnalysisReady } from './triggers/analysis-ready.ts';
+export { onInsightCreated } from './triggers/insight-created.ts';
+export { scheduledAnalysis } from './triggers/scheduled-analysis.ts';
+export { onAuthUserDeleted } from './triggers/auth-user-deleted.ts';
 export { webhookAttempt } from './delivery/triggers.ts';

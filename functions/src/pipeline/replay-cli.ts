@@ -1,27 +1,19 @@
 /**
- * The body of `npm run replay` (scripts/replay.ts reads the command line and environment and calls this):
- * builds the stage dependencies from plain options and replays one dead letter.
+ * The body of `npm run replay` (scripts/replay.ts reads the command line and calls this): the stage
+ * dependencies are the triggers' own (pipeline/deps.ts), from the same settings, with the options given
+ * here as overrides, and replays one dead letter.
  */
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { createBreaker } from '../platform/circuit-breaker.ts';
-import { firestoreTokenBudget, Semaphore } from '../platform/llm-limiter.ts';
+import { flagSource } from '../platform/flags.ts';
 import { createLogger } from '../platform/logger.ts';
-import { firestoreInsightCache } from '../llm/cache.ts';
-import { createGemini } from '../llm/gemini.ts';
-import { createInferenceClient } from './inference-client.ts';
 import type { StageOutcome } from './analyze.ts';
+import { settingsFromConfig, stageDeps, type StageSettings } from './deps.ts';
 import { replayDeadLetter } from './replay.ts';
 
-export interface ReplayOptions {
+/** The project, and settings that override the environment's (tests, or a one-off replay). */
+export interface ReplayOptions extends Partial<StageSettings> {
   projectId: string;
-  inferenceUrl: string;
-  inferenceModel: string;
-  vertexProject: string;
-  vertexLocation: string;
-  geminiModel: string;
-  vertexBaseUrl: string;
-  dailyTokens: number;
 }
 
 export async function runReplay(id: string, o: ReplayOptions): Promise<StageOutcome> {
@@ -29,38 +21,29 @@ export async function runReplay(id: string, o: ReplayOptions): Promise<StageOutc
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const log = createLogger({ service: 'clarity-replay' });
+  const { projectId: _projectId, ...overrides } = o;
+  const settings: StageSettings = { ...settingsFromConfig(), ...overrides };
+  const deps = stageDeps(
+    {
+      db,
+      blobs: () => {
+        throw new Error('replayed stages (analyze, infer, insight) use Firestore only');
+      },
+      log,
+      now: Date.now,
+      flags: flagSource(log, app),
+    },
+    settings,
+  );
   return replayDeadLetter(id, {
     db,
     log,
-    analyze: () => ({ db, log, now: Date.now }),
+    analyze: deps.analyze,
     infer: () => {
-      if (!o.inferenceUrl)
+      if (!settings.inferenceUrl)
         throw new Error('INFERENCE_URL is not set: no model to replay the infer stage against');
-      return {
-        db,
-        log,
-        now: Date.now,
-        client: createInferenceClient(o.inferenceUrl, o.inferenceModel ? { model: o.inferenceModel } : {}),
-        breaker: createBreaker('inference-run', { timeoutMs: 35_000 }),
-      };
+      return deps.infer();
     },
-    insight: () => ({
-      db,
-      log,
-      now: Date.now,
-      llm: o.vertexProject
-        ? createGemini({
-            project: o.vertexProject,
-            location: o.vertexLocation,
-            model: o.geminiModel,
-            timeoutMs: 20_000,
-            ...(o.vertexBaseUrl ? { baseUrl: o.vertexBaseUrl } : {}),
-          })
-        : null,
-      breaker: createBreaker('gemini', { timeoutMs: 21_000 }),
-      limiter: new Semaphore(1),
-      budget: firestoreTokenBudget(db, o.dailyTokens),
-      cache: firestoreInsightCache(db, Date.now),
-    }),
+    insight: deps.insight,
   });
 }

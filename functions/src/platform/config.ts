@@ -212,3 +212,17 @@ export const webhookRotationOverlapHours = defineInt('WEBHOOK_ROTATION_OVERLAP_H
   default: 24,
   description: 'How long the previous webhook secret still signs after a rotation',
 });
+
+/**
+ * A param's value, or its declared default where the environment does not set it: the functions runtime
+ * always sets it (from .env files and defaults); a plain Node process such as the replay command does not.
+ */
+export function paramValue<T extends string | number>(p: {
+  name: string;
+  value: () => T;
+  options?: { default?: unknown };
+}): T {
+  const fromEnv = process.env[p.name];
+  if (fromEnv !== undefined && fromEnv !== '') return p.value();
+  return (p.options?.default as T | undefined) ?? p.value();
+}

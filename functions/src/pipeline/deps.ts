@@ -1,0 +1,177 @@
+/**
+ * The handlers' dependencies, built in one place: the triggers call `triggerDeps(log)` (settings from the
+ * functions' params, process-wide clients), the replay command calls `stageDeps` with its own base and
+ * overrides of the same settings. Every handler takes `(input, deps)`; tests build deps by hand.
+ */
+import type { Firestore } from 'firebase-admin/firestore';
+import { getFunctions } from 'firebase-admin/functions';
+import { breakerFor, createBreaker, type Breaker, type BreakerOptions } from '../platform/circuit-breaker.ts';
+import * as config from '../platform/config.ts';
+import { flagSource, type FlagSource } from '../platform/flags.ts';
+import { firestoreTokenBudget, Semaphore } from '../platform/llm-limiter.ts';
+import type { Logger } from '../platform/logger.ts';
+import { adminApp, blobStore, firestore } from '../platform/services.ts';
+import { firestoreInsightCache } from '../llm/cache.ts';
+import { createGemini } from '../llm/gemini.ts';
+import type { InsightLlm } from '../llm/adapter.ts';
+import type { AccountDeletionDeps } from './account-deletion.ts';
+import type { AnalyzeDeps } from './analyze.ts';
+import type { DeliverDeps } from './deliver.ts';
+import type { InferDeps } from './infer.ts';
+import { createInferenceClient } from './inference-client.ts';
+import { inferQueueName, taskQueueEnqueuer } from './infer-queue.ts';
+import type { FileIngestDeps } from './ingest-file.ts';
+import type { IngestDeps } from './ingest.ts';
+import type { InsightDeps } from './insight.ts';
+import { firestoreJobStore, type UploadFinishedDeps } from './upload-finished.ts';
+import { firestoreUserScan, type ScheduleDeps } from './schedule.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { webhookDeps } from '../delivery/webhook-deps.ts';
+import type { WebhookDeps } from '../delivery/webhooks.ts';
+
+/** The settings the handlers' dependencies are built from (the functions' params of the same names). */
+export interface StageSettings {
+  inferenceUrl: string;
+  inferenceModel: string;
+  inferenceTimeoutMs: number;
+  vertexProject: string;
+  vertexLocation: string;
+  geminiModel: string;
+  vertexBaseUrl: string;
+  llmTimeoutMs: number;
+  llmMaxConcurrency: number;
+  llmDailyTokensPerUser: number;
+  uploadJobDebounceMinutes: number;
+}
+
+/** The settings from the params (in the runtime) or the same names in the environment (the replay command). */
+export function settingsFromConfig(): StageSettings {
+  return {
+    inferenceUrl: config.paramValue(config.inferenceUrl),
+    inferenceModel: config.paramValue(config.inferenceModel),
+    inferenceTimeoutMs: config.paramValue(config.inferenceTimeoutMs),
+    vertexProject: config.paramValue(config.vertexProject),
+    vertexLocation: config.paramValue(config.vertexLocation),
+    geminiModel: config.paramValue(config.geminiModel),
+    vertexBaseUrl: config.paramValue(config.vertexBaseUrl),
+    llmTimeoutMs: config.paramValue(config.llmTimeoutMs),
+    llmMaxConcurrency: config.paramValue(config.llmMaxConcurrency),
+    llmDailyTokensPerUser: config.paramValue(config.llmDailyTokensPerUser),
+    uploadJobDebounceMinutes: config.paramValue(config.uploadJobDebounceMinutes),
+  };
+}
+
+export interface DepsBase {
+  db: Firestore;
+  blobs: () => BlobStore;
+  log: Logger;
+  now: () => number;
+  /** Starts the infer stage (Cloud Tasks in the runtime); only used when a model is configured. */
+  enqueueInfer?: AnalyzeDeps['enqueueInfer'];
+  /** Webhook delivery for the deliver stage (Cloud Tasks in the runtime); absent: webhooks not configured. */
+  webhooks?: (db: Firestore, log: Logger) => WebhookDeps;
+  /** Feature flags per user (insight and deliver); absent: the in-code defaults. */
+  flags?: FlagSource;
+  /** Breakers and the LLM limiter: process-wide in the runtime, fresh for the replay command. */
+  breaker?: (name: string, options: BreakerOptions) => Breaker;
+  shared?: { limiter?: Semaphore; llm?: InsightLlm | null };
+}
+
+export interface StageDeps {
+  ingest: () => IngestDeps;
+  fileIngest: () => FileIngestDeps;
+  uploadFinished: () => UploadFinishedDeps;
+  analyze: () => AnalyzeDeps;
+  infer: () => InferDeps;
+  insight: () => InsightDeps;
+  deliver: () => DeliverDeps;
+  schedule: () => ScheduleDeps;
+  account: () => AccountDeletionDeps;
+}
+
+export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
+  const { db, log, now } = base;
+  const breaker = base.breaker ?? createBreaker;
+  const shared = base.shared ?? {};
+  const flags = base.flags ? { flags: base.flags } : {};
+  return {
+    ingest: () => ({ db, blobs: base.blobs(), log, now }),
+    fileIngest: () => ({ db, blobs: base.blobs(), log, now }),
+    uploadFinished: () => ({ jobs: firestoreJobStore(db), log, debounceMinutes: s.uploadJobDebounceMinutes }),
+    analyze: () => ({
+      db,
+      log,
+      now,
+      ...(s.inferenceUrl !== '' && base.enqueueInfer ? { enqueueInfer: base.enqueueInfer } : {}),
+    }),
+    infer: () => ({
+      db,
+      log,
+      now,
+      client: createInferenceClient(s.inferenceUrl, {
+        timeoutMs: s.inferenceTimeoutMs,
+        ...(s.inferenceModel ? { model: s.inferenceModel } : {}),
+      }),
+      // The client's own timeout answers first; the breaker's is the backstop.
+      breaker: breaker('inference-run', { timeoutMs: s.inferenceTimeoutMs + 5_000 }),
+    }),
+    insight: () => {
+      shared.limiter ??= new Semaphore(s.llmMaxConcurrency);
+      if (shared.llm === undefined) {
+        shared.llm = s.vertexProject
+          ? createGemini({
+              project: s.vertexProject,
+              location: s.vertexLocation,
+              model: s.geminiModel,
+              timeoutMs: s.llmTimeoutMs,
+              ...(s.vertexBaseUrl ? { baseUrl: s.vertexBaseUrl } : {}),
+            })
+          : null;
+      }
+      return {
+        db,
+        log,
+        now,
+        llm: shared.llm,
+        breaker: breaker('gemini', { timeoutMs: s.llmTimeoutMs + 1_000 }),
+        limiter: shared.limiter,
+        budget: firestoreTokenBudget(db, s.llmDailyTokensPerUser),
+        cache: firestoreInsightCache(db, now),
+        ...flags,
+      };
+    },
+    deliver: () => ({
+      db,
+      log,
+      now,
+      ...flags,
+      ...(base.webhooks ? { webhooks: base.webhooks(db, log) } : {}),
+    }),
+    schedule: () => ({ users: firestoreUserScan(db), jobs: firestoreJobStore(db), log }),
+    account: () => ({ db, blobs: base.blobs(), log }),
+  };
+}
+
+/** Process-wide, as the runtime keeps them between invocations. */
+const runtimeShared: NonNullable<DepsBase['shared']> = {};
+
+/** What a trigger's handler gets: Firestore, Storage and Cloud Tasks of the runtime, settings from params. */
+export function triggerDeps(log: Logger): StageDeps {
+  const settings = settingsFromConfig();
+  return stageDeps(
+    {
+      db: firestore(),
+      blobs: blobStore,
+      log,
+      now: Date.now,
+      enqueueInfer: taskQueueEnqueuer(() =>
+        getFunctions(adminApp()).taskQueue(`locations/${config.region.value()}/functions/${inferQueueName}`),
+      ),
+      webhooks: (db, log) => webhookDeps(db, log),
+      flags: flagSource(log, adminApp()),
+      breaker: breakerFor,
+      shared: runtimeShared,
+    },
+    settings,
+  );
+}

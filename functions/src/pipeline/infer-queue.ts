@@ -1,0 +1,44 @@
+/** Starting the infer stage: one Cloud Tasks task per job, so a redelivered analyze event starts it once. */
+import type { AnalyzeDeps } from './analyze.ts';
+
+/** Attempts of the infer task queue (the handler degrades on the last one). */
+export const inferMaxAttempts = 3;
+/** The task queue function's name (triggers/infer-task.ts). */
+export const inferQueueName = 'inferTask';
+
+export interface InferTask {
+  uid: string;
+  jobId: string;
+}
+
+/** Deterministic task id: path-safe, the same for the same job. */
+export function inferTaskId(task: InferTask): string {
+  return `infer-${task.uid}-${task.jobId}`.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** The slice of firebase-admin's TaskQueue this needs. */
+export interface TaskQueueLike {
+  enqueue(data: InferTask, options: { id: string }): Promise<void>;
+}
+
+/** An enqueue that treats "this task already exists" as done (it is the same job's task). */
+export function taskQueueEnqueuer(queue: () => TaskQueueLike): NonNullable<AnalyzeDeps['enqueueInfer']> {
+  return async (task) => {
+    try {
+      await queue().enqueue(task, { id: inferTaskId(task) });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'functions/task-already-exists') throw e;
+    }
+  };
+}
+
+/**
+ * The infer handler's input for one dispatch: `retryCount` is absent when the request did not come from
+ * Cloud Tasks' dispatcher, which counts as a first attempt.
+ */
+export function inferInput(
+  task: InferTask,
+  retryCount: number | undefined,
+): InferTask & { attempt: number; maxAttempts: number } {
+  return { uid: task.uid, jobId: task.jobId, attempt: retryCount ?? 0, maxAttempts: inferMaxAttempts };
+}

@@ -1,0 +1,147 @@
+/**
+ * The one way a function is declared: region, secrets, retry and the poison-event policy, Sentry
+ * wrapping, the child logger (function name and event id) and the handlers' dependencies are set here
+ * once. A trigger file names its document (or queue, or schedule), its resources and its handler.
+ */
+import type { ParamsOf } from 'firebase-functions/v2';
+import * as functionsV1 from 'firebase-functions/v1';
+import {
+  onDocumentCreated,
+  onDocumentUpdated,
+  onDocumentWritten,
+  type Change,
+  type DocumentOptions,
+  type DocumentSnapshot,
+  type FirestoreEvent,
+  type QueryDocumentSnapshot,
+} from 'firebase-functions/v2/firestore';
+import { onSchedule, type ScheduledEvent, type ScheduleOptions } from 'firebase-functions/v2/scheduler';
+import { onObjectFinalized, type StorageEvent, type StorageOptions } from 'firebase-functions/v2/storage';
+import { onTaskDispatched, type Request, type TaskQueueOptions } from 'firebase-functions/v2/tasks';
+import { region } from '../platform/config.ts';
+import { logger } from '../platform/logger.ts';
+import { captureError, flushSentry, sentrySecrets, withSentry } from '../platform/sentry.ts';
+import { triggerDeps, type StageDeps } from '../pipeline/deps.ts';
+
+/**
+ * Poison-event policy. Firestore, Storage and Auth events are redelivered until their handler succeeds
+ * (a thrown error is a retry; handlers turn errors that cannot heal into failed jobs and dead letters
+ * themselves). An event still failing after this long is poison: it is logged, reported and dropped
+ * instead of being retried for the platform's seven days. Task queues bound retries by their
+ * `retryConfig`; schedules are not retried.
+ */
+export const maxEventAgeMs = 24 * 60 * 60_000;
+
+const placed = { region, secrets: sentrySecrets };
+const retried = { ...placed, retry: true };
+
+type Handler<E> = (event: E, deps: StageDeps) => Promise<unknown>;
+type Options<O> = Omit<O, 'region' | 'secrets' | 'retry' | 'document'>;
+
+/** Runs one event: child logger, poison check, dependencies, handler. */
+async function run(
+  fn: string,
+  event: { id: string; time?: string | undefined },
+  body: (deps: StageDeps) => Promise<unknown>,
+): Promise<void> {
+  const log = logger.child({ fn, eventId: event.id });
+  if (event.time !== undefined && Date.now() - Date.parse(event.time) > maxEventAgeMs) {
+    log.error('trigger.event_expired', { eventTime: event.time });
+    captureError(new Error(`${fn}: event older than ${maxEventAgeMs / 3_600_000} h dropped`), { fn });
+    await flushSentry();
+    return;
+  }
+  await body(triggerDeps(log));
+}
+
+type Created<D extends string> = FirestoreEvent<QueryDocumentSnapshot | undefined, ParamsOf<D>>;
+type Changed<D extends string, S> = FirestoreEvent<Change<S> | undefined, ParamsOf<D>>;
+
+export function documentCreated<D extends string>(
+  fn: string,
+  document: D,
+  options: Options<DocumentOptions<D>>,
+  handler: Handler<Created<D>>,
+) {
+  return onDocumentCreated(
+    { ...options, ...retried, document },
+    withSentry(fn, (e: Created<D>) => run(fn, e, (deps) => handler(e, deps))),
+  );
+}
+
+export function documentUpdated<D extends string>(
+  fn: string,
+  document: D,
+  options: Options<DocumentOptions<D>>,
+  handler: Handler<Changed<D, QueryDocumentSnapshot>>,
+) {
+  return onDocumentUpdated(
+    { ...options, ...retried, document },
+    withSentry(fn, (e: Changed<D, QueryDocumentSnapshot>) => run(fn, e, (deps) => handler(e, deps))),
+  );
+}
+
+export function documentWritten<D extends string>(
+  fn: string,
+  document: D,
+  options: Options<DocumentOptions<D>>,
+  handler: Handler<Changed<D, DocumentSnapshot>>,
+) {
+  return onDocumentWritten(
+    { ...options, ...retried, document },
+    withSentry(fn, (e: Changed<D, DocumentSnapshot>) => run(fn, e, (deps) => handler(e, deps))),
+  );
+}
+
+export function objectFinalized(
+  fn: string,
+  options: Options<StorageOptions>,
+  handler: Handler<StorageEvent>,
+) {
+  return onObjectFinalized(
+    { ...options, ...retried },
+    withSentry(fn, (e: StorageEvent) => run(fn, e, (deps) => handler(e, deps))),
+  );
+}
+
+export function taskDispatched<T>(
+  fn: string,
+  options: Options<TaskQueueOptions>,
+  handler: Handler<Request<T>>,
+) {
+  return onTaskDispatched<T>(
+    { ...options, ...placed },
+    withSentry(fn, (req: Request<T>) => run(fn, { id: req.id }, (deps) => handler(req, deps))),
+  );
+}
+
+export function scheduled(fn: string, options: Options<ScheduleOptions>, handler: Handler<ScheduledEvent>) {
+  return onSchedule(
+    { ...options, ...placed },
+    withSentry(fn, (e: ScheduledEvent) => run(fn, { id: e.scheduleTime }, (deps) => handler(e, deps))),
+  );
+}
+
+/**
+ * Auth user deleted. firebase-functions v7 has no 2nd-gen "user deleted" event (v2 identity offers only
+ * blocking functions), so this one is 1st gen (firebase-functions/v1); the Auth emulator fires it too.
+ */
+export function authUserDeleted(
+  fn: string,
+  options: Omit<functionsV1.RuntimeOptions, 'secrets' | 'failurePolicy'>,
+  handler: (
+    user: functionsV1.auth.UserRecord,
+    context: functionsV1.EventContext,
+    deps: StageDeps,
+  ) => Promise<unknown>,
+) {
+  return functionsV1
+    .region(region)
+    .runWith({ ...options, failurePolicy: true, secrets: sentrySecrets })
+    .auth.user()
+    .onDelete(
+      withSentry(fn, (user: functionsV1.auth.UserRecord, context: functionsV1.EventContext) =>
+        run(fn, { id: context.eventId, time: context.timestamp }, (deps) => handler(user, context, deps)),
+      ),
+    );
+}
