@@ -24,11 +24,13 @@ import { captureError, flushSentry, sentrySecrets, withSentry } from '../platfor
 import { triggerDeps, type StageDeps } from '../pipeline/deps.ts';
 
 /**
- * Poison-event policy. Firestore, Storage and Auth events are redelivered until their handler succeeds
- * (a thrown error is a retry; handlers turn errors that cannot heal into failed jobs and dead letters
- * themselves). An event still failing after this long is poison: it is logged, reported and dropped
- * instead of being retried for the platform's seven days. Task queues bound retries by their
- * `retryConfig`; schedules are not retried.
+ * Poison-event policy. Firestore, Storage and Auth events are redelivered until their handler succeeds: a
+ * thrown error is a retry. The handlers end what cannot heal themselves (platform/errors.ts `isTransient`
+ * decides; `maxStageAttempts` in pipeline/jobs.ts and `maxIngestAttempts` in store/uploads.ts bound the
+ * attempts, then fail the job or upload with a dead letter). As a backstop for any event that escapes
+ * those, one still failing after this long is logged, reported to Sentry and dropped instead of being
+ * retried for the platform's seven days. Task queues bound retries by their `retryConfig`; schedules are
+ * not retried.
  */
 export const maxEventAgeMs = 24 * 60 * 60_000;
 
