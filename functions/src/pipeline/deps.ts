@@ -168,7 +168,8 @@ export function triggerDeps(log: Logger): StageDeps {
         getFunctions(adminApp()).taskQueue(`locations/${config.region.value()}/functions/${inferQueueName}`),
       ),
       webhooks: (db, log) => webhookDeps(db, log),
-      flags: flagSource(log, adminApp()),
+      // Resolved on first use: only the insight and deliver stages read flags.
+      flags: (uid) => flagSource(log, adminApp())(uid),
       breaker: breakerFor,
       shared: runtimeShared,
     },
