@@ -1,19 +1,12 @@
 /** Renders deploy/lifecycle/definitions.ts into Terraform JSON and the Storage lifecycle file. */
+import { terraformBlock, tfName, type Json, type Obj } from '../monitoring/render.ts';
 import { auditRetentionDays, backupSchedules, storageLifecycle, ttlPolicies } from './definitions.ts';
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
-
-const tfName = (id: string): string => id.replace(/[^a-zA-Z0-9_]/g, '_');
 const day = 86_400;
 
 export function lifecycleMain(): Obj {
   return {
-    terraform: {
-      required_version: '>= 1.5.0',
-      required_providers: { google: { source: 'hashicorp/google', version: '>= 6.0.0, < 8.0.0' } },
-      backend: { gcs: {} },
-    },
+    terraform: terraformBlock(),
     variable: {
       project_id: { type: 'string', description: 'The Firebase project.' },
       location: {

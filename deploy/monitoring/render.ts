@@ -19,10 +19,11 @@ import {
   type Slo,
 } from './definitions.ts';
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+export type Obj = { [k: string]: Json };
 
-const tfName = (id: string): string => id.replace(/[^a-zA-Z0-9_]/g, '_');
+/** A Terraform resource name from an id (letters, digits, underscores). */
+export const tfName = (id: string): string => id.replace(/[^a-zA-Z0-9_]/g, '_');
 const cloudRun = 'resource.type="cloud_run_revision"';
 const logMetricType = (m: OpsMetric): string => `logging.googleapis.com/user/${m.name}`;
 
@@ -32,14 +33,19 @@ export function windowSeconds(w: string): number {
   return Number(m[1]) * { m: 60, h: 3_600, d: 86_400 }[m[2] as 'm' | 'h' | 'd'];
 }
 
+/** The `terraform` block every module here shares: provider pin and a GCS state backend. */
+export function terraformBlock(): Obj {
+  return {
+    required_version: '>= 1.5.0',
+    required_providers: { google: { source: 'hashicorp/google', version: '>= 6.0.0, < 8.0.0' } },
+    // State in a GCS bucket: terraform init -backend-config=bucket=... -backend-config=prefix=<module>
+    backend: { gcs: {} },
+  };
+}
+
 export function main(): Obj {
   return {
-    terraform: {
-      required_version: '>= 1.5.0',
-      required_providers: { google: { source: 'hashicorp/google', version: '>= 6.0.0, < 8.0.0' } },
-      // State in a GCS bucket: terraform init -backend-config=bucket=... -backend-config=prefix=monitoring
-      backend: { gcs: {} },
-    },
+    terraform: terraformBlock(),
     variable: {
       project_id: { type: 'string', description: 'The Google Cloud project (Firebase project) to monitor.' },
       notification_channels_page: {
