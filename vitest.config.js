@@ -27,6 +27,9 @@ export default defineConfig({
           ],
           exclude: [...exclude, ...integrationGlobs],
           testTimeout: 30_000,
+          // Hooks start servers (inference-run, loopback stand-ins); on a loaded 2-core machine that took
+          // over 10 s (vitest's default), which failed a suite that asserts nothing about time.
+          hookTimeout: 120_000,
         },
       },
       {

@@ -33,6 +33,36 @@ const projectId = 'demo-clarity';
 const api = `http://127.0.0.1:5001/${projectId}/us-central1/api`;
 const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
 const argv = process.argv.slice(2);
+/** scripts/demo.ts shows the terminal only the lines that start with its mark; the rest goes to its log. */
+const mark = process.env.CLARITY_DEMO_MARK ?? '';
+function say(text: string): void {
+  for (const line of text.split('\n')) process.stdout.write(`${mark}${line}\n`);
+}
+
+/**
+ * Waits until the API answers: the Functions emulator loads the bundle after the emulators report ready, and
+ * on a busy machine that takes a while. Fails with one line when it never does.
+ */
+async function waitForApi(timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      if ((await fetch(`${api}/v1/system/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - start > timeoutMs)
+      throw new Error(
+        `the API did not answer within ${timeoutMs / 1000} s: the Functions emulator did not load the functions`,
+      );
+    if (!told && Date.now() - start > 2000) {
+      say('demo: waiting for the Functions emulator to load the functions ...');
+      told = true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 const demoPassword = 'demo-password-1';
 /** The web app, as the Hosting emulator serves it (firebase.json emulators.hosting). */
 const webUrl = 'http://127.0.0.1:5050/';
@@ -87,6 +117,14 @@ interface JobView {
 
 const stageOrder = ['analyze', 'infer', 'insight', 'deliver'];
 
+/** `accepted 10080, duplicate 0, rejected 0` from an upload's counts. */
+function describeCounts(counts: unknown): string {
+  const c = (counts ?? {}) as Record<string, unknown>;
+  return ['accepted', 'duplicate', 'rejected']
+    .map((k) => `${k} ${typeof c[k] === 'number' ? c[k] : 0}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   if (inferenceUrl) {
     // The emulator reads functions/.env.local over .env.demo-clarity for every function it starts;
@@ -96,13 +134,14 @@ async function main(): Promise<void> {
       `# written by npm run demo\nINFERENCE_URL=${inferenceUrl}\n`,
     );
   }
+  await waitForApi(180_000);
   const app = initializeApp({ projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` });
   const auth = getAuth(app);
   connectAuthEmulator(auth, 'http://127.0.0.1:9099', { disableWarnings: true });
   const db = getFirestore(app);
   connectFirestoreEmulator(db, '127.0.0.1', 8080);
   const { user } = await createUserWithEmailAndPassword(auth, `demo-${Date.now()}@example.com`, demoPassword);
-  console.log(`demo: signed in as ${user.email} (uid ${user.uid})`);
+  say(`demo: signed in as ${user.email} (uid ${user.uid})`);
   const client = createClarityClient({ app, auth, db, apiBaseUrl: api, uploadPath: 'api' });
 
   const weekModule = (await import(
@@ -115,12 +154,12 @@ async function main(): Promise<void> {
     const week = await weekModule.weekBatchFromFile(awd, endDate, { steps: false });
     awdFile = await weekModule.awdWeekFileFrom(awd, endDate);
     samples = week.samples;
-    console.log(
+    say(
       `demo: ${path.relative(repoRoot, awd)} (real Actiwatch recording): 7 days as the .AWD file through Storage (activity counts), + ${week.counts.heartRate} heart-rate and ${week.counts.hrv} HRV samples (generated HealthKit batch) through the API, week ending ${endDate}`,
     );
   } else {
     samples = generatedSamples(endDate);
-    console.log(`demo: ../shared/data not found; uploading a generated week of ${samples.length} samples`);
+    say(`demo: ../shared/data not found; uploading a generated week of ${samples.length} samples`);
   }
 
   const t0 = Date.now();
@@ -131,10 +170,20 @@ async function main(): Promise<void> {
   const lastLine = new Map<string, string>();
   const finishedJobs = new Map<string, JobView>();
   let settle: ((j: JobView) => void) | undefined;
+  // A stall, not a slow machine, is the failure: the clock restarts at every change of any job.
+  const stallMs = 300_000;
+  let stall: ReturnType<typeof setTimeout> | undefined;
   const finished = new Promise<JobView>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('job not finished within 180 s')), 180_000);
+    const arm = (): void => {
+      clearTimeout(stall);
+      stall = setTimeout(
+        () => reject(new Error(`no pipeline progress for ${stallMs / 1000} s (see the emulator log)`)),
+        stallMs,
+      );
+    };
+    arm();
     settle = (j) => {
-      clearTimeout(timer);
+      clearTimeout(stall);
       resolve(j);
     };
     onSnapshot(
@@ -144,11 +193,14 @@ async function main(): Promise<void> {
           const j = change.doc.data() as JobView;
           const id = change.doc.id;
           if (!lastLine.has(id))
-            console.log(
+            say(
               `demo: job ${id} created (upload ${j.uploadId ?? '-'}); following users/${user.uid}/jobs/${id}`,
             );
           const line = stageOrder.map((s) => `${s} ${j.stages[s]?.status ?? '-'}`).join(' | ');
-          if (line !== lastLine.get(id)) console.log(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
+          if (line !== lastLine.get(id)) {
+            say(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
+            arm();
+          }
           lastLine.set(id, line);
           if (j.status === 'complete' || j.status === 'failed') {
             finishedJobs.set(id, j);
@@ -162,12 +214,17 @@ async function main(): Promise<void> {
       reject,
     );
   });
+  // Awaited after the uploads; until then a rejection must not end the process as an unhandled one.
+  finished.catch(() => undefined);
   const waitForUpload = async (uploadId: string): Promise<void> => {
+    const deadline = Date.now() + stallMs;
     for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(`upload ${uploadId} not ingested within ${stallMs / 1000} s (see the emulator log)`);
       const u = (await getDoc(doc(db, 'users', user.uid, 'uploads', uploadId))).data();
       if (u && ['ingested', 'partial', 'rejected'].includes(u.status as string)) {
-        console.log(
-          `  ${stamp()}  upload ${uploadId}: ${String(u.status)}, ${JSON.stringify(u.counts)} epochs, ${Object.keys((u.byType as object | undefined) ?? {}).join(', ')}`,
+        say(
+          `  ${stamp()}  upload ${uploadId}: ${String(u.status)}; ${describeCounts(u.counts)} (${Object.keys((u.byType as object | undefined) ?? {}).join(', ')})`,
         );
         return;
       }
@@ -180,19 +237,23 @@ async function main(): Promise<void> {
       filename: 'example_01.AWD',
       timezone: 'UTC',
     });
-    console.log(
+    say(
       `  ${stamp()}  file upload (PUT /v1/health/files) -> uploads/${user.uid}/${uploadId}/example_01.AWD (${awdFile.length} bytes)`,
     );
     await waitForUpload(uploadId);
     // Its own job runs first; the HealthKit upload then gets a job over both.
-    for (;;) {
-      if ([...finishedJobs.values()].some((j) => j.uploadId === uploadId)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // Its job's progress re-arms the stall timer; a stall rejects `finished`, which ends this wait.
+    await Promise.race([
+      finished.then(() => undefined),
+      (async () => {
+        while (![...finishedJobs.values()].some((j) => j.uploadId === uploadId))
+          await new Promise((r) => setTimeout(r, 200));
+      })(),
+    ]);
   }
 
   const batch = await client.uploadHealthKit({ samples, timezone: 'UTC' });
-  console.log(`  ${stamp()}  POST /v1/health/upload -> 202, upload ${batch.uploadId}`);
+  say(`  ${stamp()}  POST /v1/health/upload -> 202, upload ${batch.uploadId}`);
   wanted.uploadId = batch.uploadId;
   for (const [id, j] of finishedJobs)
     if (j.uploadId === wanted.uploadId) {
@@ -203,9 +264,9 @@ async function main(): Promise<void> {
   const job = await finished;
   for (const s of stageOrder) {
     const note = job.stages[s]?.note;
-    if (note) console.log(`           ${s}: ${note}`);
+    if (note) say(`           ${s}: ${note}`);
   }
-  if (job.degraded.length > 0) console.log(`           degraded: ${job.degraded.join('; ')}`);
+  if (job.degraded.length > 0) say(`           degraded: ${job.degraded.join('; ')}`);
   const analysis = (await getDoc(doc(db, 'users', user.uid, 'analyses', jobId as string))).data() as
     | {
         inference: {
@@ -217,7 +278,7 @@ async function main(): Promise<void> {
       }
     | undefined;
   if (analysis?.inference.status === 'done') {
-    console.log(
+    say(
       `demo: PAT embedding: ${analysis.inference.embedding?.length ?? 0} numbers from ${analysis.inference.model?.name}@${analysis.inference.model?.version} (a representation, not a prediction${analysis.inference.notice ? `; ${analysis.inference.notice}` : ''})`,
     );
   }
@@ -233,29 +294,30 @@ async function main(): Promise<void> {
       }
     | undefined;
   if (insight) {
-    console.log(
-      `\ninsight (${insight.generator}, ${insight.templateVersion}, confidence ${insight.confidence}):`,
-    );
-    console.log(`  ${insight.narrative}`);
-    for (const k of insight.keyInsights) console.log(`  - ${k.title}: ${k.detail}`);
-    for (const r of insight.recommendations) console.log(`  > ${r}`);
-    console.log(`  (${insight.disclaimer})`);
+    say(`\ninsight (${insight.generator}, ${insight.templateVersion}, confidence ${insight.confidence}):`);
+    say(`  ${insight.narrative}`);
+    for (const k of insight.keyInsights) say(`  - ${k.title}: ${k.detail}`);
+    for (const r of insight.recommendations) say(`  > ${r}`);
+    say(`  (${insight.disclaimer})`);
   }
   const shotAt = argv.indexOf('--screenshot');
   if (shotAt >= 0 && argv[shotAt + 1]) {
     const out = path.resolve(argv[shotAt + 1] as string);
     const { screenshotDashboard } = await import('./web-screenshot.ts');
     await screenshotDashboard({ url: webUrl, email: user.email ?? '', password: demoPassword, out });
-    console.log(`demo: dashboard screenshot written to ${path.relative(repoRoot, out)}`);
+    say(`demo: dashboard screenshot written to ${path.relative(repoRoot, out)}`);
   }
-  console.log(
+  say(
     `\ndemo: web app at ${webUrl} (served by the Hosting emulator): sign in as ${user.email} / ${demoPassword} to see this dashboard${argv.includes('--keep') ? '' : ' (run npm run demo -- --keep to keep it up)'}`,
   );
   if (argv.includes('--keep')) {
-    console.log(`demo: emulators stay up (Ctrl-C to stop). API: ${api}`);
+    say(`demo: emulators stay up (Ctrl-C to stop). API: ${api}`);
     await new Promise(() => undefined);
   }
   process.exit(job.status === 'complete' ? 0 : 1);
 }
 
-await main();
+main().catch((e: unknown) => {
+  say(`demo: failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

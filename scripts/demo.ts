@@ -13,11 +13,14 @@
  * the demo user's sign-in, and `--screenshot docs/dashboard.png` saves the dashboard after the upload
  * (Chromium, as in the browser tests).
  *
+ * The terminal shows the demo's own lines (stages, outcome, insight, the web app's URL); everything the
+ * emulators and the functions log goes to .cache/demo/emulators.log, named at the end.
+ *
  * `npm run demo -- --keep` leaves the emulators (and the web app) running afterwards (Ctrl-C to stop);
  * `npm run demo -- --no-model` skips inference-run (the infer stage then records "skipped: no model").
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SetupError } from './emulator-binaries.ts';
@@ -31,6 +34,10 @@ const inferencePort = 8939;
 const modelsDir = path.join(repoRoot, '.cache', 'demo-models');
 const envLocal = path.join(repoRoot, 'functions', '.env.local');
 const envLocalMarker = '# written by npm run demo';
+const logFile = path.join(repoRoot, '.cache', 'demo', 'emulators.log');
+const inferenceLogFile = path.join(repoRoot, '.cache', 'demo', 'inference-run.log');
+/** demo-client.ts starts each line it means for the terminal with this (set in its environment). */
+const mark = 'demo>> ';
 
 /** Removes functions/.env.local only when the demo wrote it (a crashed run must not leave it behind). */
 function removeEnvLocal(): void {
@@ -38,6 +45,8 @@ function removeEnvLocal(): void {
 }
 
 async function startInference(): Promise<ChildProcess> {
+  mkdirSync(path.dirname(inferenceLogFile), { recursive: true });
+  const inferenceLog = openSync(inferenceLogFile, 'w');
   if (!existsSync(path.join(modelsDir, 'pat-s', 'manifest.json'))) {
     console.log('demo: making an untrained PAT-S stand-in model (once) into .cache/demo-models');
     const r = spawnSync(
@@ -51,7 +60,7 @@ async function startInference(): Promise<ChildProcess> {
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
-    if (r.status !== 0) throw new Error('making the stand-in model failed');
+    if (r.status !== 0) throw new DemoError('making the stand-in model failed');
   }
   const child = spawn(
     process.execPath,
@@ -62,9 +71,11 @@ async function startInference(): Promise<ChildProcess> {
       '--port',
       String(inferencePort),
     ],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', inferenceLog, inferenceLog] },
   );
-  for (let i = 0; i < 150; i++) {
+  // Loading the model and onnxruntime takes seconds on an idle machine and much longer on a busy one.
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
     try {
       if ((await fetch(`http://127.0.0.1:${inferencePort}/readyz`)).ok) {
         console.log(
@@ -76,11 +87,19 @@ async function startInference(): Promise<ChildProcess> {
       // not listening yet
     }
     if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
   child.kill();
-  throw new Error(`inference-run did not start on port ${inferencePort} (is the port in use?)`);
+  const log = path.relative(repoRoot, inferenceLogFile);
+  throw new DemoError(
+    child.exitCode !== null
+      ? `inference-run exited (status ${child.exitCode}) before it was ready; its log: ${log}`
+      : `inference-run was not ready on port ${inferencePort} within 120 s; its log: ${log}`,
+  );
 }
+
+/** A failure the demo explains in one line (no stack trace). */
+class DemoError extends Error {}
 
 // The whole demo (build, functions/.env.local, emulators) runs under the emulator lock, so a test session
 // started meanwhile neither sees its .env.local nor has its functions bundle rebuilt under it.
@@ -98,7 +117,14 @@ try {
   throw e;
 }
 removeEnvLocal();
-const inference = withModel ? await startInference() : undefined;
+let inference: ChildProcess | undefined;
+try {
+  inference = withModel ? await startInference() : undefined;
+} catch (e) {
+  if (!(e instanceof DemoError)) throw e;
+  console.error(`demo: ${e.message}`);
+  process.exit(1);
+}
 const client = path.join(here, 'demo-client.ts');
 const shotAt = process.argv.indexOf('--screenshot');
 const clientArgs = [
@@ -109,14 +135,33 @@ const clientArgs = [
   ...(inference ? ['--inference-url', `http://127.0.0.1:${inferencePort}`] : []),
 ];
 const clientCmd = [process.execPath, client, ...clientArgs].map((a) => JSON.stringify(a)).join(' ');
+mkdirSync(path.dirname(logFile), { recursive: true });
+console.log(`demo: starting the emulators (their log: ${path.relative(repoRoot, logFile)})`);
 let code: number;
+let clientSpoke = false;
 try {
   code = await firebase(
     ['emulators:exec', '--only', emulatorList, '--log-verbosity', 'QUIET', clientCmd],
-    env,
+    { ...env, CLARITY_DEMO_MARK: mark },
+    undefined,
+    {
+      logFile,
+      show: (line) => {
+        if (!line.startsWith(mark)) return undefined;
+        clientSpoke = true;
+        return line.slice(mark.length);
+      },
+    },
   );
 } finally {
   removeEnvLocal();
   inference?.kill();
 }
+if (code !== 0)
+  console.error(
+    clientSpoke
+      ? `demo: failed (exit ${code}); see ${path.relative(repoRoot, logFile)}`
+      : `demo: the emulators did not start (exit ${code}); see ${path.relative(repoRoot, logFile)}`,
+  );
+console.log(`demo: emulator and function logs: ${path.relative(repoRoot, logFile)}`);
 process.exitCode = code;

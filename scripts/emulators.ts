@@ -13,6 +13,8 @@
  * never reach a real project. All sessions use the same ports (firebase.json), so they take turns on one lock.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,21 +44,100 @@ export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
     // Nothing runs on GCE here: stop google-auth-library probing the metadata server from tests.
     METADATA_SERVER_DETECTION: 'none',
     FIREBASE_CLI_EXPERIMENTS: process.env.FIREBASE_CLI_EXPERIMENTS ?? '',
+    // firebase-tools gives the Functions emulator 10 s to load the bundle and list its functions; a busy
+    // 2-core machine needs more ("Cannot determine backend specification. Timeout after 10000").
+    FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? '90',
   };
 }
 
 const lockFile = path.join(tmpdir(), 'clarity-emulators.lock');
+/** Who holds the lock, written by the holder, so that a waiting command can say what it waits for. */
+const holderFile = `${lockFile}.holder`;
 function hasFlock(): boolean {
   return spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
 }
 
 /** Set in the environment of a process that already holds the lock (see main). */
 const lockedEnv = 'CLARITY_EMULATORS_LOCKED';
+/** A waiter's ticket, passed to the process that will hold the lock, so the waiter sees when it got it. */
+const ticketEnv = 'CLARITY_EMULATORS_TICKET';
+
+interface Holder {
+  pid: number;
+  command: string;
+  since: string;
+  ticket?: string;
+}
+
+/** The holder the file names, if that process is still alive (a session that crashed leaves the file). */
+function readHolder(): Holder | undefined {
+  try {
+    const h = JSON.parse(readFileSync(holderFile, 'utf8')) as Holder;
+    process.kill(h.pid, 0);
+    return h;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Called by the process that holds the lock: records who it is, for the waiters' messages. */
+function recordHolder(): void {
+  const holder: Holder = {
+    pid: process.pid,
+    command: path.relative(repoRoot, process.argv[1] ?? '') + ' ' + process.argv.slice(2).join(' '),
+    since: new Date().toISOString(),
+    ticket: process.env[ticketEnv],
+  };
+  try {
+    writeFileSync(holderFile, JSON.stringify(holder));
+  } catch {
+    // informational only
+  }
+}
+
+const clock = (iso: string): string => iso.slice(11, 19) + ' UTC';
+
+/**
+ * While `ticket`'s process waits for the lock, says once what holds it and then every minute that it
+ * still waits; stops when the holder file names the ticket (the lock is ours). Returns the stop function.
+ */
+function reportLockWait(ticket: string): () => void {
+  const free = spawnSync('flock', ['-n', lockFile, 'true'], { stdio: 'ignore' }).status === 0;
+  if (free) return () => undefined;
+  const started = Date.now();
+  const h = readHolder();
+  console.error(
+    `emulators: waiting for the emulator lock (${lockFile}): the emulators use fixed ports, one session at a ` +
+      `time. Held ${h ? `by pid ${h.pid} (${h.command.trim()}) since ${clock(h.since)}` : 'by another session'}.`,
+  );
+  const timer = setInterval(() => {
+    const now = readHolder();
+    if (now?.ticket === ticket) {
+      console.error(`emulators: got the lock after ${Math.round((Date.now() - started) / 1000)} s`);
+      clearInterval(timer);
+      return;
+    }
+    console.error(
+      `emulators: still waiting for the lock (${Math.round((Date.now() - started) / 60_000)} min; held ${
+        now ? `by pid ${now.pid} (${now.command.trim()}) since ${clock(now.since)}` : 'by another session'
+      })`,
+    );
+  }, 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Where firebase-tools' output goes: every line to `logFile`; lines that `show` maps are also printed. */
+export interface OutputRouting {
+  logFile: string;
+  show: (line: string) => string | undefined;
+}
 
 export function firebase(
   args: string[],
   env: NodeJS.ProcessEnv,
   project: string = projectId,
+  output?: OutputRouting,
 ): Promise<number> {
   return new Promise((resolve) => {
     // The emulators listen on fixed ports (firebase.json): runs from parallel shells take turns.
@@ -66,12 +147,36 @@ export function firebase(
     const child = spawn(cmd, lock ? [lockFile, process.execPath, ...cmdArgs] : cmdArgs, {
       cwd: repoRoot,
       env,
-      stdio: [args[0] === 'emulators:start' ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+      stdio: [
+        args[0] === 'emulators:start' ? 'inherit' : 'ignore',
+        output ? 'pipe' : 'inherit',
+        output ? 'pipe' : 'inherit',
+      ],
     });
+    let closed: Promise<unknown> = Promise.resolve();
+    if (output) {
+      const log = createWriteStream(output.logFile);
+      let open = 2;
+      closed = new Promise((done) => log.on('close', () => done(undefined)));
+      for (const stream of [child.stdout, child.stderr]) {
+        if (!stream) continue;
+        const lines = createInterface({ input: stream, crlfDelay: Infinity });
+        lines.on('line', (line) => {
+          log.write(line + '\n');
+          const shown = output.show(line);
+          if (shown !== undefined) process.stdout.write(shown + '\n');
+        });
+        lines.on('close', () => {
+          if (--open === 0) log.end();
+        });
+      }
+    }
     const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      void closed.then(() => resolve(code ?? (signal ? 1 : 0)));
+    });
   });
 }
 
@@ -81,17 +186,26 @@ export function firebase(
  * reload (new trigger keys, interrupted functions) if another run rebuilt the bundle under it.
  */
 export function relaunchUnderLock(script: string, argv: string[]): Promise<number> | undefined {
-  if (!hasFlock() || process.env[lockedEnv] === '1') return undefined;
+  if (!hasFlock()) return undefined;
+  if (process.env[lockedEnv] === '1') {
+    recordHolder();
+    return undefined;
+  }
+  const ticket = `${process.pid}-${Date.now()}`;
+  const stopReporting = reportLockWait(ticket);
   return new Promise((resolve) => {
     const child = spawn('flock', [lockFile, process.execPath, script, ...argv], {
       cwd: repoRoot,
-      env: { ...process.env, [lockedEnv]: '1' },
+      env: { ...process.env, [lockedEnv]: '1', [ticketEnv]: ticket },
       stdio: 'inherit',
     });
     const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      stopReporting();
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
