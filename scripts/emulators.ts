@@ -29,7 +29,30 @@ export const projectId = 'demo-clarity';
 export const knownProjects = ['demo-clarity', 'demo-clarity-live'] as const;
 const firebaseBin = path.join(repoRoot, 'node_modules', 'firebase-tools', 'lib', 'bin', 'firebase.js');
 
+/**
+ * The Java emulators outlive an `emulators:exec` that was killed (they are reparented, not stopped), and the
+ * next session then fails with "port taken". Called while holding the emulator lock, when no other session
+ * can be running: stops Firestore and Pub/Sub emulator processes left over from such a run, and says so.
+ */
+function stopLeftoverEmulators(): void {
+  const r = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
+  if (r.status !== 0) return;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (!m || m[2] !== '1') continue; // only orphans: a live session's emulators have their parent
+    const args = m[3] ?? '';
+    if (!/cloud-firestore-emulator|cloud-pubsub-emulator/.test(args)) continue;
+    console.error(`emulators: stopping a leftover emulator of a killed session (pid ${m[1]})`);
+    try {
+      process.kill(Number(m[1]), 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 export async function prepareEmulators(): Promise<NodeJS.ProcessEnv> {
+  if (process.env[lockedEnv] === '1') stopLeftoverEmulators();
   requireJava();
   const binaries = resolveEmulatorBinaries(repoRoot);
   for (const line of binaries.report) console.error(`emulators: ${line}`);
