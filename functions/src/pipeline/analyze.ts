@@ -11,7 +11,7 @@ import type { Logger } from '../platform/logger.ts';
 import { paths } from '../store/paths.ts';
 import { computeAnalysis } from './analytics.ts';
 import { stageFailed } from './dead-letters.ts';
-import { claimStage, finishStage } from './jobs.ts';
+import { claimStageFor, finishStage } from './jobs.ts';
 import { defaultWindow, loadBaseline, loadWindowSeries } from './series.ts';
 
 export interface AnalyzeDeps {
@@ -39,13 +39,9 @@ export async function analyzeJob(
   deps: AnalyzeDeps,
 ): Promise<StageOutcome> {
   const { uid, jobId } = input;
-  const claim = await claimStage(deps.db, uid, jobId, 'analyze', deps.now());
-  if (claim.kind === 'skipped') {
-    deps.log.info('analyze.skipped', { jobId, reason: claim.reason });
-    return claim;
-  }
-  const job = claim.job;
-  const log = deps.log.child({ jobId, correlationId: job.correlationId, stage: 'analyze' });
+  const claim = await claimStageFor(deps, uid, jobId, 'analyze');
+  if (claim.kind === 'skipped') return claim;
+  const { job, log } = claim;
   log.info('analyze.started', { reason: job.reason });
   try {
     const window = job.window ?? (await defaultWindow(deps.db, uid));

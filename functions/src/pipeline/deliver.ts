@@ -16,7 +16,7 @@ import { errorText } from '../platform/errors.ts';
 import { emitEvent, type WebhookDeps } from '../delivery/webhooks.ts';
 import { paths } from '../store/paths.ts';
 import type { StageOutcome } from './analyze.ts';
-import { claimStage, finishStage } from './jobs.ts';
+import { claimStageFor, finishStage } from './jobs.ts';
 
 export interface DeliverDeps {
   db: Firestore;
@@ -47,12 +47,9 @@ export async function deliverInsight(
 ): Promise<StageOutcome> {
   const { uid, insightId } = input;
   const jobId = insightId;
-  const claim = await claimStage(deps.db, uid, jobId, 'deliver', deps.now());
-  if (claim.kind === 'skipped') {
-    deps.log.info('deliver.skipped', { jobId, reason: claim.reason });
-    return claim;
-  }
-  const log = deps.log.child({ jobId, correlationId: claim.job.correlationId, stage: 'deliver' });
+  const claim = await claimStageFor(deps, uid, jobId, 'deliver');
+  if (claim.kind === 'skipped') return claim;
+  const { log } = claim;
   const jobRef = deps.db.doc(paths.job(uid, jobId));
   const [insightSnap, devices, webhooks] = await Promise.all([
     deps.db.doc(paths.insight(uid, insightId)).get(),

@@ -17,7 +17,7 @@ import { movementSeries, windowMinutes } from './analytics.ts';
 import type { StageOutcome } from './analyze.ts';
 import { recordDeadLetter } from './dead-letters.ts';
 import type { InferenceClient } from './inference-client.ts';
-import { claimStage, finishStage, releaseStage } from './jobs.ts';
+import { claimStageFor, finishStage, releaseStage } from './jobs.ts';
 import { loadWindowSeries } from './series.ts';
 
 /** The degradation recorded when inference stays unavailable. */
@@ -48,18 +48,9 @@ export async function inferJob(
   deps: InferDeps,
 ): Promise<StageOutcome> {
   const { uid, jobId } = input;
-  const claim = await claimStage(deps.db, uid, jobId, 'infer', deps.now());
-  if (claim.kind === 'skipped') {
-    deps.log.info('infer.skipped', { jobId, reason: claim.reason });
-    return claim;
-  }
-  const job = claim.job;
-  const log = deps.log.child({
-    jobId,
-    correlationId: job.correlationId,
-    stage: 'infer',
-    attempt: input.attempt,
-  });
+  const claim = await claimStageFor(deps, uid, jobId, 'infer', { attempt: input.attempt });
+  if (claim.kind === 'skipped') return claim;
+  const { job, log } = claim;
   const ref = deps.db.doc(paths.analysis(uid, jobId));
   const snap = await ref.withConverter(analysisConverter).get();
   const analysis = snap.data();

@@ -14,7 +14,7 @@ import { paths } from '../store/paths.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
 import type { StageOutcome } from './analyze.ts';
 import { stageFailed } from './dead-letters.ts';
-import { claimStage, stageFinish } from './jobs.ts';
+import { claimStageFor, stageFinish } from './jobs.ts';
 
 export interface InsightDeps extends GenerateDeps {
   db: Firestore;
@@ -72,13 +72,9 @@ export async function insightForAnalysis(
 ): Promise<StageOutcome> {
   const { uid, analysisId } = input;
   const jobId = analysisId;
-  const claim = await claimStage(deps.db, uid, jobId, 'insight', deps.now());
-  if (claim.kind === 'skipped') {
-    deps.log.info('insight.skipped', { jobId, reason: claim.reason });
-    return claim;
-  }
-  const job = claim.job;
-  const log = deps.log.child({ jobId, correlationId: job.correlationId, stage: 'insight' });
+  const claim = await claimStageFor(deps, uid, jobId, 'insight');
+  if (claim.kind === 'skipped') return claim;
+  const { job, log } = claim;
   try {
     const loaded = await context(deps.db, uid, analysisId);
     if (!loaded) throw new ClarityError('unavailable', 'analysis not found yet', { retryable: true });

@@ -24,6 +24,7 @@ import { paths } from '../store/paths.ts';
 import { failureCause } from '../platform/errors.ts';
 import { setExhaustedDeadLetter } from '../store/dead-letter-docs.ts';
 import { jobConverter } from '../store/converters.ts';
+import type { LogFields, Logger } from '../platform/logger.ts';
 
 export interface CreateJobInput {
   uid: string;
@@ -203,6 +204,26 @@ export async function claimStage(
     });
     return { kind: 'claimed', job };
   });
+}
+
+/**
+ * Claims a stage for a handler: the job and a logger that names the job, its correlation id and the stage
+ * (plus `fields`); or the skip, logged as `<stage>.skipped`.
+ */
+export async function claimStageFor(
+  deps: { db: Firestore; log: Logger; now: () => number },
+  uid: string,
+  jobId: string,
+  stage: StageName,
+  fields: LogFields = {},
+): Promise<{ kind: 'claimed'; job: JobDoc; log: Logger } | { kind: 'skipped'; reason: string }> {
+  const claim = await claimStage(deps.db, uid, jobId, stage, deps.now());
+  if (claim.kind === 'skipped') {
+    deps.log.info(`${stage}.skipped`, { jobId, reason: claim.reason });
+    return claim;
+  }
+  const log = deps.log.child({ jobId, correlationId: claim.job.correlationId, stage, ...fields });
+  return { kind: 'claimed', job: claim.job, log };
 }
 
 export type FinishExtra = { note?: string; degraded?: string[]; fields?: Record<string, unknown> };
