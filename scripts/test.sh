@@ -27,6 +27,7 @@ step() {
 vitest=node_modules/vitest/vitest.mjs
 step lint node node_modules/eslint/bin/eslint.js --max-warnings 0 .
 step import-rules npm run --silent lint:deps
+step duplicates npm run --silent lint:dup
 step format node node_modules/prettier/bin/prettier.cjs --check --log-level warn .
 step typecheck node node_modules/typescript/bin/tsc -b
 step unit node "$vitest" run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"

@@ -20,7 +20,7 @@ import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-wr
 import { backgroundProgress, finishUpload, rejectUpload } from '../store/uploads.ts';
 import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 import {
-  createOrClaim,
+  claimFileUpload,
   hashing,
   type FileIngestDeps,
   type FileIngestOutcome,
@@ -146,21 +146,14 @@ export async function ingestAppleExport(
 ): Promise<FileIngestOutcome> {
   const { uid, uploadId, rawPath, object } = input;
   const format = input.isZip ? 'zip' : 'xml';
-  const claimed = await createOrClaim(deps, uid, uploadId, {
+  const start = await claimFileUpload(
+    deps,
+    input,
+    { format, byteSize: object.size, rawPath, timezone: input.timezone },
     format,
-    byteSize: object.size,
-    rawPath,
-    timezone: input.timezone,
-  });
-  if (typeof claimed === 'string') {
-    deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
-    return { kind: 'skipped', reason: claimed };
-  }
-  const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
-  log.info('ingest_file.started', { format, byteSize: object.size });
-
-  // Keep what the user sent, whatever parsing makes of it.
-  if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
+  );
+  if (start.kind !== 'claimed') return start;
+  const { log } = start;
 
   const totals = noTotals();
   // Progress is advisory: written in the background, one at a time, never awaited by the parser.

@@ -33,7 +33,7 @@ import { finishUpload, recordUploadProgress, rejectUpload } from '../store/uploa
 import { refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, sampleStatus, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import {
-  createOrClaim,
+  claimFileUpload,
   hashing,
   type FileIngestDeps,
   type FileIngestOutcome,
@@ -81,20 +81,20 @@ export async function ingestDeviceFile(
   const zone = input.profileZone ?? input.metadataZone ?? 'UTC';
   // Said in the summary: a device file has no zone, so where its local times were placed matters.
   const zoneSource = input.profileZone ? 'profile' : input.metadataZone ? 'upload metadata' : 'default (UTC)';
-  const claimed = await createOrClaim(deps, uid, uploadId, {
-    format: uploadFormat(kind, filename),
-    source: kind?.startsWith('fitbit') ? 'fitbit' : 'actigraphy',
-    byteSize: object.size,
-    rawPath,
-    timezone: zone,
-  });
-  if (typeof claimed === 'string') {
-    deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
-    return { kind: 'skipped', reason: claimed };
-  }
-  const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
-  log.info('ingest_file.started', { format: kind ?? 'unknown', byteSize: object.size });
-  if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
+  const start = await claimFileUpload(
+    deps,
+    input,
+    {
+      format: uploadFormat(kind, filename),
+      source: kind?.startsWith('fitbit') ? 'fitbit' : 'actigraphy',
+      byteSize: object.size,
+      rawPath,
+      timezone: zone,
+    },
+    kind ?? 'unknown',
+  );
+  if (start.kind !== 'claimed') return start;
+  const { log } = start;
 
   const reject = async (e: ClarityError, sha256: string | null = null): Promise<FileIngestOutcome> => {
     const rejections: FieldIssue[] = (e.details ?? []).slice(0, maxStoredRejections);

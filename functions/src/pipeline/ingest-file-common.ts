@@ -36,14 +36,27 @@ export type FileIngestOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
 
-/** Creates the upload document, or claims an unfinished one; a string says why there is nothing to do. */
-export async function createOrClaim(
+/**
+ * The start every file ingest shares: creates the upload document or claims an unfinished one (a skip is
+ * logged and returned as the outcome), names the upload in a child logger, logs the start, and keeps the raw
+ * object under rawPath whatever parsing makes of it.
+ */
+export async function claimFileUpload(
   deps: FileIngestDeps,
-  uid: string,
-  uploadId: string,
+  input: { uid: string; uploadId: string; rawPath: string; object: StorageObject },
   fields: Parameters<typeof createOrClaimUpload>[4],
-): Promise<UploadDoc | string> {
-  return createOrClaimUpload(deps.db, uid, uploadId, deps.now, fields);
+  format: string,
+): Promise<{ kind: 'claimed'; upload: UploadDoc; log: Logger } | FileIngestOutcome> {
+  const { uid, uploadId, rawPath, object } = input;
+  const claimed = await createOrClaimUpload(deps.db, uid, uploadId, deps.now, fields);
+  if (typeof claimed === 'string') {
+    deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
+    return { kind: 'skipped', reason: claimed };
+  }
+  const log = deps.log.child({ uploadId, correlationId: claimed.correlationId });
+  log.info('ingest_file.started', { format, byteSize: object.size });
+  if (!(await deps.blobs.exists(rawPath))) await deps.blobs.copy(object.name, rawPath);
+  return { kind: 'claimed', upload: claimed, log };
 }
 
 /** Passes bytes through while hashing and counting them (the raw object's sha256 without a second read). */
