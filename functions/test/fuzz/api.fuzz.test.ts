@@ -237,6 +237,24 @@ export const endpoints: Endpoint[] = [
   },
   // Account deletion must be signed; the fuzzer's X-Clarity-* headers never are.
   { method: 'DELETE', path: '/v1/account', oracle: neverAccepted },
+  // Routes added this session, fuzzed with any body and the literal template as the id (which names no
+  // document): no 5xx, the one error shape, nothing without a credential.
+  ...(
+    [
+      ['GET', '/v1/health/jobs/{jobId}'],
+      ['GET', '/v1/health/uploads/{uploadId}'],
+      ['PUT', '/v1/health/files/{uploadId}/{filename}'],
+      ['GET', '/v1/webhooks'],
+      ['POST', '/v1/webhooks'],
+      ['GET', '/v1/webhooks/{id}'],
+      ['PATCH', '/v1/webhooks/{id}'],
+      ['DELETE', '/v1/webhooks/{id}'],
+      ['GET', '/v1/webhooks/{id}/attempts'],
+      ['POST', '/v1/webhooks/{id}/replay'],
+      ['POST', '/v1/webhooks/{id}/rotate'],
+      ['POST', '/v1/webhooks/{id}/test'],
+    ] as const
+  ).map(([method, path]): Endpoint => ({ method, path, oracle: authGuarded })),
 ];
 
 /** Thousands of requests: keep warnings and errors, drop the per-request info lines. */

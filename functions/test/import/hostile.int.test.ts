@@ -61,7 +61,9 @@ describe(`hostile corpus through the Storage trigger (${scale})`, () => {
       expect(out.kind, c.name).toBe('done');
       expect(['rejected', 'partial'], `${c.name}: ${String(doc.status)}`).toContain(doc.status);
       expect(error?.message ?? '', c.name).toMatch(c.expect);
-      expect(seconds, c.name).toBeLessThan(10);
+      // Bounded, not fast: the CI run took 28.8 s for one file on a shared machine; a file that escaped its
+      // limit would run until the trigger's timeout. Speed is for the benchmarks.
+      expect(seconds, c.name).toBeLessThan(120);
       expect(growthMb, c.name).toBeLessThan(256);
       expect(
         await blobs.exists(`raw/${uid}/${uploadId}/${path.basename(c.file)}`),
