@@ -9,8 +9,12 @@ const uid = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,128}$/)
   .describe('A Firebase Auth uid');
-/** Earliest day a window may name: no consumer wearable recorded before 2000. */
-export const earliestDay = '2000-01-01';
+/**
+ * Earliest day a window may name. Not 2000: device files carry the device's clock, and the importers keep
+ * what it says (the real Actiwatch recordings in the shared data are dated 1918), so the API must be able
+ * to name those windows, or a user's accepted upload could never be charted.
+ */
+export const earliestDay = '1900-01-01';
 /** Latest day a window may name, from a clock: tomorrow (a user east of UTC is already there). */
 export function latestDay(nowMs = Date.now()): string {
   return new Date(nowMs + 86_400_000).toISOString().slice(0, 10);
