@@ -378,15 +378,16 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
       cause: { code: 'unavailable' },
     });
 
-    // Replayed while the model server is still down: reported as failed, the dead letter open again with
-    // the attempt counted, the job still complete (never left running).
+    // Replayed while the model server is still down: reported as failed, the dead letter open again, the
+    // job still complete (never left running). A replay is a new start with the stage's full attempt budget
+    // (pipeline/replay.ts resets the count), so its one failed attempt is attempt 1.
     const early = await replay(dlId);
     expect(early.stdout).toContain(`replay ${dlId}: failed`);
     expect(early.code).toBe(1);
-    expect((await db.doc(`deadLetters/${dlId}`).get()).data()).toMatchObject({ status: 'open', attempts: 4 });
+    expect((await db.doc(`deadLetters/${dlId}`).get()).data()).toMatchObject({ status: 'open', attempts: 1 });
     expect((await docs(u.uid, jobId)).job).toMatchObject({
       status: 'complete',
-      stages: { infer: { status: 'degraded', attempts: 4 } },
+      stages: { infer: { status: 'degraded', attempts: 1 } },
     });
 
     await inference.start();
@@ -399,7 +400,7 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     expect(replayed.analysis.inference.embedding).toHaveLength(96);
     expect(replayed.analysis.degraded).not.toContain('inference unavailable: analytics-only');
     expect(replayed.job.status).toBe('complete');
-    expect(replayed.job.stages.infer).toMatchObject({ status: 'done', attempts: 5 });
+    expect(replayed.job.stages.infer).toMatchObject({ status: 'done', attempts: 1 });
     expect(replayed.job.degraded).not.toContain('inference unavailable: analytics-only');
     expect((await db.doc(`deadLetters/${dlId}`).get()).get('status')).toBe('replayed');
     // Nothing lost, nothing doubled: the metrics and the insight are the ones written before.
