@@ -2,6 +2,7 @@
  * Quiet hours in the user's time zone: a push due inside the window waits until the window ends (local
  * time, across midnight and daylight-saving changes). Pure: the clock and the zone are inputs.
  */
+import { zoneOffsetMinutes } from '@clarity/core';
 export interface QuietHours {
   /** Local "HH:MM" where the window starts (inclusive) and ends (exclusive); start > end wraps midnight. */
   start: string;
@@ -18,18 +19,7 @@ const minutesOf = (hhmm: string): number => {
 
 /** The wall-clock time of `ms` in `timezone`, as if it were UTC (so offsets are differences). */
 function localAsUtc(ms: number, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(ms);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return ms + zoneOffsetMinutes(ms, timezone) * 60_000;
 }
 
 /** The UTC instant of a local wall-clock time (given as if UTC) in `timezone`. */
