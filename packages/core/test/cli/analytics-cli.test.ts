@@ -3,21 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { sharedData } from '../support/shared-data.ts';
 import { GT3X, local, readReferenceCsv } from '../sleep/actilife-reference.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    stderrIsTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 const gt3x = (f: string) => sharedData('actigraphy', 'actilife_gt3xplus', f);
 const awd = (i: number) => sharedData('actigraphy', 'actiwatch_awd', `example_0${i}.AWD`);

@@ -3,20 +3,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
-import { argumentError, runCli } from '../../src/cli/main.ts';
+import { argumentError } from '../../src/cli/main.ts';
 import { sharedData } from '../support/shared-data.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    stderrIsTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 describe('clarity: messages', () => {
   it('reports an unknown option on one line that points at --help', async () => {

@@ -3,22 +3,13 @@
  * trigger, reported per stream (key, metric, epochs, minutes an upload would store).
  */
 import { createReadStream } from 'node:fs';
+import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import { readAgdFile } from '../../src/readers/agd.ts';
 import { readFitbitMinuteStepsWide } from '../../src/readers/fitbit.ts';
 import { sharedData } from '../support/shared-data.ts';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    stderrIsTTY: false,
-  });
-  return { code, out, err };
-}
+const cli = (args: string[]) => runCliCaptured(args);
 
 describe('clarity import (device files)', () => {
   it('an .agd reports its activity_counts stream and the minutes an upload stores', async () => {

@@ -1,22 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
 import type { ImportSummary } from '../../src/importers/apple-health/index.ts';
 import { sharedData } from '../support/shared-data.ts';
 import { makeZip } from './support.ts';
 
-async function cli(args: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    stderrIsTTY: tty,
-  });
-  return { code, out, err };
-}
+const cli = (args: string[], tty = false) => runCliCaptured(args, tty);
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'clarity-import-'));
 
