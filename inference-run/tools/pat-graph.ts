@@ -165,17 +165,33 @@ export function buildPatOnnx(
 
 /** A linear task head: embedding [batch, 96] → logit [batch, 1]. */
 export function buildLinearHeadOnnx(kernel: ArrayLike<number>, bias: number): Uint8Array {
+  return buildHeadOnnx([{ w: kernel, b: [bias], inDim: PAT_EMBED_DIM, outDim: 1, relu: false }]);
+}
+
+/** One dense layer of a head: w [inDim × outDim] row-major, b [outDim], optionally followed by ReLU. */
+export interface DenseLayer {
+  w: ArrayLike<number>;
+  b: ArrayLike<number>;
+  inDim: number;
+  outDim: number;
+  relu: boolean;
+}
+
+/** A head graph `embedding` [batch, 96] → dense layers → `logit` [batch, outDim of the last layer]. */
+export function buildHeadOnnx(layers: DenseLayer[], doc = ''): Uint8Array {
   const g = new GraphBuilder();
-  const e = g.input(EMBEDDING_NAME, ['batch', PAT_EMBED_DIM]);
-  g.op(
-    'Add',
-    [
-      g.op('MatMul', [e, g.floatConst('head_kernel', [PAT_EMBED_DIM, 1], kernel)]),
-      g.floatConst('head_bias', [1], [bias]),
-    ],
-    {},
-    'logit',
-  );
-  g.output('logit', ['batch', 1]);
-  return g.encode('pat_head');
+  let x = g.input(EMBEDDING_NAME, ['batch', PAT_EMBED_DIM]);
+  layers.forEach((l, i) => {
+    const last = i === layers.length - 1;
+    const mm = g.op('MatMul', [x, g.floatConst(`head_w${i}`, [l.inDim, l.outDim], l.w)]);
+    const add = g.op(
+      'Add',
+      [mm, g.floatConst(`head_b${i}`, [l.outDim], l.b)],
+      {},
+      last ? 'logit' : undefined,
+    );
+    x = l.relu ? g.op('Relu', [add]) : add;
+  });
+  g.output('logit', ['batch', layers.at(-1)?.outDim ?? 1]);
+  return g.encode('pat_head', {}, doc);
 }

@@ -56,6 +56,7 @@ export async function writeStandin(options: StandinOptions): Promise<ModelManife
       sha256: sha256Hex(head),
       calibration: { method: 'platt', a: 1, b: 0 },
       validated: false,
+      kind: 'binary',
     });
   }
   return convertH5(h5, options.out, {

@@ -4,13 +4,14 @@
  */
 import { PAT_SEQUENCE_MINUTES, seededRandom } from '@clarity/core';
 
-export function syntheticWeek(seed: number, missingEvery = 0): (number | null)[] {
+export function syntheticWeek(seed: number, missingEvery = 0, sleepShiftMinutes = 0): (number | null)[] {
   const rand = seededRandom(seed);
   const out: (number | null)[] = new Array<number | null>(PAT_SEQUENCE_MINUTES);
   const wake = 360 + Math.floor(rand() * 120);
   const sleep = 1320 + Math.floor(rand() * 90);
   for (let i = 0; i < PAT_SEQUENCE_MINUTES; i++) {
-    const m = i % 1440;
+    // A later sleeper: the whole day (bed time and rise time) moves by sleepShiftMinutes.
+    const m = (i - sleepShiftMinutes + 1440) % 1440;
     const awake = m >= wake && m < sleep;
     const base = awake ? 150 + 250 * rand() : 3 * rand();
     const burst = awake && rand() < 0.05 ? 2000 * rand() : 0;

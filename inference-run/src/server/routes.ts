@@ -160,9 +160,20 @@ async function embed(
   };
 }
 
-function calibrate(logit: number, head: LoadedHead['head']): number {
-  const z = head.calibration.method === 'platt' ? head.calibration.a * logit + head.calibration.b : logit;
-  return 1 / (1 + Math.exp(-z));
+/** Calibrated class probabilities of one head output row (binary: [1 - p, p]). */
+function classProbabilities(logits: Float32Array, row: number, head: LoadedHead['head']): number[] {
+  const k = head.kind === 'multinomial' ? (head.labels?.length ?? 1) : 1;
+  const z = Array.from(logits.subarray(row * k, (row + 1) * k));
+  if (k === 1) {
+    const l = z[0] ?? 0;
+    const c = head.calibration;
+    const p = 1 / (1 + Math.exp(-(c.method === 'platt' ? c.a * l + c.b : l)));
+    return [1 - p, p];
+  }
+  const max = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
 }
 
 async function predict(
@@ -189,8 +200,8 @@ async function predict(
   }
   for (const m of models) validateSequences(m, parsed.data.sequences);
   const n = parsed.data.sequences.length;
-  // task -> per sequence -> per model probability
-  const byTask = new Map<string, { head: LoadedHead['head']; probs: { model: string; p: number[] }[] }>();
+  // task -> per model -> per sequence class probabilities
+  const byTask = new Map<string, { head: LoadedHead['head']; probs: { model: string; p: number[][] }[] }>();
   await Promise.all(
     models.map(async (m) => {
       const { outputs } = await encode(deps, m, parsed.data.sequences, false, deadline, 'predict', arrived);
@@ -202,7 +213,10 @@ async function predict(
         });
         const logits = out[h.session.outputNames[0] ?? 'logit']?.data as Float32Array;
         const entry = byTask.get(h.head.task) ?? { head: h.head, probs: [] };
-        entry.probs.push({ model: m.key, p: Array.from(logits, (l) => calibrate(l, h.head)) });
+        entry.probs.push({
+          model: m.key,
+          p: Array.from({ length: n }, (_, i) => classProbabilities(logits, i, h.head)),
+        });
         byTask.set(h.head.task, entry);
       }
     }),
@@ -213,26 +227,39 @@ async function predict(
     models: models.map(modelRef),
     results: parsed.data.sequences.map((s, i) => ({
       id: s.id,
-      heads: tasks.map((t) => {
-        const ps = t.probs.map((x) => x.p[i] ?? NaN);
-        const mean = ps.reduce((a, b) => a + b, 0) / ps.length;
-        const spread = Math.sqrt(ps.reduce((a, b) => a + (b - mean) ** 2, 0) / ps.length);
-        return {
-          task: t.head.task,
-          label: t.head.label,
-          validated: t.head.validated,
-          probability: mean,
-          confidence: Math.max(mean, 1 - mean),
-          spread,
-          byModel: t.probs.map((x) => ({ model: x.model, probability: x.p[i] ?? NaN })),
-        };
-      }),
+      heads: tasks.map((t) => headResult(t.head, t.probs, i)),
     })),
     clinical,
     notice: clinical
       ? undefined
       : 'Research output from an unvalidated head or untrained model: not a clinical prediction.',
     requestId,
+  };
+}
+
+/** One head's answer for sequence i: ensemble mean over models, its spread, and the class it favours. */
+function headResult(head: LoadedHead['head'], probs: { model: string; p: number[][] }[], i: number) {
+  const rows = probs.map((x) => x.p[i] ?? []);
+  const k = rows[0]?.length ?? 2;
+  const mean = Array.from({ length: k }, (_, c) => rows.reduce((a, r) => a + (r[c] ?? NaN), 0) / rows.length);
+  const top = mean.reduce((best, v, c) => (v > (mean[best] ?? -1) ? c : best), 0);
+  const binary = k === 2 && head.kind !== 'multinomial';
+  // Binary heads report p(positive); multinomial heads the top class.
+  const c = binary ? 1 : top;
+  const probability = mean[c] ?? NaN;
+  const spread = Math.sqrt(rows.reduce((a, r) => a + ((r[c] ?? NaN) - probability) ** 2, 0) / rows.length);
+  return {
+    task: head.task,
+    label: head.label,
+    validated: head.validated,
+    probability,
+    confidence: binary ? Math.max(probability, 1 - probability) : probability,
+    ...(head.labels ? { predicted: head.labels[top] ?? String(top) } : {}),
+    ...(binary || !head.labels
+      ? {}
+      : { classes: head.labels.map((label, j) => ({ label, probability: mean[j] ?? NaN })) }),
+    spread,
+    byModel: probs.map((x) => ({ model: x.model, probability: x.p[i]?.[c] ?? NaN })),
   };
 }
 

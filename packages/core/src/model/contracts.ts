@@ -34,9 +34,34 @@ export const calibrationSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('none') }),
   /** Platt scaling of the head's logit: p = sigmoid(a * logit + b). */
   z.object({ method: z.literal('platt'), a: z.number(), b: z.number() }),
+  /**
+   * Platt scaling (multinomial: one scale, a bias per class) already folded into the head's output layer by
+   * `model:train-head`; recorded for the reader, applied by nobody (the ONNX logits are calibrated).
+   */
+  z.object({ method: z.literal('platt-folded'), a: z.number(), b: z.array(z.number()).min(1) }),
 ]);
 
-/** An optional task head: an ONNX graph from `embedding` [batch, 96] to `logit` [batch, 1]. */
+/** Held-out metrics of a trained head (subject-wise cross-validation, calibrated out of fold). */
+export const headMetricsSchema = z.object({
+  auroc: z.number(),
+  balancedAccuracy: z.number(),
+  brier: z.number(),
+  ece: z.number(),
+});
+
+/** The thresholds an operator stated for `validated`; a metric without a threshold is not checked. */
+export const headThresholdsSchema = z.object({
+  minAuroc: z.number().optional(),
+  minBalancedAccuracy: z.number().optional(),
+  maxBrier: z.number().optional(),
+  maxEce: z.number().optional(),
+});
+export type HeadThresholds = z.infer<typeof headThresholdsSchema>;
+
+/**
+ * An optional task head: an ONNX graph from `embedding` [batch, 96] to `logit` [batch, 1] (binary: the logit
+ * of the positive class) or [batch, K] (multinomial: one logit per entry of `labels`, softmax).
+ */
 export const headSchema = z
   .object({
     task: modelName,
@@ -47,10 +72,32 @@ export const headSchema = z
     /** Only a head validated for its task (with `validation` naming the study) may be served as a prediction. */
     validated: z.boolean(),
     validation: z.string().optional(),
+    kind: z.enum(['binary', 'multinomial']).default('binary'),
+    /** Class names: binary [negative, positive]; multinomial one per logit, in order. */
+    labels: z.array(z.string().min(1)).min(2).optional(),
+    /** How a trained head was made (model:train-head): the table's hash and the cross-validation. */
+    training: z
+      .object({
+        sha256: sha256Hex,
+        samples: z.number().int().positive(),
+        subjects: z.number().int().positive(),
+        folds: z.number().int().min(2),
+        /** True when every metric below was computed on subjects the scoring fold's head never saw. */
+        heldOutSubjects: z.boolean(),
+        hiddenUnits: z.number().int().nonnegative(),
+        model: z.string().min(1),
+      })
+      .optional(),
+    metrics: headMetricsSchema.optional(),
+    thresholds: headThresholdsSchema.optional(),
   })
   .refine((h) => !h.validated || (h.validation !== undefined && h.validation.trim() !== ''), {
     message: 'a validated head must name its validation (study, cohort, metrics)',
     path: ['validation'],
+  })
+  .refine((h) => h.kind === 'binary' || (h.labels?.length ?? 0) > 2, {
+    message: 'a multinomial head names its classes (labels, more than two)',
+    path: ['labels'],
   });
 export type ModelHead = z.infer<typeof headSchema>;
 
@@ -186,10 +233,17 @@ export const predictResponseSchema = z.object({
           task: z.string(),
           label: z.string(),
           validated: z.boolean(),
-          /** Ensemble mean of the calibrated probability across model sizes. */
+          /**
+           * Ensemble mean of the calibrated probability across model sizes: binary, of the positive class;
+           * multinomial, of the most probable class (`predicted`).
+           */
           probability: z.number().min(0).max(1),
-          /** max(p, 1 - p) of the ensemble mean: how far from undecided. */
-          confidence: z.number().min(0.5).max(1),
+          /** Binary max(p, 1 - p); multinomial the top class's probability: how far from undecided. */
+          confidence: z.number().min(0).max(1),
+          /** The most probable class, when the head names its classes. */
+          predicted: z.string().optional(),
+          /** Multinomial: every class with its ensemble-mean probability. */
+          classes: z.array(z.object({ label: z.string(), probability: z.number() })).optional(),
           /** Population standard deviation of the probability across models (0 with one model). */
           spread: z.number().min(0),
           byModel: z.array(z.object({ model: z.string(), probability: z.number() })),
