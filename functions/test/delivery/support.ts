@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { AttemptTask, WebhookQueue } from '../../src/delivery/webhooks.ts';
+import { runAttempt, type AttemptTask, type WebhookDeps, type WebhookQueue } from '../../src/delivery/webhooks.ts';
 
 export interface Received {
   id: string;
@@ -130,4 +130,31 @@ export class LocalQueue implements WebhookQueue {
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
+}
+
+/**
+ * Webhook delivery for a test gateway: a LocalQueue running each attempt in this process, loopback allowed,
+ * names resolved only from `records` (nothing resolves a real name).
+ */
+export function localWebhookDeps(
+  db: WebhookDeps['db'],
+  log: WebhookDeps['log'],
+  records: Record<string, string[]> = {},
+): { deps: WebhookDeps; queue: LocalQueue } {
+  const queue = new LocalQueue();
+  const deps: WebhookDeps = {
+    db,
+    log,
+    now: Date.now,
+    policy: {
+      allowLoopback: true,
+      resolve: (h) => (records[h] ? Promise.resolve(records[h]) : Promise.reject(new Error('ENOTFOUND'))),
+    },
+    timeoutMs: 2000,
+    scheduleSeconds: [0, 0.2],
+    rotationOverlapMs: 24 * 3600_000,
+    queue,
+  };
+  queue.run = (t) => runAttempt(deps, t);
+  return { deps, queue };
 }

@@ -8,11 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttempt, type WebhookDeps } from '../../src/delivery/webhooks.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { adminDb } from '../support/emulators.ts';
 import { startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
-import { LocalQueue, startReceiver, type Receiver } from './support.ts';
+import { localWebhookDeps, startReceiver, type LocalQueue, type Receiver } from './support.ts';
 
 const project = 'demo-clarity-webhook-api';
 const records: Record<string, string[]> = {
@@ -27,22 +26,9 @@ let queue: LocalQueue;
 let user: { uid: string; token: string };
 
 beforeAll(async () => {
-  queue = new LocalQueue();
-  const deps: WebhookDeps = {
-    db: adminDb(project),
-    log: createLogger({ test: 'webhook-api' }),
-    now: Date.now,
-    policy: {
-      allowLoopback: true,
-      resolve: (h) => (records[h] ? Promise.resolve(records[h]) : Promise.reject(new Error('ENOTFOUND'))),
-    },
-    timeoutMs: 2000,
-    scheduleSeconds: [0, 0.2],
-    rotationOverlapMs: 24 * 3600_000,
-    queue,
-  };
-  queue.run = (t) => runAttempt(deps, t);
-  gw = await startGateway(project, { webhooks: deps });
+  const local = localWebhookDeps(adminDb(project), createLogger({ test: 'webhook-api' }), records);
+  queue = local.queue;
+  gw = await startGateway(project, { webhooks: local.deps });
   receiver = await startReceiver();
   redirector = createServer((_q, s) => s.writeHead(302, { location: 'http://10.0.0.1/steal' }).end());
   await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
