@@ -189,6 +189,14 @@ function header(): HTMLElement {
   );
 }
 
+/**
+ * The request-signing key that export, care-team changes and deletion need: the server hands it out only
+ * right after a sign-in (functions/README-security.md), so the app asks for it then and keeps it in memory.
+ */
+async function fetchSigningKey(): Promise<void> {
+  await client.signingKey();
+}
+
 function signInScreen(): HTMLElement {
   const email = h('input', { id: 'email', type: 'email', autocomplete: 'username', required: true });
   const password = h('input', {
@@ -207,16 +215,19 @@ function signInScreen(): HTMLElement {
         email.value,
         password.value,
       );
+      await fetchSigningKey();
     } catch (err) {
       state.message = `${t('error')}: ${(err as Error).message}`;
       render();
     }
   };
   const provider = (p: GoogleAuthProvider | OAuthProvider) => () =>
-    void signInWithPopup(auth, p).catch((err: Error) => {
-      state.message = `${t('error')}: ${err.message}`;
-      render();
-    });
+    void signInWithPopup(auth, p)
+      .then(fetchSigningKey)
+      .catch((err: Error) => {
+        state.message = `${t('error')}: ${err.message}`;
+        render();
+      });
   return h(
     'main',
     { id: 'main', class: 'narrow' },

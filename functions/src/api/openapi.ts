@@ -119,8 +119,8 @@ export const operations: Operation[] = [
   {
     method: 'get',
     path: '/v1/account/export',
-    summary: 'All of your data as a JSON archive (GDPR access/portability)',
-    auth: 'bearer',
+    summary: 'All of your data as a JSON archive (GDPR access/portability; signed request required)',
+    auth: 'signed',
     status: 200,
     response: s.exportResponse,
   },
@@ -135,8 +135,8 @@ export const operations: Operation[] = [
   {
     method: 'put',
     path: '/v1/account/care-team',
-    summary: 'Set the clinicians allowed to read your data',
-    auth: 'bearer',
+    summary: 'Set the clinicians allowed to read your data (signed request required)',
+    auth: 'signed',
     body: s.careTeamBody,
     status: 200,
     response: s.careTeamResponse,

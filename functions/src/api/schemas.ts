@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ClarityError, daysBetween, fieldIssues, metricIds } from '@clarity/core';
+import { webhookEventTypes } from '../delivery/webhooks.ts';
 
 const uid = z
   .string()
@@ -313,13 +314,8 @@ export const metricsResponse = z.object({
 
 // ---- webhooks -------------------------------------------------------------------------------------------
 
-export const webhookEventTypeSchema = z.enum([
-  'insight.created',
-  'upload.ingested',
-  'upload.rejected',
-  'job.completed',
-  'job.failed',
-]);
+/** The event types delivery/webhooks.ts emits (one list, owned there). */
+export const webhookEventTypeSchema = z.enum(webhookEventTypes);
 
 export const webhookIdParams = z.object({ id: z.string().regex(/^ep_[A-Za-z0-9_-]{8,40}$/) });
 

@@ -1,11 +1,11 @@
 /**
- * HMAC request signing for sensitive operations (account deletion, webhook registration): a second factor
+ * HMAC request signing for sensitive operations (account export and deletion, care-team changes): a second factor
  * on top of the ID token, so a leaked bearer token alone cannot destroy data.
  *
  * Key: per user, derived server-side as HMAC-SHA256(SIGNING_SECRET, "clarity-signing-v1" NUL uid NUL version)
- * and never stored. POST /v1/security/signing-key returns it ONCE (the app keeps it in the keychain);
- * asking again returns 409 unless the ID token is from a sign-in in the last 5 minutes, which rotates the
- * key (version + 1, the old key stops working). We chose per-user derived keys over one shared app secret:
+ * and never stored. POST /v1/security/signing-key returns it (the app keeps it in the keychain) only to an
+ * ID token from a sign-in in the last 5 minutes; asking again (again right after a sign-in) rotates the key
+ * (version + 1, the old key stops working) and notifies the owner. We chose per-user derived keys over one shared app secret:
  * an app secret can be extracted from any installed app and then signs for everyone; a derived key is
  * bound to one user, can be rotated per user, and the server stores only a version number.
  *
@@ -19,7 +19,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
-import { collections } from '../store/paths.ts';
+import { emitEvent } from '../delivery/webhooks.ts';
+import { recordAudit } from '../platform/audit.ts';
+import { collections, paths } from '../store/paths.ts';
 import { envelope, state, type ApiDeps } from './context.ts';
 import { requireUser } from './middleware.ts';
 import { defaultSecurity } from './security.ts';
@@ -206,7 +208,29 @@ async function verify(deps: ApiDeps, req: Request): Promise<void> {
   }
 }
 
-/** POST /v1/security/signing-key: issue (once) or rotate (after a recent sign-in) the caller's key. */
+/** Where the owner hears of a rotation: every webhook endpoint subscribed to it (delivery/webhooks.ts). */
+async function notifyRotation(deps: ApiDeps, req: Request, uid: string, version: number): Promise<void> {
+  if (!deps.webhooks) return;
+  try {
+    await emitEvent(deps.webhooks, {
+      uid,
+      type: 'signing_key.rotated',
+      subjectId: `v${version}`,
+      data: { version, rotatedAt: new Date(deps.now()).toISOString() },
+    });
+  } catch (e) {
+    // The rotation stands (the audit entry records it); a lost notice must not make the owner retry and
+    // rotate again.
+    state(req).log.error('security.signing_key_notice_failed', { version, error: (e as Error).message });
+  }
+}
+
+/**
+ * POST /v1/security/signing-key: issue (the first time) or rotate the caller's key. Both need a sign-in in
+ * the last 5 minutes (the token's auth_time), so a bearer token alone, which lives an hour and may have
+ * leaked, can neither get the key nor replace it; both are audited, and a rotation is announced to the
+ * owner as a `signing_key.rotated` delivery event.
+ */
 export function signingRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.post('/signing-key', requireUser(deps), async (req, res) => {
@@ -215,24 +239,33 @@ export function signingRoutes(deps: ApiDeps): Router {
     if (!caller) throw unauthenticated('sign-in required');
     const sec = securityOf(deps);
     if (!sec.signingSecret) throw new ClarityError('unavailable', 'request signing is not configured');
-    const ref = deps.db.collection(signingKeysCollection).doc(caller.uid);
     const recent =
       caller.authTime !== undefined && deps.now() / 1000 - caller.authTime <= recentSignInSeconds;
+    if (!recent) {
+      throw unauthenticated(
+        'the signing key is issued or rotated only right after a sign-in: sign in again (within 5 minutes) and retry',
+      );
+    }
+    const ref = deps.db.collection(signingKeysCollection).doc(caller.uid);
     const version = await deps.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       const current = snap.get('version') as number | undefined;
-      if (current !== undefined && !recent) return undefined;
       const next = (current ?? 0) + 1;
       tx.set(ref, { version: next, issuedAt: FieldValue.serverTimestamp() });
       return next;
     });
-    if (version === undefined) {
-      throw new ClarityError(
-        'conflict',
-        'a signing key was already issued; sign in again within 5 minutes to rotate it',
-      );
-    }
-    s.log.info('security.signing_key_issued', { version });
+    const rotated = version > 1;
+    await recordAudit(deps.db, {
+      actorUid: caller.uid,
+      actorRoles: caller.roles,
+      action: rotated ? 'security.signing_key.rotate' : 'security.signing_key.issue',
+      targetUid: caller.uid,
+      resource: paths.signingKey(caller.uid),
+      requestId: s.requestId,
+      details: { version },
+    });
+    if (rotated) await notifyRotation(deps, req, caller.uid, version);
+    s.log.info('security.signing_key_issued', { version, rotated });
     res.status(201).json(
       envelope(
         {

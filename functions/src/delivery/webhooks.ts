@@ -32,6 +32,8 @@ export const webhookEventTypes = [
   'upload.rejected',
   'job.completed',
   'job.failed',
+  /** The owner's request-signing key was rotated (api/signing.ts): a notice, in case it was not them. */
+  'signing_key.rotated',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

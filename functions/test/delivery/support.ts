@@ -6,7 +6,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { runAttempt, type AttemptTask, type WebhookDeps, type WebhookQueue } from '../../src/delivery/webhooks.ts';
+import {
+  runAttempt,
+  type AttemptTask,
+  type WebhookDeps,
+  type WebhookQueue,
+} from '../../src/delivery/webhooks.ts';
 
 export interface Received {
   id: string;

@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { adminDb, emulatorOrigin } from '../support/emulators.ts';
-import { call, userWithRoles } from './support.ts';
+import { call, signedCall, userWithRoles } from './support.ts';
 
 const base = `${emulatorOrigin('functions')}/demo-clarity/us-central1/api`;
 
 describe('gateway through the emulated api function', () => {
-  it('login with a JSON body, care-team update and the OpenAPI document', async () => {
+  it('login with a JSON body, a signed care-team update and the OpenAPI document', async () => {
     const u = await userWithRoles('fn-login');
     const doctor = await userWithRoles('fn-doctor', ['clinician']);
     const login = await call(base, 'POST', '/v1/auth/login', { body: { idToken: u.token, session: true } });
@@ -19,13 +19,13 @@ describe('gateway through the emulated api function', () => {
     expect(login.body.data.profile.uid).toBe(u.uid);
     expect(login.headers.get('set-cookie')).toMatch(/^__session=.+HttpOnly.+Secure.+SameSite=Strict/);
 
-    const put = await call(base, 'PUT', '/v1/account/care-team', {
+    const put = await signedCall(base, 'PUT', '/v1/account/care-team', {
       token: u.token,
       body: { clinicians: [doctor.uid] },
     });
     expect(put.status).toBe(200);
     expect((await adminDb().doc(`users/${u.uid}`).get()).get('careTeam')).toEqual([doctor.uid]);
-    const bad = await call(base, 'PUT', '/v1/account/care-team', {
+    const bad = await signedCall(base, 'PUT', '/v1/account/care-team', {
       token: u.token,
       body: { clinicians: 'x' },
     });

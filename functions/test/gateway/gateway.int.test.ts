@@ -13,7 +13,7 @@ import { operations } from '../../src/api/openapi.ts';
 import { listObjects } from '../../src/store/blob-listing.ts';
 import { toJson, userDocuments } from '../../src/store/account-data.ts';
 import { adminAuth, adminDb } from '../support/emulators.ts';
-import { call, signingSecret, startGateway, userWithRoles, type Gateway } from './support.ts';
+import { call, signedCall, signingSecret, startGateway, userWithRoles, type Gateway } from './support.ts';
 
 const project = 'demo-clarity-gateway';
 let gw: Gateway;
@@ -170,7 +170,7 @@ describe('RBAC: care team, clinicians and admins', () => {
     await seedInsights(patient.uid, 2);
 
     // The answer does not tell whether a uid is a clinician; a listed non-clinician can read nothing.
-    const notClinician = await call(gw.base, 'PUT', '/v1/account/care-team', {
+    const notClinician = await signedCall(gw.base, 'PUT', '/v1/account/care-team', {
       token: patient.token,
       body: { clinicians: [other.uid] },
     });
@@ -179,7 +179,7 @@ describe('RBAC: care team, clinicians and admins', () => {
       token: other.token,
     });
     expect(listed.status).toBe(403);
-    const put = await call(gw.base, 'PUT', '/v1/account/care-team', {
+    const put = await signedCall(gw.base, 'PUT', '/v1/account/care-team', {
       token: patient.token,
       body: { clinicians: [inTeam.uid] },
     });
@@ -229,7 +229,10 @@ describe('RBAC: care team, clinicians and admins', () => {
     );
 
     // Removed from the team: access ends.
-    await call(gw.base, 'PUT', '/v1/account/care-team', { token: patient.token, body: { clinicians: [] } });
+    await signedCall(gw.base, 'PUT', '/v1/account/care-team', {
+      token: patient.token,
+      body: { clinicians: [] },
+    });
     expect((await call(gw.base, 'GET', q, { token: inTeam.token })).status).toBe(403);
   });
 });
@@ -563,7 +566,7 @@ describe('GDPR: export and deletion', () => {
     const bystander = await userWithRoles('bystander');
     const seeded = await seedEverything(u.uid);
     await seedEverything(bystander.uid);
-    const res = await call(gw.base, 'GET', '/v1/account/export', { token: u.token });
+    const res = await signedCall(gw.base, 'GET', '/v1/account/export', { token: u.token });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toMatch(
       /^attachment; filename="clarity-export-\d{4}-\d{2}-\d{2}\.json"$/,

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment -- JSON bodies are read as `Body` (any) by design: tests assert their shape */
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- JSON bodies are read as `Body` (any) by design: tests assert their shape */
 /**
  * A gateway test server: the real app on the Auth and Firestore emulators (its own Firestore project, so
  * the emulated triggers of demo-clarity do not fire on its documents), raw objects in a temp folder.
@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/api/app.ts';
+import { signRequest } from '../../src/api/signing.ts';
 import type { ApiDeps } from '../../src/api/context.ts';
 import { defaultSecurity } from '../../src/api/security.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -99,4 +100,36 @@ export async function call(
   const text = await res.text();
   const parsed: Body = text ? JSON.parse(text) : undefined;
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+const keysByToken = new Map<string, string>();
+/**
+ * A signed call (api/signing.ts): the caller's signing key is fetched once per token (the token is from a
+ * fresh sign-in, so the key is issued), then the request is signed with it.
+ */
+export async function signedCall(
+  base: string,
+  method: string,
+  pathAndQuery: string,
+  opts: { token: string; body?: unknown },
+): Promise<{ status: number; headers: Headers; body: Body }> {
+  let key = keysByToken.get(opts.token);
+  if (!key) {
+    const issued = await call(base, 'POST', '/v1/security/signing-key', { token: opts.token });
+    if (issued.status !== 201) throw new Error(`signing key: HTTP ${issued.status}`);
+    key = issued.body.data.key as string;
+    keysByToken.set(opts.token, key);
+  }
+  const text = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const headers = signRequest({
+    key,
+    method,
+    path: pathAndQuery,
+    ...(text === undefined ? {} : { body: text }),
+  });
+  return call(base, method, pathAndQuery, {
+    token: opts.token,
+    headers,
+    ...(text === undefined ? {} : { body: text }),
+  });
 }

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- JSON bodies are read as `any` by design: tests assert their shape */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- JSON bodies are read as `any` by design: tests assert their shape */
 /**
  * Finding 5 of the security review (functions/README-security.md): the signing key is a second factor only
  * if a bearer token alone cannot get it. On the Auth and Firestore emulators, the real app:

@@ -11,13 +11,14 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
 import { defaultSecurity } from '../../src/api/security.ts';
-import { signingSecretFor } from '../../src/api/signing.ts';
+import { deriveSigningKey, signRequest, signingSecretFor } from '../../src/api/signing.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 
 /** Just enough of Firestore for the health check, the care-team write and the audit entry. */
 function memoryDb(): Firestore {
-  const docs = new Map<string, Record<string, unknown>>();
+  // The patient's signing key, version 1 (care-team changes are signed).
+  const docs = new Map<string, Record<string, unknown>>([['signingKeys/patient-1', { version: 1 }]]);
   const ref = (p: string) => ({
     get: () =>
       Promise.resolve({ exists: docs.has(p), get: (k: string) => docs.get(p)?.[k], data: () => docs.get(p) }),
@@ -46,6 +47,7 @@ const fakeAuth = {
       : Promise.reject(Object.assign(new Error('no user'), { code: 'auth/user-not-found' })),
 } as unknown as Auth;
 
+const signingSecret = 'small-findings-signing-secret-0123456789';
 let server: Server;
 let base: string;
 beforeAll(async () => {
@@ -58,7 +60,7 @@ beforeAll(async () => {
     maxUploadBytes: 64 * 1024,
     version: 'test',
     startedAt: Date.now(),
-    security: { ...defaultSecurity, corsOrigins: ['https://app.example.com'] },
+    security: { ...defaultSecurity, corsOrigins: ['https://app.example.com'], signingSecret },
   });
   server = createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -90,10 +92,16 @@ describe('finding 9: smaller items', () => {
 
   it('PUT care-team answers the same whether a uid is a clinician, a plain user or nobody', async () => {
     const put = async (uid: string) => {
+      const sent = JSON.stringify({ clinicians: [uid] });
+      const key = deriveSigningKey(signingSecret, 'patient-1', 1);
       const res = await fetch(`${base}/v1/account/care-team`, {
         method: 'PUT',
-        headers: { authorization: 'Bearer patient-1', 'content-type': 'application/json' },
-        body: JSON.stringify({ clinicians: [uid] }),
+        headers: {
+          authorization: 'Bearer patient-1',
+          'content-type': 'application/json',
+          ...signRequest({ key, method: 'PUT', path: '/v1/account/care-team', body: sent }),
+        },
+        body: sent,
       });
       const body = (await res.json()) as { data?: unknown; error?: unknown };
       return { status: res.status, shape: Object.keys(body).sort().join(',') };

@@ -170,6 +170,7 @@ function sizeOf(data: Bytes): number {
 export class ClarityClient {
   readonly options: ClarityClientOptions;
   private readonly doFetch: typeof fetch;
+  private readonly signingKeys = new Map<string, string>();
   constructor(options: ClarityClientOptions) {
     this.options = options;
     this.doFetch = options.fetch ?? ((...a) => globalThis.fetch(...a));
@@ -317,20 +318,43 @@ export class ClarityClient {
     return this.call('GET', `/v1/health/trends?${params.toString()}`);
   }
 
-  /** GET /v1/account/export: everything stored about the signed-in user, as one JSON object. */
-  exportAccount<T = Record<string, unknown>>(): Promise<T> {
-    return this.call('GET', '/v1/account/export');
+  /**
+   * The request-signing key (POST /v1/security/signing-key): kept in memory for the signed-in user. The
+   * server gives it out (the first time, or rotated) only right after a sign-in (5 minutes), so apps call
+   * this as soon as the user has signed in; later, a signed call without a key answers 401 "sign in again".
+   */
+  async signingKey(): Promise<string> {
+    const uid = this.uid();
+    const known = this.signingKeys.get(uid);
+    if (known) return known;
+    const { key } = await this.call<{ key: string }>('POST', '/v1/security/signing-key', { body: {} });
+    this.signingKeys.set(uid, key);
+    return key;
   }
 
-  /**
-   * DELETE /v1/account with the signed-request flow: a signing key is issued (POST /v1/security/signing-key;
-   * a key issued earlier is rotated, which needs a sign-in in the last 5 minutes), then the request is signed.
-   */
-  async deleteAccount(key?: string): Promise<unknown> {
-    const signingKey =
-      key ?? (await this.call<{ key: string }>('POST', '/v1/security/signing-key', { body: {} })).key;
-    const headers = await signRequest({ key: signingKey, method: 'DELETE', path: '/v1/account' });
-    return this.call('DELETE', '/v1/account', { headers });
+  /** One signed API call (functions/README-security.md, "Signed requests"). */
+  private async signedCall<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const key = await this.signingKey();
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers = await signRequest({ key, method, path, ...(text !== undefined ? { body: text } : {}) });
+    return this.call(method, path, { headers, ...(text !== undefined ? { body: text } : {}) });
+  }
+
+  /** GET /v1/account/export (signed): everything stored about the signed-in user, as one JSON object. */
+  exportAccount<T = Record<string, unknown>>(): Promise<T> {
+    return this.signedCall('GET', '/v1/account/export');
+  }
+
+  /** PUT /v1/account/care-team (signed): the clinicians who may read the user's data (replaces the list). */
+  setCareTeam(clinicians: string[]): Promise<{ careTeam: string[] }> {
+    return this.signedCall('PUT', '/v1/account/care-team', { clinicians });
+  }
+
+  /** DELETE /v1/account (signed): erases the account and everything stored about it. */
+  async deleteAccount(): Promise<unknown> {
+    const out = await this.signedCall('DELETE', '/v1/account');
+    this.signingKeys.delete(this.uid());
+    return out;
   }
 
   /** The upload document, live (undefined until the backend has created it). */

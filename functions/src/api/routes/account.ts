@@ -11,13 +11,17 @@ import { careTeamBody, parseInput } from '../schemas.ts';
 
 /**
  * The caller's own account: GDPR export and erasure, and the care team (who may read their data).
- * `signed` is the HMAC request-signing middleware (api/signing.ts) put in front of DELETE /v1/account.
+ * `signed` is the HMAC request-signing middleware (api/signing.ts), in front of the export, the deletion and
+ * the care-team change.
  */
 export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
   const r = Router();
 
-  /** GET /v1/account/export: every document under users/{uid} and the list of raw objects, as JSON. */
-  r.get('/export', requireUser(deps), async (req, res) => {
+  /**
+   * GET /v1/account/export: every document under users/{uid} and the list of raw objects, as JSON. Signed:
+   * it hands over the whole health record, so a bearer token alone is not enough.
+   */
+  r.get('/export', requireUser(deps), signed, async (req, res) => {
     const s = state(req);
     const caller = callerOf(req);
     const archive = await exportUserData(deps.db, deps.blobs, caller.uid, deps.now);
@@ -60,9 +64,9 @@ export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
    * The answer is the same whatever the uids are: checking them here would let anyone find out who is a
    * clinician (or a user at all). A listed uid grants nothing by itself: the API lets a care-team member
    * read only while their token holds the clinician role (rbac.ts authorizeRead), and every read is
-   * audited.
+   * audited. Signed: the list grants access to health data.
    */
-  r.put('/care-team', requireUser(deps), express.json({ limit: 16 * 1024 }), async (req, res) => {
+  r.put('/care-team', requireUser(deps), signed, express.json({ limit: 16 * 1024 }), async (req, res) => {
     const s = state(req);
     const caller = callerOf(req);
     const body = parseInput(careTeamBody, req.body ?? {}, 'body');
