@@ -3,8 +3,9 @@
  *  - initial JavaScript: gzip (level 9) of every script web/dist/index.html loads before the app runs (its
  *    module entry and modulepreloads), production build; budget 200 kB;
  *  - Lighthouse (the npm package, in Debian's Chromium through its debugging port) on the dashboard of a
- *    signed-in user with a real insight: performance and accessibility, 0-100 (budgets 90 and 95). Desktop
- *    preset (no CPU or network throttling beyond Lighthouse's desktop defaults): the app runs on loopback;
+ *    signed-in user with a real insight: performance and accessibility, 0-100 (budgets 90 and 95), with
+ *    Lighthouse's own desktop preset (screen, user agent, simulated throttling); the whole report is written
+ *    to .cache/bench-web/lighthouse.json;
  *  - upload click -> insight visible in the browser: a new user each run uploads the real example_01.AWD
  *    through the app (the client upload path) and the clock stops when the insight's article appears;
  *    p50/p95 over 10 runs (rules generator, no model: the demo-clarity params).
@@ -14,12 +15,13 @@
  * `--runs N` changes the number of upload runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { appUrl, launchChromium } from '../web/test/chromium.ts';
 import { buildWeb } from './build-web.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,8 +29,8 @@ const argv = process.argv.slice(2);
 const json = argv.includes('--json');
 const runsAt = argv.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 10;
-const appUrl = 'http://127.0.0.1:5050/';
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The last Lighthouse report (git-ignored), to see which audits cost points. */
+const lhrFile = path.join(repoRoot, '.cache', 'bench-web', 'lighthouse.json');
 const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
 
 export interface WebBench {
@@ -68,30 +70,21 @@ function freePort(): Promise<number> {
 
 /** Inside the emulator session: the browser measurements. */
 async function inner(out: string): Promise<void> {
-  const { chromium } = await import('playwright-core');
   const lighthouse = (await import('lighthouse')).default;
+  const desktopConfig = (await import('lighthouse/core/config/desktop-config.js')).default;
   const port = await freePort();
-  const profile = mkdtempSync(path.join(tmpdir(), 'clarity-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--remote-debugging-port=${port}`,
-    ],
+  const browser = await launchChromium({
     viewport: { width: 1280, height: 900 },
+    args: [`--remote-debugging-port=${port}`],
   });
+  const context = browser.context;
   const times: number[] = [];
   try {
     const page = await context.newPage();
     for (let r = 0; r < runs; r++) {
       await page.goto(appUrl);
+      // The app restores the previous run's session asynchronously: wait for whichever screen it shows.
+      await page.locator('#sign-in, #sign-out').first().waitFor();
       if (await page.locator('#sign-out').count()) await page.click('#sign-out');
       await page.locator('#sign-in').waitFor();
       await page.fill('#email', `bench-${Date.now()}-${r}@example.com`);
@@ -109,23 +102,23 @@ async function inner(out: string): Promise<void> {
     // The last user stays signed in (the profile keeps the session): Lighthouse loads the dashboard.
     await page.locator('#charts[data-ready="true"]').waitFor({ timeout: 120_000 });
     await page.close();
-    const result = await lighthouse(appUrl, {
-      port,
-      output: 'json',
-      logLevel: 'error',
-      onlyCategories: ['performance', 'accessibility'],
-      disableStorageReset: true,
-      formFactor: 'desktop',
-      screenEmulation: { mobile: false, width: 1350, height: 940, deviceScaleFactor: 1, disabled: false },
-      throttling: {
-        rttMs: 40,
-        throughputKbps: 10 * 1024,
-        cpuSlowdownMultiplier: 1,
-        requestLatencyMs: 0,
-        downloadThroughputKbps: 0,
-        uploadThroughputKbps: 0,
+    // Lighthouse's own desktop preset (desktop screen, user agent and throttling), as PageSpeed runs it.
+    const result = await lighthouse(
+      appUrl,
+      { port, output: 'json', logLevel: 'error', disableStorageReset: true },
+      {
+        ...desktopConfig,
+        settings: {
+          ...desktopConfig.settings,
+          onlyCategories: ['performance', 'accessibility'],
+          disableStorageReset: true,
+        },
       },
-    });
+    );
+    if (result) {
+      mkdirSync(path.dirname(lhrFile), { recursive: true });
+      writeFileSync(lhrFile, JSON.stringify(result.lhr));
+    }
     const cats = result?.lhr.categories;
     const sorted = [...times].sort((a, b) => a - b);
     writeFileSync(
@@ -140,8 +133,7 @@ async function inner(out: string): Promise<void> {
       }),
     );
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
