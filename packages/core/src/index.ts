@@ -14,3 +14,4 @@ export * from './model/index.ts';
 export * from './insights/index.ts';
 export * from './util/stored-zip.ts';
 export * from './util/seeded-random.ts';
+export * from './interop/index.ts';

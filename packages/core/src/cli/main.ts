@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { isClarityError } from '../errors.ts';
 import type { CliCommand, CliIO } from './command.ts';
 import { command as circadian } from './commands/circadian.ts';
+import { command as exportFile } from './commands/export.ts';
 import { command as hrv } from './commands/hrv.ts';
 import { command as importFile } from './commands/import.ts';
 import { command as score } from './commands/score.ts';
 import { command as sleep } from './commands/sleep.ts';
 import { command as summary } from './commands/summary.ts';
 
-const commands: CliCommand[] = [score, sleep, circadian, hrv, summary, importFile];
+const commands: CliCommand[] = [score, sleep, circadian, hrv, summary, importFile, exportFile];
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
