@@ -11,6 +11,10 @@
  * model and no Vertex project; `demo-clarity-live` points the pipeline at inference-run and the Vertex
  * stand-in on fixed loopback ports (functions/test/live). Only `demo-*` ids: they need no credentials and
  * never reach a real project. All sessions use the same ports (firebase.json), so they take turns on one lock.
+ *
+ * A trace collector (scripts/otlp-receiver.ts) listens on an ephemeral loopback port for the session; the
+ * functions (where their params say TRACE_EXPORTER=otlp), the command and what it starts (inference-run)
+ * find it in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, and GET /spans on the same origin lists what it received.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { buildFunctions } from './build-functions.ts';
 import { buildWeb } from './build-web.ts';
 import { SetupError, requireJava, resolveEmulatorBinaries } from './emulator-binaries.ts';
+import { startOtlpReceiver } from './otlp-receiver.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const emulatorList = 'auth,functions,firestore,tasks,pubsub,hosting';
@@ -281,14 +286,19 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (mode === 'exec') {
-    if (cmd.length === 0) {
-      console.error(usage);
-      return 2;
-    }
-    return firebase(['emulators:exec', '--only', emulatorList, cmd.map(shellQuote).join(' ')], env, project);
+  if (mode === 'exec' && cmd.length === 0) {
+    console.error(usage);
+    return 2;
   }
-  return firebase(['emulators:start', '--only', emulatorList], env, project);
+  const traces = await startOtlpReceiver();
+  env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = traces.endpoint;
+  try {
+    return await (mode === 'exec'
+      ? firebase(['emulators:exec', '--only', emulatorList, cmd.map(shellQuote).join(' ')], env, project)
+      : firebase(['emulators:start', '--only', emulatorList], env, project));
+  } finally {
+    await traces.close();
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,6 +6,8 @@
 import { rateLimitCollection } from '../../functions/src/api/rate-limit.ts';
 import { nonceCollection } from '../../functions/src/api/signing.ts';
 import { pipelinePaths } from '../../functions/src/store/pipeline-paths.ts';
+import { webhookCollections } from '../../functions/src/store/paths.ts';
+import { attemptLogTtlMs } from '../../functions/src/delivery/webhooks.ts';
 
 export interface TtlPolicy {
   collectionGroup: string;
@@ -34,11 +36,9 @@ export const ttlPolicies: readonly TtlPolicy[] = [
     why: 'cached insights by input hash; stale after the cache TTL',
   },
   {
-    collectionGroup: 'attempts',
+    collectionGroup: webhookCollections.attempts,
     field: 'expiresAt',
-    why: 'webhook delivery attempt logs: 30 days for support, then noise',
-    pending:
-      'webhook sending (users/{uid}/webhooks/{id}/attempts) is not built yet; the policy is ready for it',
+    why: `webhook delivery attempt logs (users/{uid}/webhooks/{id}/attempts): ${attemptLogTtlMs / 86_400_000} days for support, then noise`,
   },
 ];
 

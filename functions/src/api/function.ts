@@ -25,7 +25,8 @@ import {
 } from '../platform/config.ts';
 import { emulatorFinalizer, type ObjectFinalizer } from '../platform/emulator-storage.ts';
 import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
-import { sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
+import { routeOf, sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
+import { tracedRequest } from '../platform/tracing.ts';
 import { FirestoreRateLimitStore, RateLimitStoreTimeout, RateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
 import { signingSecretFor } from './signing.ts';
@@ -123,8 +124,15 @@ export const api = onRequest(
     concurrency: 80,
     secrets: [...sentrySecrets, signingSecret],
   },
-  withSentryRequest('api', (req, res) => {
-    app ??= apiFromParams();
-    app(req, res);
-  }),
+  withSentryRequest(
+    'api',
+    // A SERVER span per request that continues the caller's traceparent, named by the route without ids.
+    tracedRequest(
+      (req) => `${req.method} ${routeOf(req.originalUrl || req.url)}`,
+      (req, res) => {
+        app ??= apiFromParams();
+        app(req, res);
+      },
+    ),
+  ),
 );

@@ -1,9 +1,6 @@
 /** Delivery task queues: one task per webhook attempt (deterministic ids; the handler is idempotent). */
-import { onTaskDispatched } from 'firebase-functions/v2/tasks';
-import { region } from '../platform/config.ts';
-import { logger } from '../platform/logger.ts';
-import { sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { firestore } from '../platform/services.ts';
+import { taskDispatched } from '../triggers/factory.ts';
 import { webhookDeps } from './webhook-deps.ts';
 import { runAttempt, type AttemptTask } from './webhooks.ts';
 
@@ -12,18 +9,12 @@ import { runAttempt, type AttemptTask } from './webhooks.ts';
  * handler on the webhook schedule, so the task itself succeeds; only an infrastructure error (Firestore
  * unavailable) throws and is retried by Cloud Tasks, which the handler's attempt check makes harmless.
  */
-export const webhookAttempt = onTaskDispatched<AttemptTask>(
+export const webhookAttempt = taskDispatched<AttemptTask>(
+  'webhookAttempt',
   {
-    region,
     retryConfig: { maxAttempts: 5, minBackoffSeconds: 5, maxBackoffSeconds: 300 },
     rateLimits: { maxConcurrentDispatches: 50, maxDispatchesPerSecond: 100 },
     timeoutSeconds: 60,
-    secrets: sentrySecrets,
   },
-  withSentry('webhookAttempt', async (req) => {
-    await runAttempt(
-      webhookDeps(firestore(), logger.child({ fn: 'webhookAttempt', task: req.id })),
-      req.data,
-    );
-  }),
+  (req, deps) => runAttempt(webhookDeps(firestore(), deps.log), req.data),
 );

@@ -14,6 +14,7 @@ import {
   webhookTimeoutMs,
 } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
+import { traceHeaders } from '../platform/tracing.ts';
 import { adminApp } from '../platform/services.ts';
 import type { SsrfPolicy } from './ssrf.ts';
 import { parseSchedule, type AttemptTask, type WebhookDeps, type WebhookQueue } from './webhooks.ts';
@@ -26,7 +27,12 @@ export const cloudTasksWebhookQueue: WebhookQueue = {
       `locations/${region.value()}/functions/${webhookQueueName}`,
     );
     try {
-      await queue.enqueue(task, { id: opts.id, scheduleDelaySeconds: Math.ceil(opts.delaySeconds) });
+      // The attempt's span (the trigger factory) continues the enqueuing span from this header.
+      await queue.enqueue(task, {
+        id: opts.id,
+        scheduleDelaySeconds: Math.ceil(opts.delaySeconds),
+        headers: traceHeaders(),
+      });
     } catch (e) {
       if ((e as { code?: string }).code !== 'functions/task-already-exists') throw e;
     }

@@ -20,6 +20,7 @@ import { ClarityError } from '@clarity/core';
 import { z } from 'zod';
 import { converter, readSnapshot } from '../store/converters.ts';
 import type { Logger } from '../platform/logger.ts';
+import { inSpan, SpanKind } from '../platform/tracing.ts';
 import { paths } from '../store/paths.ts';
 
 import { newWebhookSecret, signedHeaders } from './webhook-signing.ts';
@@ -41,6 +42,8 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const maxPayloadBytes = 20 * 1024;
 /** An endpoint failing every attempt for this long is disabled. */
 export const failingDisableMs = 5 * 24 * 3600_000;
+/** How long an attempt log document is kept: its `expiresAt`, removed by the TTL policy (deploy/lifecycle). */
+export const attemptLogTtlMs = 30 * 24 * 3600_000;
 
 export interface AttemptTask {
   uid: string;
@@ -424,9 +427,17 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
   const body = message.body;
   const nowMs = deps.now();
   const headers = signedHeaders(signingSecrets(secrets, nowMs), messageId, Math.floor(nowMs / 1000), body);
-  const result = await postWebhook(endpoint.url, body, headers, {
-    timeoutMs: deps.timeoutMs,
-    policy: deps.policy,
+  // A CLIENT span per attempt: outcome and status code only (no URL: it can carry the receiver's secrets).
+  const result = await inSpan('POST webhook', { kind: SpanKind.CLIENT }, async (span) => {
+    const r = await postWebhook(endpoint.url, body, headers, {
+      timeoutMs: deps.timeoutMs,
+      policy: deps.policy,
+    });
+    span.setAttributes({
+      'clarity.webhook.outcome': r.outcome,
+      ...(r.statusCode !== null ? { 'http.response.status_code': r.statusCode } : {}),
+    });
+    return r;
   });
   const after = deps.now();
   const attemptsInRound = task.attempt;
@@ -472,6 +483,7 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
     latencyMs: result.latencyMs,
     at: Timestamp.fromMillis(nowMs),
     nextAttemptAt: next.nextAttemptAt,
+    expiresAt: Timestamp.fromMillis(nowMs + attemptLogTtlMs),
   });
   batch.update(deliveryRef, { ...next });
   if (Object.keys(endpointUpdate).length > 0) {

@@ -16,6 +16,7 @@ import type { Breaker } from '../platform/circuit-breaker.ts';
 import type { Semaphore, TokenBudget } from '../platform/llm-limiter.ts';
 import { withRetry } from '../platform/retry.ts';
 import type { Logger } from '../platform/logger.ts';
+import { inSpan, inSpanSync, SpanKind } from '../platform/tracing.ts';
 import type { InsightLlm } from './adapter.ts';
 import {
   inputHash,
@@ -72,6 +73,10 @@ export function metricAt(metrics: AnalysisDoc['metrics'], path: string): number 
 }
 
 function rules(ctx: InsightContext, hash: string, cause: string | null): GeneratedInsight {
+  return inSpanSync('rules insight', { 'clarity.generator': 'rules' }, () => rulesOnly(ctx, hash, cause));
+}
+
+function rulesOnly(ctx: InsightContext, hash: string, cause: string | null): GeneratedInsight {
   const r = rulesInsight({
     metrics: ctx.metrics,
     window: ctx.window,
@@ -138,12 +143,18 @@ export async function generateInsight(
       () =>
         deps.limiter.run(() =>
           deps.breaker.fire(async () => {
-            const res = await llm.generate({
-              system,
-              prompt,
-              responseJsonSchema: insightResponseJsonSchema,
-              locale: ctx.locale,
-            });
+            // A CLIENT span per call: the model id only (never the prompt, the answer or the figures).
+            const res = await inSpan(
+              'gemini generateContent',
+              { kind: SpanKind.CLIENT, attributes: { 'gen_ai.request.model': llm.model } },
+              () =>
+                llm.generate({
+                  system,
+                  prompt,
+                  responseJsonSchema: insightResponseJsonSchema,
+                  locale: ctx.locale,
+                }),
+            );
             lastUsage = res.usage;
             await deps.budget.record(uid, deps.now(), res.usage.promptTokens + res.usage.outputTokens);
             let json: unknown;

@@ -9,6 +9,7 @@ import { ClarityError, type AnalysisDoc } from '@clarity/core';
 import { errorText } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { paths } from '../store/paths.ts';
+import { traceField } from '../platform/tracing.ts';
 import { computeAnalysis } from './analytics.ts';
 import { stageFailed } from './dead-letters.ts';
 import { claimStageFor, finishStage } from './jobs.ts';
@@ -57,6 +58,7 @@ export async function analyzeJob(
       uid,
       jobId,
       correlationId: job.correlationId,
+      ...traceField(),
       window,
       timezone: job.timezone,
       status: noModel ? 'ready' : 'analyzed',

@@ -15,6 +15,7 @@ import type { Logger } from '../platform/logger.ts';
 import { errorText } from '../platform/errors.ts';
 import { emitEvent, type WebhookDeps } from '../delivery/webhooks.ts';
 import { paths } from '../store/paths.ts';
+import { inSpan } from '../platform/tracing.ts';
 import type { StageOutcome } from './analyze.ts';
 import { claimStageFor, finishStage } from './jobs.ts';
 
@@ -61,34 +62,41 @@ export async function deliverInsight(
   const push = !devices.empty && (flags?.delivery_push_enabled ?? true);
   const webhook = !webhooks.empty && (flags?.delivery_webhook_enabled ?? true);
   const channels = ['listener', ...(push ? ['push'] : []), ...(webhook ? ['webhook'] : [])];
-  await jobRef.update({
-    'delivery.listener': { status: 'delivered' },
-    ...(webhook ? {} : { 'delivery.webhook': { status: webhooks.empty ? 'none' : 'off' } }),
-    updatedAt: FieldValue.serverTimestamp(),
-  });
+  // One span per channel (platform/tracing.ts): the listener's write, the webhook events' enqueueing.
+  const channel = <T>(name: string, body: () => Promise<T>): Promise<T> =>
+    inSpan(`deliver ${name}`, { attributes: { 'clarity.channel': name } }, body);
+  await channel('listener', () =>
+    jobRef.update({
+      'delivery.listener': { status: 'delivered' },
+      ...(webhook ? {} : { 'delivery.webhook': { status: webhooks.empty ? 'none' : 'off' } }),
+      updatedAt: FieldValue.serverTimestamp(),
+    }),
+  );
 
   if (webhook && deps.webhooks) {
     const wh = deps.webhooks;
     try {
-      await emitEvent(wh, {
-        uid,
-        type: 'insight.created',
-        subjectId: insightId,
-        data: insightEventData(insightId, insight),
-        jobId,
-      });
-      await emitEvent(wh, {
-        uid,
-        type: 'job.completed',
-        subjectId: jobId,
-        data: {
+      await channel('webhook', async () => {
+        await emitEvent(wh, {
+          uid,
+          type: 'insight.created',
+          subjectId: insightId,
+          data: insightEventData(insightId, insight),
           jobId,
-          insightId,
-          analysisId: claim.job.analysisId,
-          window: claim.job.window,
-          degraded: claim.job.degraded,
-        },
-        jobId,
+        });
+        await emitEvent(wh, {
+          uid,
+          type: 'job.completed',
+          subjectId: jobId,
+          data: {
+            jobId,
+            insightId,
+            analysisId: claim.job.analysisId,
+            window: claim.job.window,
+            degraded: claim.job.degraded,
+          },
+          jobId,
+        });
       });
     } catch (e) {
       // Enqueueing failed (Firestore or Cloud Tasks): rethrow so the trigger retries; emitEvent is

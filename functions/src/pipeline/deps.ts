@@ -78,6 +78,8 @@ export interface DepsBase {
 }
 
 export interface StageDeps {
+  /** The invocation's logger (function name and event id). */
+  log: Logger;
   ingest: () => IngestDeps;
   fileIngest: () => FileIngestDeps;
   uploadFinished: () => UploadFinishedDeps;
@@ -95,6 +97,7 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
   const shared = base.shared ?? {};
   const flags = base.flags ? { flags: base.flags } : {};
   return {
+    log,
     ingest: () => ({ db, blobs: base.blobs(), log, now }),
     fileIngest: () => ({ db, blobs: base.blobs(), log, now }),
     uploadFinished: () => ({ jobs: firestoreJobStore(db), log, debounceMinutes: s.uploadJobDebounceMinutes }),

@@ -12,6 +12,7 @@ import type { Breaker } from '../platform/circuit-breaker.ts';
 import type { Logger } from '../platform/logger.ts';
 import { withRetry } from '../platform/retry.ts';
 import { paths } from '../store/paths.ts';
+import { traceField } from '../platform/tracing.ts';
 import { analysisConverter } from '../store/converters.ts';
 import { movementSeries, windowMinutes } from './analytics.ts';
 import type { StageOutcome } from './analyze.ts';
@@ -82,6 +83,7 @@ export async function inferJob(
       ...(res.notice ? { notice: res.notice } : {}),
     };
     await ref.update({
+      ...traceField(),
       inference,
       status: 'ready',
       // A replay after a degraded run: the analysis is whole again.
@@ -117,6 +119,7 @@ export async function inferJob(
     });
     // Degrade: the analytics stand on their own; the insight stage goes on without the embedding.
     await ref.update({
+      ...traceField(),
       status: 'ready',
       inference: { status: 'failed', note: `${cause} (dead letter ${dlq})`.slice(0, 500) },
       degraded: FieldValue.arrayUnion(inferenceDegraded),

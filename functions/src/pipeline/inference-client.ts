@@ -1,9 +1,11 @@
 /**
  * HTTP client of inference-run's POST /v1/embed. In the cloud every call carries a Google ID token for the
- * service URL (Cloud Run invoker auth); on loopback URLs (emulator, demo) no token is sent.
+ * service URL (Cloud Run invoker auth); on loopback URLs (emulator, demo) no token is sent. Each call is a
+ * CLIENT span whose `traceparent` header inference-run continues (platform/tracing.ts).
  */
 import { GoogleAuth } from 'google-auth-library';
 import { ClarityError, embedResponseSchema, type EmbedResponse } from '@clarity/core';
+import { inSpan, SpanKind, traceHeaders } from '../platform/tracing.ts';
 
 export interface InferenceClient {
   embed(values: (number | null)[], id: string): Promise<EmbedResponse>;
@@ -18,71 +20,79 @@ export function createInferenceClient(
 ): InferenceClient {
   const url = baseUrl.replace(/\/+$/, '');
   const auth = isLoopback(url) ? undefined : new GoogleAuth();
+  const attributes = { 'http.request.method': 'POST', 'url.path': '/v1/embed' };
   return {
-    async embed(values, id) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (auth) {
-        try {
-          const client = await auth.getIdTokenClient(url);
-          const h = await client.getRequestHeaders(url);
-          const authz = h.get('authorization');
-          if (authz) headers.authorization = authz;
-        } catch (e) {
-          // The metadata server (or other credential source) is a dependency like the service itself.
-          throw new ClarityError('unavailable', 'no ID token for the inference service', { cause: e });
-        }
-      }
-      // One deadline for the whole exchange, body included.
-      const signal = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-      const failed = (e: unknown, what: string): ClarityError =>
-        (e as { name?: string } | undefined)?.name === 'TimeoutError'
-          ? new ClarityError('deadline_exceeded', 'inference service timed out', { cause: e })
-          : new ClarityError('unavailable', what, { cause: e });
-      let res: Response;
-      try {
-        res = await fetch(`${url}/v1/embed`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({
-            ...(options.model ? { model: options.model } : {}),
-            sequences: [{ id, values }],
-          }),
-          signal,
-        });
-      } catch (e) {
-        throw failed(e, 'inference service unreachable');
-      }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
-        const retryable = res.status === 429 || res.status >= 500;
-        throw new ClarityError(
-          retryable ? 'unavailable' : 'internal',
-          `inference service answered ${res.status}`,
-          {
-            retryable,
-          },
-        );
-      }
-      // A connection that dies while the answer is being read (the server crashed mid-response) is as
-      // retryable as one that was refused; an answer that arrived whole but is not JSON is not.
-      let text: string;
-      try {
-        text = await res.text();
-      } catch (e) {
-        throw failed(e, 'inference service connection lost while answering');
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new ClarityError('internal', 'inference response is not JSON', { retryable: false });
-      }
-      const parsed = embedResponseSchema.safeParse(json);
-      if (!parsed.success)
-        throw new ClarityError('internal', 'inference response does not match the embed contract', {
-          retryable: false,
-        });
-      return parsed.data;
-    },
+    embed: (values, id) =>
+      inSpan('POST /v1/embed', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        const res = await embedOnce(values, id);
+        span.setAttribute('http.response.status_code', 200);
+        return res;
+      }),
   };
+
+  async function embedOnce(values: (number | null)[], id: string): Promise<EmbedResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...traceHeaders() };
+    if (auth) {
+      try {
+        const client = await auth.getIdTokenClient(url);
+        const h = await client.getRequestHeaders(url);
+        const authz = h.get('authorization');
+        if (authz) headers.authorization = authz;
+      } catch (e) {
+        // The metadata server (or other credential source) is a dependency like the service itself.
+        throw new ClarityError('unavailable', 'no ID token for the inference service', { cause: e });
+      }
+    }
+    // One deadline for the whole exchange, body included.
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    const failed = (e: unknown, what: string): ClarityError =>
+      (e as { name?: string } | undefined)?.name === 'TimeoutError'
+        ? new ClarityError('deadline_exceeded', 'inference service timed out', { cause: e })
+        : new ClarityError('unavailable', what, { cause: e });
+    let res: Response;
+    try {
+      res = await fetch(`${url}/v1/embed`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          ...(options.model ? { model: options.model } : {}),
+          sequences: [{ id, values }],
+        }),
+        signal,
+      });
+    } catch (e) {
+      throw failed(e, 'inference service unreachable');
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      const retryable = res.status === 429 || res.status >= 500;
+      throw new ClarityError(
+        retryable ? 'unavailable' : 'internal',
+        `inference service answered ${res.status}`,
+        {
+          retryable,
+        },
+      );
+    }
+    // A connection that dies while the answer is being read (the server crashed mid-response) is as
+    // retryable as one that was refused; an answer that arrived whole but is not JSON is not.
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw failed(e, 'inference service connection lost while answering');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ClarityError('internal', 'inference response is not JSON', { retryable: false });
+    }
+    const parsed = embedResponseSchema.safeParse(json);
+    if (!parsed.success)
+      throw new ClarityError('internal', 'inference response does not match the embed contract', {
+        retryable: false,
+      });
+    return parsed.data;
+  }
 }

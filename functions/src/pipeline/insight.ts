@@ -11,6 +11,7 @@ import { elapsedMs } from '../platform/ops-metrics.ts';
 import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
 import type { InsightContext } from '../llm/prompt.ts';
 import { paths } from '../store/paths.ts';
+import { traceField } from '../platform/tracing.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
 import type { StageOutcome } from './analyze.ts';
 import { stageFailed } from './dead-letters.ts';
@@ -90,6 +91,7 @@ export async function insightForAnalysis(
       jobId,
       analysisId,
       correlationId: job.correlationId,
+      ...traceField(),
       locale: ctx.locale,
       disclaimer: messages[ctx.locale].disclaimer,
       generator: g.generator,

@@ -21,6 +21,7 @@ import {
   type StageStatus,
 } from '@clarity/core';
 import { paths } from '../store/paths.ts';
+import { traceField } from '../platform/tracing.ts';
 import { failureCause } from '../platform/errors.ts';
 import { setExhaustedDeadLetter } from '../store/dead-letter-docs.ts';
 import { jobConverter } from '../store/converters.ts';
@@ -57,6 +58,8 @@ export function uploadJobId(uid: string, finishedAtMs: number, debounceMinutes: 
 
 export function newJobDoc(input: CreateJobInput): JobDoc {
   return {
+    // The analyze stage's span continues the creator's (platform/tracing.ts).
+    ...traceField(),
     uid: input.uid,
     status: 'queued',
     reason: input.reason,

@@ -120,6 +120,17 @@ export const runtime = {
   get storageBucket(): string {
     return defaultBucketOf(process.env.FIREBASE_CONFIG, this.projectId);
   },
+  /** Deployed (Cloud Functions / Cloud Run set K_SERVICE), not the emulator, a test or a tool. */
+  get isDeployed(): boolean {
+    return Boolean(process.env.K_SERVICE) && process.env.FUNCTIONS_EMULATOR !== 'true';
+  },
+  /**
+   * The OTLP/HTTP traces endpoint of a trace collector, OpenTelemetry's own variable: the emulator harness
+   * (scripts/emulators.ts) sets it to its loopback receiver; undefined elsewhere.
+   */
+  get otlpTracesEndpoint(): string | undefined {
+    return process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  },
   startedAt: Date.now(),
   version: '0.1.0',
 };
@@ -138,6 +149,11 @@ export function defaultBucketOf(firebaseConfig: string | undefined, projectId: s
 }
 
 // --- Operations (deploy/README.md) ---
+export const traceExporter = defineString('TRACE_EXPORTER', {
+  default: 'cloud-trace',
+  description:
+    '"cloud-trace" (Cloud Trace, when deployed), "otlp" (the OTLP/HTTP collector named by OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; the emulators) or "none"; spans and log trace ids exist either way',
+});
 export const flagsSource = defineString('FLAGS_SOURCE', {
   default: 'remote',
   description:

@@ -106,14 +106,13 @@ export const opsMetrics = {
   },
   webhookDeliveries: {
     name: 'webhook_deliveries',
-    description: 'Webhook delivery attempts by outcome (delivered, retry, failed).',
+    description:
+      'Webhook delivery attempts by outcome (delivered: 2xx; failed: anything else, retried on the schedule; gone: 410, endpoint disabled).',
     kind: 'counter',
     filter: ev('webhook.attempt'),
     events: ['webhook.attempt'],
     unit: '1',
     labels: { outcome: 'outcome' },
-    pending:
-      'webhook sending is not built yet (deliver only records the channel as due); the delivery work emits webhook.attempt {outcome}',
   },
   rateLimitRefusals: {
     name: 'rate_limit_refusals',

@@ -21,6 +21,7 @@ import { ClarityError, type UploadDoc, type UploadStatus } from '@clarity/core';
 import { readSnapshot, uploadConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { setExhaustedDeadLetter } from './dead-letter-docs.ts';
+import { traceField } from '../platform/tracing.ts';
 
 /** The status changes the lifecycle allows. */
 export const uploadTransitions: Readonly<Record<UploadStatus, readonly UploadStatus[]>> = {
@@ -50,9 +51,13 @@ export function canTransition(from: UploadStatus, to: UploadStatus): boolean {
 const uploadRef = (db: Firestore, uid: string, uploadId: string): DocumentReference =>
   db.doc(paths.upload(uid, uploadId));
 
-/** The fields that a change to `status` writes with it. */
+/**
+ * The fields that a change to `status` writes with it, with the writer's span (platform/tracing.ts): the
+ * trigger of the change continues the trace from it.
+ */
 function statusFields(status: UploadStatus): Record<string, unknown> {
   return {
+    ...traceField(),
     status,
     updatedAt: FieldValue.serverTimestamp(),
     [`statusTimes.${status}`]: FieldValue.serverTimestamp(),
@@ -115,6 +120,7 @@ export async function createReceivedUpload(
   fields: ReceivedUpload,
 ): Promise<boolean> {
   const doc: UploadDoc = {
+    ...traceField(),
     status: 'received',
     ...fields,
     counts: null,
@@ -210,6 +216,7 @@ export async function createOrClaimUpload(
     const existing = readSnapshot(uploadConverter, await tx.get(ref));
     if (existing) return claimExisting(tx, ref, existing, nowMs());
     const doc: UploadDoc = {
+      ...traceField(),
       status: 'parsing',
       source: 'apple_health_export',
       ...fields,

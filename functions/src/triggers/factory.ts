@@ -1,7 +1,8 @@
 /**
  * The one way a function is declared: region, secrets, retry and the poison-event policy, Sentry
- * wrapping, the child logger (function name and event id) and the handlers' dependencies are set here
- * once. A trigger file names its document (or queue, or schedule), its resources and its handler.
+ * wrapping, the stage's span (platform/tracing.ts: it continues the `traceparent` of the triggering
+ * document, object or task request), the child logger (function name and event id) and the handlers'
+ * dependencies are set here once. A trigger file names its document (or queue, or schedule), its resources and its handler.
  */
 import type { ParamsOf } from 'firebase-functions/v2';
 import * as functionsV1 from 'firebase-functions/v1';
@@ -21,6 +22,7 @@ import { onTaskDispatched, type Request, type TaskQueueOptions } from 'firebase-
 import { region } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { captureError, flushSentry, sentrySecrets, withSentry } from '../platform/sentry.ts';
+import { inSpan, SpanKind, traceparentOf } from '../platform/tracing.ts';
 import { triggerDeps, type StageDeps } from '../pipeline/deps.ts';
 
 /**
@@ -40,21 +42,38 @@ const retried = { ...placed, retry: true };
 type Handler<E> = (event: E, deps: StageDeps) => Promise<unknown>;
 type Options<O> = Omit<O, 'region' | 'secrets' | 'retry' | 'document'>;
 
-/** Runs one event: child logger, poison check, dependencies, handler. */
+/** Where an event's trace continues from: the `traceparent` its writer stored or sent, and the span kind. */
+interface TraceFrom {
+  traceparent?: unknown;
+  kind: SpanKind;
+}
+
+/** Runs one event in the stage's span: child logger, poison check, dependencies, handler; then flushes. */
 async function run(
   fn: string,
   event: { id: string; time?: string | undefined },
   body: (deps: StageDeps) => Promise<unknown>,
+  from: TraceFrom = { kind: SpanKind.INTERNAL },
 ): Promise<void> {
-  const log = logger.child({ fn, eventId: event.id });
-  if (event.time !== undefined && Date.now() - Date.parse(event.time) > maxEventAgeMs) {
-    log.error('trigger.event_expired', { eventTime: event.time });
-    captureError(new Error(`${fn}: event older than ${maxEventAgeMs / 3_600_000} h dropped`), { fn });
-    await flushSentry();
-    return;
-  }
-  await body(triggerDeps(log));
+  const attributes = { 'faas.name': fn, 'faas.invocation_id': event.id };
+  const traceparent = traceparentOf(from.traceparent) ?? '';
+  await inSpan(fn, { kind: from.kind, traceparent, attributes, flush: true }, async () => {
+    const log = logger.child({ fn, eventId: event.id });
+    if (event.time !== undefined && Date.now() - Date.parse(event.time) > maxEventAgeMs) {
+      log.error('trigger.event_expired', { eventTime: event.time });
+      captureError(new Error(`${fn}: event older than ${maxEventAgeMs / 3_600_000} h dropped`), { fn });
+      await flushSentry();
+      return;
+    }
+    await body(triggerDeps(log));
+  });
 }
+
+/** A Firestore event's document: the new version, else the deleted one. */
+const storedTrace = (s: DocumentSnapshot | undefined): TraceFrom => ({
+  traceparent: s?.get('traceparent'),
+  kind: SpanKind.CONSUMER,
+});
 
 type Created<D extends string> = FirestoreEvent<QueryDocumentSnapshot | undefined, ParamsOf<D>>;
 type Changed<D extends string, S> = FirestoreEvent<Change<S> | undefined, ParamsOf<D>>;
@@ -67,7 +86,7 @@ export function documentCreated<D extends string>(
 ) {
   return onDocumentCreated(
     { ...options, ...retried, document },
-    withSentry(fn, (e: Created<D>) => run(fn, e, (deps) => handler(e, deps))),
+    withSentry(fn, (e: Created<D>) => run(fn, e, (deps) => handler(e, deps), storedTrace(e.data))),
   );
 }
 
@@ -79,7 +98,9 @@ export function documentUpdated<D extends string>(
 ) {
   return onDocumentUpdated(
     { ...options, ...retried, document },
-    withSentry(fn, (e: Changed<D, QueryDocumentSnapshot>) => run(fn, e, (deps) => handler(e, deps))),
+    withSentry(fn, (e: Changed<D, QueryDocumentSnapshot>) =>
+      run(fn, e, (deps) => handler(e, deps), storedTrace(e.data?.after)),
+    ),
   );
 }
 
@@ -91,7 +112,14 @@ export function documentWritten<D extends string>(
 ) {
   return onDocumentWritten(
     { ...options, ...retried, document },
-    withSentry(fn, (e: Changed<D, DocumentSnapshot>) => run(fn, e, (deps) => handler(e, deps))),
+    withSentry(fn, (e: Changed<D, DocumentSnapshot>) =>
+      run(
+        fn,
+        e,
+        (deps) => handler(e, deps),
+        storedTrace(e.data?.after.exists ? e.data.after : e.data?.before),
+      ),
+    ),
   );
 }
 
@@ -102,7 +130,12 @@ export function objectFinalized(
 ) {
   return onObjectFinalized(
     { ...options, ...retried },
-    withSentry(fn, (e: StorageEvent) => run(fn, e, (deps) => handler(e, deps))),
+    withSentry(fn, (e: StorageEvent) =>
+      run(fn, e, (deps) => handler(e, deps), {
+        traceparent: e.data.metadata?.traceparent,
+        kind: SpanKind.CONSUMER,
+      }),
+    ),
   );
 }
 
@@ -113,7 +146,12 @@ export function taskDispatched<T>(
 ) {
   return onTaskDispatched<T>(
     { ...options, ...placed },
-    withSentry(fn, (req: Request<T>) => run(fn, { id: req.id }, (deps) => handler(req, deps))),
+    withSentry(fn, (req: Request<T>) =>
+      run(fn, { id: req.id }, (deps) => handler(req, deps), {
+        traceparent: req.headers?.traceparent,
+        kind: SpanKind.SERVER,
+      }),
+    ),
   );
 }
 

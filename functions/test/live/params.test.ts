@@ -23,6 +23,8 @@ const liveOverrides = [
   'VERTEX_PROJECT',
   'VERTEX_BASE_URL',
   'LLM_TIMEOUT_MS',
+  // Spans exported to the harness's loopback collector (functions/test/tracing).
+  'TRACE_EXPORTER',
 ];
 
 describe('functions/.env.demo-clarity-live', () => {

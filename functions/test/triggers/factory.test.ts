@@ -45,6 +45,7 @@ describe('trigger factory', () => {
         'infer',
         'ingest',
         'insight',
+        'log',
         'schedule',
         'uploadFinished',
       ].sort(),

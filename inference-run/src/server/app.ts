@@ -10,6 +10,7 @@ import type { TokenVerifier } from './auth.ts';
 import { HttpError, requestIdOf, send } from './http.ts';
 import type { Logger } from './logger.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { ServerTracing } from './tracing.ts';
 import { routes, type Reply, type RouteContext } from './routes.ts';
 
 export interface ServerConfig {
@@ -41,6 +42,8 @@ export interface AppDeps {
   logger: Logger;
   config: ServerConfig;
   verifier?: TokenVerifier;
+  /** SERVER spans for /v1/ requests (tracing.ts); absent: no spans. */
+  tracing?: ServerTracing;
 }
 
 const knownRoutes = new Set(routes.map((r) => r.path));
@@ -58,8 +61,22 @@ async function admit(deps: AppDeps, state: ServerState, req: http.IncomingMessag
 export function createApp(deps: AppDeps, state: ServerState): http.RequestListener {
   const { metrics, logger, config } = deps;
   return (req, res) => {
-    const started = performance.now();
     const route = new URL(req.url ?? '/', 'http://local').pathname;
+    if (!deps.tracing || !route.startsWith('/v1/')) return serve(req, res, route);
+    const tracing = deps.tracing;
+    tracing.serverSpan(req, knownRoutes.has(route) ? route : 'other', (span) =>
+      // The span ends, and is exported, before the response is written.
+      serve(req, res, route, (status) => tracing.finish(span, status)),
+    );
+  };
+
+  function serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: string,
+    beforeSend: (status: number) => Promise<void> = () => Promise.resolve(),
+  ): void {
+    const started = performance.now();
     const requestId = requestIdOf(req);
     state.inFlight++;
     const finish = (status: number): void => {
@@ -92,11 +109,12 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
     };
 
     handle().then(
-      ([status, body, headers]) => {
+      async ([status, body, headers]) => {
+        await beforeSend(status);
         send(res, status, body, { 'x-request-id': requestId, ...drainHeaders(), ...headers });
         finish(status);
       },
-      (e: unknown) => {
+      async (e: unknown) => {
         const err = isClarityError(e) ? e : new ClarityError('internal', 'internal error');
         if (!isClarityError(e))
           logger.error('unhandled_error', {
@@ -109,9 +127,10 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
         // A body we stopped reading cannot be left on a keep-alive connection.
         if (e instanceof HttpError) headers.connection = 'close';
         metrics.errors.inc({ route: route.startsWith('/v1/') ? route : 'other', code: err.code });
+        await beforeSend(status);
         send(res, status, errorBody(err, requestId).body, headers);
         finish(status);
       },
     );
-  };
+  }
 }

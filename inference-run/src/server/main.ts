@@ -14,10 +14,12 @@
  *   --auth-audience AUD --auth-jwks FILE|URL [--auth-email E]...   require Google ID tokens (RS256)
  *   --gcs-endpoint URL       GCS JSON API endpoint for gs:// models (tests, emulators)
  *   --allow-unvalidated-heads  serve heads not marked validated, labelled as research output
- * Env: PORT, MODELS, AUTH_AUDIENCE, AUTH_JWKS, GCS_ENDPOINT mirror the flags.
+ * Env: PORT, MODELS, AUTH_AUDIENCE, AUTH_JWKS, GCS_ENDPOINT mirror the flags; TRACE_EXPORTER,
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and GOOGLE_CLOUD_PROJECT choose where spans go (tracing.ts).
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './start.ts';
+import { tracingFromEnv } from './tracing.ts';
 
 function int(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     },
     auth: audience && jwks ? { audience, jwks, allowedEmails: values['auth-email'] } : undefined,
     gcs: gcsEndpoint ? { apiEndpoint: gcsEndpoint, projectId: 'local' } : undefined,
+    tracing: tracingFromEnv(process.env),
   });
   const stop = (signal: string): void => {
     console.log(JSON.stringify({ severity: 'INFO', message: 'signal', event: 'signal', signal }));

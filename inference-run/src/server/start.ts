@@ -14,6 +14,8 @@ import { createApp, defaultServerConfig, type ServerConfig, type ServerState } f
 import { createVerifier, type AuthConfig } from './auth.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ServerTracing, type TracingOptions } from './tracing.ts';
 
 export interface StartOptions {
   models: string;
@@ -31,6 +33,10 @@ export interface StartOptions {
   cacheDir?: string;
   logger?: Logger;
   drainTimeoutMs?: number;
+  /** Span export (tracing.ts); absent: spans are made (log trace fields) but not exported. */
+  tracing?: TracingOptions;
+  /** A span exporter instance instead (tests: an in-memory one). */
+  spanExporter?: SpanExporter;
 }
 
 export interface RunningServer {
@@ -38,13 +44,16 @@ export interface RunningServer {
   state: ServerState;
   registry: ModelRegistry;
   metrics: ServerMetrics;
+  /** Its spans (a logger passed in can read the active span's log fields from it). */
+  tracing: ServerTracing;
   /** Resolves when models are loaded (or rejects when loading failed; the server then stays up, not ready). */
   ready: Promise<void>;
   shutdown(): Promise<void>;
 }
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const logger = options.logger ?? jsonLogger();
+  const tracing = await ServerTracing.create(options.tracing ?? {}, options.spanExporter);
+  const logger = options.logger ?? jsonLogger(undefined, 'INFO', () => tracing.logFields());
   // Unset options keep their defaults (a spread of `{timeout: undefined}` would erase them).
   const overrides = Object.fromEntries(
     Object.entries(options.server ?? {}).filter(([, v]) => v !== undefined),
@@ -68,7 +77,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   metrics = new ServerMetrics(() => registry.list());
   const verifier = options.auth ? await createVerifier(options.auth) : undefined;
-  const server = http.createServer(createApp({ registry, metrics, logger, config, verifier }, state));
+  const server = http.createServer(
+    createApp({ registry, metrics, logger, config, verifier, tracing }, state),
+  );
   server.keepAliveTimeout = 65_000; // above Cloud Run's / load balancers' idle timeouts
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,10 +138,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clearTimeout(timer);
       server.closeAllConnections();
       await registry.close();
+      await tracing.shutdown().catch(() => undefined);
       logger.info('stopped', { inFlight: state.inFlight });
     })();
     return shuttingDown;
   };
 
-  return { url, state, registry, metrics, ready, shutdown };
+  return { url, state, registry, metrics, tracing, ready, shutdown };
 }

@@ -38,6 +38,8 @@ export const uploadDocSchema = z.object({
   sampleCount: z.number().int().nonnegative().nullable(),
   rawPath: z.string(),
   correlationId: z.string(),
+  /** W3C trace context of the span that wrote it, for the stage this document triggers (docs/architecture.md). */
+  traceparent: z.string().optional(),
   timezone: z.string().nullable(),
   counts: countsSchema.nullable(),
   byType: z.record(z.string(), countsSchema).nullable(),

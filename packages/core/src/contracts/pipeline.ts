@@ -41,6 +41,8 @@ export const jobDocSchema = z.object({
   reason: z.enum(jobReasons),
   requestedBy: z.string(),
   correlationId: z.string(),
+  /** W3C trace context of the span that wrote it, for the stage this document triggers (docs/architecture.md). */
+  traceparent: z.string().optional(),
   /** null: the analyze stage picks the 7 days ending at the newest stored day. */
   window: analysisWindowSchema.nullable(),
   timezone: z.string(),
@@ -152,6 +154,8 @@ export const analysisDocSchema = z.object({
   uid: z.string(),
   jobId: z.string(),
   correlationId: z.string(),
+  /** W3C trace context of the span that wrote it, for the stage this document triggers (docs/architecture.md). */
+  traceparent: z.string().optional(),
   window: analysisWindowSchema,
   timezone: z.string(),
   /** analyzed: analytics written, inference pending; ready: inference merged or skipped. */
@@ -198,6 +202,8 @@ export const insightDocSchema = insightLlmOutputSchema.extend({
   jobId: z.string(),
   analysisId: z.string(),
   correlationId: z.string(),
+  /** W3C trace context of the span that wrote it, for the stage this document triggers (docs/architecture.md). */
+  traceparent: z.string().optional(),
   locale: z.enum(insightLocales),
   disclaimer: z.string().min(1),
   /** 'rules' or the Gemini model id that wrote it. */
