@@ -143,6 +143,69 @@ export const insightsResponse = z.object({
   nextCursor: z.string().nullable(),
 });
 
+// ---- POST /v1/health/insights/{id}/feedback and /opened -------------------------------------------------
+
+export const insightIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/) });
+
+/** Why an insight was or was not helpful: a fixed list, so answers can be counted (no free text). */
+export const feedbackReasons = [
+  'actionable',
+  'clear',
+  'accurate',
+  'not_accurate',
+  'not_relevant',
+  'too_generic',
+  'hard_to_understand',
+  'already_knew',
+  'other',
+] as const;
+
+export const feedbackBody = z
+  .object({
+    helpful: z.boolean().describe('Was this insight helpful?'),
+    reason: z.enum(feedbackReasons).optional().describe('Optional reason code'),
+  })
+  .strict();
+
+export const engagementResponse = z.object({
+  insightId: z.string(),
+  openedAt: z.string().describe('ISO 8601, the first time it was opened'),
+  helpful: z.boolean().nullable(),
+  reason: z.enum(feedbackReasons).nullable(),
+  changed: z.boolean().describe('False when the request repeated what was already recorded'),
+});
+
+// ---- GET /v1/system/experiments -------------------------------------------------------------------------
+
+const pValue = z.number().min(0).max(1).nullable();
+
+export const experimentsResponse = z.object({
+  experiments: z.array(
+    z.object({
+      name: z.string(),
+      control: z.string(),
+      shards: z.number().int(),
+      variants: z.array(
+        z.object({
+          name: z.string(),
+          weight: z.number(),
+          generator: z.string().describe("'rules' or the prompt template version"),
+          exposures: z.number().int(),
+          opens: z.number().int(),
+          openRate: z.number().nullable(),
+          feedback: z.number().int(),
+          helpful: z.number().int(),
+          helpfulRate: z.number().nullable(),
+          vsControl: z
+            .object({ openRatePValue: pValue, helpfulRatePValue: pValue })
+            .nullable()
+            .describe('Two-sided two-proportion z-test against the control; null for the control'),
+        }),
+      ),
+    }),
+  ),
+});
+
 // ---- GET /v1/health/trends ------------------------------------------------------------------------------
 
 /** Every canonical metric with a per-day series (the core's list, so the API cannot drift from it). */

@@ -18,11 +18,13 @@ import { withRetry } from '../platform/retry.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inSpan, inSpanSync, SpanKind } from '../platform/tracing.ts';
 import type { InsightLlm } from './adapter.ts';
+import type { ExperimentVariant } from './experiments.ts';
 import {
   inputHash,
   insightResponseJsonSchema,
   insightTemplateVersion,
   systemInstruction,
+  type InsightTemplateVersion,
   userPrompt,
   type InsightContext,
 } from './prompt.ts';
@@ -110,13 +112,20 @@ function figuresOf(ctx: InsightContext, output: InsightLlmOutput): Record<string
   return figures;
 }
 
+/**
+ * `variant`: the user's arm of the prompt-template experiment (llm/experiments.ts), if one runs. Its
+ * template writes the prompt, its name is part of the cache key, and the rules arm skips the LLM.
+ */
 export async function generateInsight(
   uid: string,
   ctx: InsightContext,
   deps: GenerateDeps,
+  variant?: ExperimentVariant,
 ): Promise<GeneratedInsight> {
-  const hash = inputHash(ctx, deps.llm?.model ?? 'rules');
-  if (!deps.llm) return rules(ctx, hash, null);
+  const template: InsightTemplateVersion =
+    variant?.arm.kind === 'llm' ? variant.arm.template : insightTemplateVersion;
+  const hash = inputHash(ctx, deps.llm?.model ?? 'rules', template, variant?.name);
+  if (!deps.llm || variant?.arm.kind === 'rules') return rules(ctx, hash, null);
   const llm = deps.llm;
 
   const cached = await deps.cache.get(hash);
@@ -135,7 +144,7 @@ export async function generateInsight(
     return rules(ctx, hash, 'rate_limited: daily LLM token budget used up');
   }
 
-  const system = systemInstruction(ctx.locale);
+  const system = systemInstruction(ctx.locale, template);
   const prompt = userPrompt(ctx);
   let lastUsage = { promptTokens: 0, outputTokens: 0 };
   try {
@@ -184,7 +193,7 @@ export async function generateInsight(
     const value: CachedInsight = {
       output: safe.output,
       generator: llm.model,
-      templateVersion: insightTemplateVersion,
+      templateVersion: template,
       removed: safe.removed,
       usage: lastUsage,
     };

@@ -10,6 +10,8 @@ import type { FlagSource } from '../platform/flags.ts';
 import { elapsedMs } from '../platform/ops-metrics.ts';
 import { generateInsight, type GenerateDeps } from '../llm/generate.ts';
 import type { InsightContext } from '../llm/prompt.ts';
+import { assignVariant, insightTemplateExperiment, type Experiment } from '../llm/experiments.ts';
+import { addExposure } from '../store/engagement.ts';
 import { paths } from '../store/paths.ts';
 import { traceField } from '../platform/tracing.ts';
 import { analysisConverter, insightConverter } from '../store/converters.ts';
@@ -22,6 +24,11 @@ export interface InsightDeps extends GenerateDeps {
   log: Logger;
   /** Feature flags per user (llm_generator_enabled); absent: the in-code defaults. */
   flags?: FlagSource;
+  /**
+   * The prompt-template experiment to run for every user (tests); absent: insightTemplateExperiment for
+   * the users whose insight_experiments_enabled flag is on, none for the others.
+   */
+  experiment?: Experiment;
 }
 
 async function context(db: Firestore, uid: string, analysisId: string) {
@@ -82,8 +89,13 @@ export async function insightForAnalysis(
     const { analysis, ctx } = loaded;
     log.info('insight.started', { locale: ctx.locale, llm: deps.llm ? deps.llm.model : 'none' });
     // The LLM generator is a flagged path: off for this user, the rule-based generator writes the insight.
-    const llmFlag = deps.flags ? (await deps.flags(uid)).llm_generator_enabled : true;
-    const g = await generateInsight(uid, ctx, { ...deps, log, ...(llmFlag ? {} : { llm: null }) });
+    const flags = deps.flags ? await deps.flags(uid) : null;
+    const llmFlag = flags ? flags.llm_generator_enabled : true;
+    const experiment =
+      deps.experiment ?? (flags?.insight_experiments_enabled ? insightTemplateExperiment : null);
+    const variant = experiment ? assignVariant(uid, experiment) : undefined;
+    const arm = experiment && variant ? { name: experiment.name, variant: variant.name } : null;
+    const g = await generateInsight(uid, ctx, { ...deps, log, ...(llmFlag ? {} : { llm: null }) }, variant);
     const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
     const doc: InsightDoc = {
       ...g.output,
@@ -102,6 +114,7 @@ export async function insightForAnalysis(
       degraded: [...analysis.degraded, ...degraded],
       usage: g.usage,
       safety: { removed: g.removed },
+      experiment: arm,
       createdAt: FieldValue.serverTimestamp(),
     };
     const finish = stageFinish('insight', g.fallback ? 'degraded' : 'done', {
@@ -112,12 +125,14 @@ export async function insightForAnalysis(
     const jobRef = deps.db.doc(paths.job(uid, jobId));
     try {
       // One batch: the insight and its stage's outcome appear together, so the deliver stage (triggered by
-      // the insight) can never mark the job complete while the insight stage still reads running.
-      await deps.db
+      // the insight) can never mark the job complete while the insight stage still reads running. The
+      // experiment exposure is counted in it too: once per insight, never again on a redelivery.
+      const batch = deps.db
         .batch()
         .create(deps.db.doc(paths.insight(uid, jobId)), doc)
-        .update(jobRef, finish)
-        .commit();
+        .update(jobRef, finish);
+      if (arm) addExposure(deps.db, batch, arm, uid);
+      await batch.commit();
     } catch (e) {
       if ((e as { code?: number }).code !== 6) throw e;
       log.info('insight.exists', {});

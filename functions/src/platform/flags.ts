@@ -15,6 +15,8 @@ import type { Logger } from './logger.ts';
 export const flagDefaults = {
   /** Gemini writes the insight; off: the rule-based generator (labelled as such). */
   llm_generator_enabled: true,
+  /** The prompt-template experiment (llm/experiments.ts) picks this user's template or the rules. */
+  insight_experiments_enabled: false,
   /** Delivery channels beyond the app's own listener (which is always on). */
   delivery_push_enabled: true,
   delivery_webhook_enabled: true,

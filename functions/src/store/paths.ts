@@ -39,6 +39,9 @@ export const userCollections = {
   webhookMessages: 'webhookMessages',
 } as const;
 
+/** Subcollections of experiments/{name}: per-variant counter shards. */
+export const experimentCollections = { counters: 'counters' } as const;
+
 /** Subcollections of users/{uid}/webhooks/{id}. */
 export const webhookCollections = { attempts: 'attempts', deliveries: 'deliveries' } as const;
 
@@ -115,8 +118,15 @@ export const paths = {
   /** Endpoint signing secrets: server-only, top level, never under users/ where clients read. */
   webhookSecret: (uid: string, id: string) => `${collections.webhookSecrets}/${uid}_${id}`,
   feedback: (uid: string) => `${u(uid)}/${userCollections.feedback}`,
+  /** The user's engagement with one insight (opened, helpful, reason): one document per insight. */
+  insightFeedback: (uid: string, insightId: string) => `${u(uid)}/${userCollections.feedback}/${insightId}`,
   mail: (id: string) => `${collections.mail}/${id}`,
   experiment: (name: string) => `${collections.experiments}/${name}`,
+  /** Counter shards of an experiment, `{variant}_{shard}` (exposures, opens, feedback, helpful). */
+  experimentCounters: (name: string) =>
+    `${collections.experiments}/${name}/${experimentCollections.counters}`,
+  experimentCounter: (name: string, variant: string, shard: number) =>
+    `${collections.experiments}/${name}/${experimentCollections.counters}/${variant}_${shard}`,
   llmUsage: (uid: string, day: string) => `${u(uid)}/${userCollections.usage}/llm_${day}`,
   llmCache: (hash: string) => `${collections.llmCache}/${hash}`,
   deadLetters: () => collections.deadLetters,

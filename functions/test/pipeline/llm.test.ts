@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { insightLlmOutputSchema, type AnalysisMetrics, type InsightLlmOutput } from '@clarity/core';
 import { createGemini } from '../../src/llm/gemini.ts';
 import { generateInsight, type CachedInsight, type GenerateDeps } from '../../src/llm/generate.ts';
+import { insightTemplateExperiment } from '../../src/llm/experiments.ts';
 import {
   insightResponseJsonSchema,
   insightTemplateVersion,
@@ -135,6 +136,27 @@ describe('Gemini adapter against the Vertex stand-in', () => {
     const again = await generateInsight('u1', ctx, d);
     expect(again.usage?.cached).toBe(true);
     expect(standin.requests).toHaveLength(1);
+  });
+
+  it('an experiment arm picks the template (and its cache entry), or the rules without calling the LLM', async () => {
+    const d = deps();
+    const v2 = insightTemplateExperiment.variants.find((v) => v.name === 'llm-v2-action')!;
+    const rulesArm = insightTemplateExperiment.variants.find((v) => v.arm.kind === 'rules')!;
+    standin.script({ kind: 'json', value: good, promptTokens: 10, outputTokens: 10 });
+    const g = await generateInsight('u-arm', ctx, d, v2);
+    expect(g.templateVersion).toBe('insight-v2-action');
+    const body = standin.requests[0]?.body as { systemInstruction: { parts: { text: string }[] } };
+    expect(body.systemInstruction.parts[0]?.text).toContain('one most useful');
+    // The control's answer for the same context is not served from the v2 arm's cache entry.
+    standin.script({ kind: 'json', value: good, promptTokens: 10, outputTokens: 10 });
+    const control = await generateInsight('u-arm', ctx, d, insightTemplateExperiment.variants[0]);
+    expect(control.inputHash).not.toBe(g.inputHash);
+    expect(control.usage?.cached).toBe(false);
+    expect(standin.requests).toHaveLength(2);
+    const r = await generateInsight('u-arm', ctx, d, rulesArm);
+    expect(r.generator).toBe('rules');
+    expect(r.fallback).toBeNull();
+    expect(standin.requests).toHaveLength(2);
   });
 
   it('falls back to rules after malformed JSON then 503, recording the cause', async () => {

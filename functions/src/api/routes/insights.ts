@@ -1,11 +1,13 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { FieldPath, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
+import { recordAudit } from '../../platform/audit.ts';
+import { recordFeedback, recordOpened, type Engagement } from '../../store/engagement.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
-import { insightsQuery, parseInput, type insightItem } from '../schemas.ts';
+import { feedbackBody, insightIdParams, insightsQuery, parseInput, type insightItem } from '../schemas.ts';
 import type { z } from 'zod';
 
 /**
@@ -82,6 +84,34 @@ export function insightRoutes(deps: ApiDeps): Router {
       snap.docs.length > q.limit && last && lastMs !== null ? encodeCursor(lastMs, last.id) : null;
     await auditRead(deps, req, access, 'insights.read', paths.insights(access.uid));
     res.json(envelope({ items: page.map(itemOf), nextCursor }, state(req).requestId));
+  });
+
+  // Engagement (store/engagement.ts): the caller's own insights only (a clinician's or admin's opening is
+  // not the user's); idempotent per user and insight; audited like every mutation.
+  const engaged = async (req: express.Request, action: string, e: Engagement) => {
+    const caller = callerOf(req);
+    await recordAudit(deps.db, {
+      actorUid: caller.uid,
+      actorRoles: caller.roles,
+      action,
+      targetUid: caller.uid,
+      resource: paths.insightFeedback(caller.uid, e.insightId),
+      requestId: state(req).requestId,
+      details: { changed: e.changed },
+    });
+    return envelope(e, state(req).requestId);
+  };
+  const json = express.json({ limit: 1024 });
+  r.post('/insights/:id/opened', requireUser(deps), async (req, res) => {
+    const { id } = parseInput(insightIdParams, req.params, 'params');
+    const e = await recordOpened(deps.db, callerOf(req).uid, id, deps.now());
+    res.json(await engaged(req, 'insight.opened', e));
+  });
+  r.post('/insights/:id/feedback', requireUser(deps), json, async (req, res) => {
+    const { id } = parseInput(insightIdParams, req.params, 'params');
+    const body = parseInput(feedbackBody, req.body ?? {}, 'body');
+    const e = await recordFeedback(deps.db, callerOf(req).uid, id, body, deps.now());
+    res.json(await engaged(req, 'insight.feedback', e));
   });
   return r;
 }

@@ -1,6 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { uploadStatuses, jobStatuses } from '@clarity/core';
 import { ClarityError } from '@clarity/core';
+import { experiments } from '../../llm/experiments.ts';
+import { experimentReports } from '../../store/engagement.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser, sessionCookieOf } from '../middleware.ts';
@@ -44,6 +46,8 @@ async function countByStatus(
  * (bearer token with the admin role) also gets version, uptime and each dependency check. 503 when a
  * dependency is down.
  * GET /v1/system/metrics (admin): in-process request counts/latency, pipeline counts from Firestore.
+ * GET /v1/system/experiments (admin): the prompt-template experiments' counters and tests
+ * (store/engagement.ts; it reads the counter shards, never the feedback documents).
  */
 export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
   const r = Router();
@@ -107,6 +111,11 @@ export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
         state(req).requestId,
       ),
     );
+  });
+
+  r.get('/experiments', requireUser(deps), requireRole('admin'), async (req, res) => {
+    const reports = await experimentReports(deps.db, experiments);
+    res.json(envelope({ experiments: reports }, state(req).requestId));
   });
   return r;
 }

@@ -224,6 +224,8 @@ export const insightDocSchema = insightLlmOutputSchema.extend({
     .nullable(),
   /** Safety pass edits (sentences dropped for diagnosis language). */
   safety: z.object({ removed: z.number().int() }),
+  /** The prompt-template experiment arm the user is in (functions/src/llm/experiments.ts); null before them. */
+  experiment: z.object({ name: z.string(), variant: z.string() }).nullable().default(null),
   createdAt: z.unknown(),
 });
 export type InsightDoc = z.infer<typeof insightDocSchema>;
