@@ -223,6 +223,7 @@ export const endpoints: Endpoint[] = [
     },
   },
   { method: 'GET', path: '/v1/system/metrics', oracle: neverAccepted },
+  { method: 'GET', path: '/v1/system/experiments', oracle: neverAccepted },
   { method: 'GET', path: '/v1/openapi.json' },
   // Export and care-team changes must be signed (finding 5); the fuzzer's X-Clarity-* headers never are.
   { method: 'GET', path: '/v1/account/export', oracle: neverAccepted },
@@ -252,6 +253,8 @@ export const endpoints: Endpoint[] = [
       ['POST', '/v1/webhooks/{id}/replay'],
       ['POST', '/v1/webhooks/{id}/rotate'],
       ['POST', '/v1/webhooks/{id}/test'],
+      ['POST', '/v1/health/insights/{id}/feedback'],
+      ['POST', '/v1/health/insights/{id}/opened'],
     ] as const
   ).map(([method, path]): Endpoint => ({ method, path, oracle: authGuarded })),
 ];
