@@ -89,3 +89,23 @@ export async function auditRead(
     details: { basis: access.basis },
   });
 }
+
+/** Audits a caller's change to their own data (webhooks, insight feedback): one entry per mutation. */
+export async function auditOwnMutation(
+  deps: Pick<ApiDeps, 'db'>,
+  req: Request,
+  action: string,
+  resource: string,
+  details?: Record<string, string | number | boolean | null>,
+): Promise<void> {
+  const caller = callerOf(req);
+  await recordAudit(deps.db, {
+    actorUid: caller.uid,
+    actorRoles: caller.roles,
+    action,
+    targetUid: caller.uid,
+    resource,
+    requestId: state(req).requestId,
+    ...(details ? { details } : {}),
+  });
+}

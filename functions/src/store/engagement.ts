@@ -77,19 +77,38 @@ function armOf(v: unknown): ArmRef | null {
   return typeof name === 'string' && typeof variant === 'string' ? { name, variant } : null;
 }
 
-/** Reads the insight (404 if the caller has none with this id) and the engagement document. */
-async function load(tx: Transaction, db: Firestore, uid: string, insightId: string) {
-  const ref = db.doc(paths.insightFeedback(uid, insightId));
-  const [insight, current] = await Promise.all([tx.get(db.doc(paths.insight(uid, insightId))), tx.get(ref)]);
-  if (!insight.exists) throw new ClarityError('not_found', `no insight ${insightId}`);
-  return { ref, arm: armOf(insight.get('experiment')), stored: (current.data() ?? {}) as Stored };
+interface Loaded {
+  ref: DocumentReference;
+  arm: ArmRef | null;
+  stored: Stored;
+}
+
+/**
+ * One transaction: reads the insight (404 if the caller has none with this id) and the engagement
+ * document, then lets `step` write.
+ */
+function engage(
+  db: Firestore,
+  uid: string,
+  insightId: string,
+  step: (tx: Transaction, at: Loaded) => Engagement,
+): Promise<Engagement> {
+  return db.runTransaction(async (tx) => {
+    const ref = db.doc(paths.insightFeedback(uid, insightId));
+    const [insight, current] = await Promise.all([
+      tx.get(db.doc(paths.insight(uid, insightId))),
+      tx.get(ref),
+    ]);
+    if (!insight.exists) throw new ClarityError('not_found', `no insight ${insightId}`);
+    return step(tx, { ref, arm: armOf(insight.get('experiment')), stored: current.data() ?? {} });
+  });
 }
 
 function write(
   tx: Transaction,
   db: Firestore,
   uid: string,
-  at: { ref: DocumentReference; arm: ArmRef | null },
+  at: Loaded,
   doc: Record<string, unknown>,
   deltas: Deltas,
 ): void {
@@ -106,8 +125,7 @@ export function recordOpened(
   insightId: string,
   now: number,
 ): Promise<Engagement> {
-  return db.runTransaction(async (tx) => {
-    const at = await load(tx, db, uid, insightId);
+  return engage(db, uid, insightId, (tx, at) => {
     const { stored } = at;
     const view = { insightId, helpful: stored.helpful ?? null, reason: stored.reason ?? null };
     if (stored.openedAt) return { ...view, openedAt: iso(stored.openedAt), changed: false };
@@ -128,8 +146,7 @@ export function recordFeedback(
   answer: { helpful: boolean; reason?: string | undefined },
   now: number,
 ): Promise<Engagement> {
-  return db.runTransaction(async (tx) => {
-    const at = await load(tx, db, uid, insightId);
+  return engage(db, uid, insightId, (tx, at) => {
     const { stored } = at;
     const reason = answer.reason ?? null;
     const openedAt = stored.openedAt ?? Timestamp.fromMillis(now);

@@ -1,12 +1,11 @@
 import express, { Router } from 'express';
 import { FieldPath, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
-import { recordAudit } from '../../platform/audit.ts';
 import { recordFeedback, recordOpened, type Engagement } from '../../store/engagement.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
-import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
+import { auditOwnMutation, auditRead, authorizeRead, callerOf } from '../rbac.ts';
 import { feedbackBody, insightIdParams, insightsQuery, parseInput, type insightItem } from '../schemas.ts';
 import type { z } from 'zod';
 
@@ -89,16 +88,8 @@ export function insightRoutes(deps: ApiDeps): Router {
   // Engagement (store/engagement.ts): the caller's own insights only (a clinician's or admin's opening is
   // not the user's); idempotent per user and insight; audited like every mutation.
   const engaged = async (req: express.Request, action: string, e: Engagement) => {
-    const caller = callerOf(req);
-    await recordAudit(deps.db, {
-      actorUid: caller.uid,
-      actorRoles: caller.roles,
-      action,
-      targetUid: caller.uid,
-      resource: paths.insightFeedback(caller.uid, e.insightId),
-      requestId: state(req).requestId,
-      details: { changed: e.changed },
-    });
+    const resource = paths.insightFeedback(callerOf(req).uid, e.insightId);
+    await auditOwnMutation(deps, req, action, resource, { changed: e.changed });
     return envelope(e, state(req).requestId);
   };
   const json = express.json({ limit: 1024 });

@@ -1,6 +1,5 @@
 import express, { Router } from 'express';
 import { ClarityError } from '@clarity/core';
-import { recordAudit } from '../../platform/audit.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -16,7 +15,7 @@ import {
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
-import { callerOf } from '../rbac.ts';
+import { auditOwnMutation, callerOf } from '../rbac.ts';
 import {
   parseInput,
   webhookAttemptsQuery,
@@ -41,23 +40,12 @@ export function webhookRoutes(deps: ApiDeps): Router {
     return deps.webhooks;
   };
   const json = express.json({ limit: 16 * 1024 });
-  const audit = async (
+  const audit = (
     req: express.Request,
     action: string,
     id: string,
     details?: Record<string, string | number | boolean | null>,
-  ) => {
-    const caller = callerOf(req);
-    await recordAudit(deps.db, {
-      actorUid: caller.uid,
-      actorRoles: caller.roles,
-      action,
-      targetUid: caller.uid,
-      resource: paths.webhook(caller.uid, id),
-      requestId: state(req).requestId,
-      ...(details ? { details } : {}),
-    });
-  };
+  ) => auditOwnMutation(deps, req, action, paths.webhook(callerOf(req).uid, id), details);
   const idOf = (req: express.Request): string => parseInput(webhookIdParams, req.params, 'params').id;
 
   r.post('/', requireUser(deps), json, async (req, res) => {
