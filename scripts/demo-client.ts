@@ -15,22 +15,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createClarityClient } from '@clarity/client';
 import { addDays } from '@clarity/core';
-import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import {
-  collection,
-  connectFirestoreEmulator,
-  doc,
-  getDoc,
-  getFirestore,
-  onSnapshot,
-} from 'firebase/firestore';
+import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
+import { apiBaseUrl as api, origin, signedInClient } from '../packages/client/test/emulators.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const projectId = 'demo-clarity';
-const api = `http://127.0.0.1:5001/${projectId}/us-central1/api`;
 const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
 const argv = process.argv.slice(2);
 /** scripts/demo.ts shows the terminal only the lines that start with its mark; the rest goes to its log. */
@@ -65,7 +54,7 @@ async function waitForApi(timeoutMs: number): Promise<void> {
 }
 const demoPassword = 'demo-password-1';
 /** The web app, as the Hosting emulator serves it (firebase.json emulators.hosting). */
-const webUrl = 'http://127.0.0.1:5050/';
+const webUrl = `${origin('hosting')}/`;
 const inferenceUrl = argv.includes('--inference-url') ? argv[argv.indexOf('--inference-url') + 1] : undefined;
 
 interface WeekBatchModule {
@@ -135,14 +124,8 @@ async function main(): Promise<void> {
     );
   }
   await waitForApi(180_000);
-  const app = initializeApp({ projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` });
-  const auth = getAuth(app);
-  connectAuthEmulator(auth, 'http://127.0.0.1:9099', { disableWarnings: true });
-  const db = getFirestore(app);
-  connectFirestoreEmulator(db, '127.0.0.1', 8080);
-  const { user } = await createUserWithEmailAndPassword(auth, `demo-${Date.now()}@example.com`, demoPassword);
+  const { db, user, client } = await signedInClient('demo', 'api', demoPassword);
   say(`demo: signed in as ${user.email} (uid ${user.uid})`);
-  const client = createClarityClient({ app, auth, db, apiBaseUrl: api, uploadPath: 'api' });
 
   const weekModule = (await import(
     pathToFileURL(path.join(repoRoot, 'functions', 'test', 'pipeline', 'week-batch.ts')).href

@@ -7,11 +7,11 @@
  * The API is called on the app's own origin (/v1/**): Hosting rewrites it to the `api` function.
  */
 import type { FirebaseOptions } from 'firebase/app';
-import type { UploadPath } from '@clarity/client';
+import { emulatorAppOptions, type EmulatorHosts, type UploadPath } from '@clarity/client';
 
 export interface WebConfig {
   firebase: FirebaseOptions;
-  emulators: { host: string; authPort: number; firestorePort: number; storagePort?: number } | null;
+  emulators: EmulatorHosts | null;
   uploadPath: UploadPath;
   apiBaseUrl: string;
 }
@@ -24,12 +24,7 @@ export async function loadConfig(): Promise<WebConfig> {
     const projectId = (env.VITE_PROJECT_ID as string | undefined) ?? 'demo-clarity';
     const storagePort = Number(env.VITE_STORAGE_EMULATOR_PORT ?? 0);
     return {
-      firebase: {
-        projectId,
-        apiKey: 'demo-key',
-        authDomain: `${projectId}.firebaseapp.com`,
-        storageBucket: `${projectId}.appspot.com`,
-      },
+      firebase: emulatorAppOptions(projectId),
       emulators: {
         host: (env.VITE_EMULATOR_HOST as string | undefined) ?? '127.0.0.1',
         authPort: Number(env.VITE_AUTH_EMULATOR_PORT ?? 9099),

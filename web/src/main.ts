@@ -7,7 +7,6 @@ import { initializeApp } from 'firebase/app';
 import {
   GoogleAuthProvider,
   OAuthProvider,
-  connectAuthEmulator,
   createUserWithEmailAndPassword,
   getAuth,
   onAuthStateChanged,
@@ -19,7 +18,6 @@ import {
 import {
   addDoc,
   collection,
-  connectFirestoreEmulator,
   doc,
   getDoc,
   getFirestore,
@@ -28,6 +26,7 @@ import {
   type Unsubscribe,
 } from 'firebase/firestore';
 import {
+  connectEmulators,
   createClarityClient,
   stageNames,
   type Analysis,
@@ -84,11 +83,7 @@ const config = await loadConfig();
 const app = initializeApp(config.firebase);
 const auth = getAuth(app);
 const db = getFirestore(app);
-if (config.emulators) {
-  const e = config.emulators;
-  connectAuthEmulator(auth, `http://${e.host}:${e.authPort}`, { disableWarnings: true });
-  connectFirestoreEmulator(db, e.host, e.firestorePort);
-}
+if (config.emulators) connectEmulators(auth, db, config.emulators);
 const client: ClarityClient = createClarityClient({
   app,
   auth,

@@ -27,6 +27,7 @@ import {
 } from './documents.ts';
 
 export * from './documents.ts';
+export * from './emulators.ts';
 
 /**
  * How files reach the backend. `storage`: the Storage SDK (`uploadBytesResumable`) to

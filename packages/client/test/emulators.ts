@@ -1,11 +1,21 @@
-/** The client's tests on the Emulator Suite: a Firebase app wired to the emulators of firebase.json. */
+/**
+ * A client on the Emulator Suite of firebase.json: a Firebase app wired to the emulators and a new user
+ * signed in with the real client SDK. Used by the client's tests and by the demo (scripts/demo-client.ts).
+ */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, type User } from 'firebase/auth';
-import { connectFirestoreEmulator, getFirestore } from 'firebase/firestore';
-import { createClarityClient, type ClarityClient, type UploadPath } from '../src/index.ts';
+import { createUserWithEmailAndPassword, getAuth, type User } from 'firebase/auth';
+import { getFirestore, type Firestore } from 'firebase/firestore';
+import {
+  connectEmulators,
+  createClarityClient,
+  emulatorAppOptions,
+  type ClarityClient,
+  type EmulatorHosts,
+  type UploadPath,
+} from '../src/index.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const projectId = 'demo-clarity';
@@ -21,6 +31,13 @@ export function origin(name: string): string {
   return `http://${e.host}:${e.port}`;
 }
 
+/** Auth and Firestore as firebase.json places them (both on one host). */
+export function emulatorHosts(): EmulatorHosts {
+  const [auth, firestore] = [emulators.auth, emulators.firestore];
+  if (!auth || !firestore) throw new Error('firebase.json lacks the auth or firestore emulator');
+  return { host: firestore.host, authPort: auth.port, firestorePort: firestore.port };
+}
+
 export const apiBaseUrl = `${origin('functions')}/${projectId}/us-central1/api`;
 
 /** Fails loudly (never skips) outside `firebase emulators:exec`. */
@@ -32,32 +49,29 @@ export function requireEmulators(): void {
 let seq = 0;
 export interface SignedIn {
   app: FirebaseApp;
+  db: Firestore;
   user: User;
+  /** The new user's password (the demo prints it for the web app's sign-in). */
+  password: string;
   client: ClarityClient;
   close(): Promise<void>;
 }
 
 /** A new user signed in with the real client SDK, and a ClarityClient for them. */
-export async function signedInClient(label: string, uploadPath: UploadPath = 'api'): Promise<SignedIn> {
+export async function signedInClient(
+  label: string,
+  uploadPath: UploadPath = 'api',
+  password = 'correct-horse-battery',
+): Promise<SignedIn> {
   requireEmulators();
-  const app = initializeApp(
-    {
-      projectId,
-      apiKey: 'demo-key',
-      authDomain: `${projectId}.firebaseapp.com`,
-      storageBucket: `${projectId}.appspot.com`,
-    },
-    `${label}-${Date.now()}-${seq++}`,
-  );
+  const app = initializeApp(emulatorAppOptions(projectId), `${label}-${Date.now()}-${seq++}`);
   const auth = getAuth(app);
-  connectAuthEmulator(auth, origin('auth'), { disableWarnings: true });
   const db = getFirestore(app);
-  const fs = new URL(origin('firestore'));
-  connectFirestoreEmulator(db, fs.hostname, Number(fs.port));
+  connectEmulators(auth, db, emulatorHosts());
   const { user } = await createUserWithEmailAndPassword(
     auth,
     `${label}-${Date.now()}-${seq++}@example.com`,
-    'correct-horse-battery',
+    password,
   );
   const storageHost = process.env.FIREBASE_STORAGE_EMULATOR_HOST;
   const [host, port] = (storageHost ?? '').split(':');
@@ -69,5 +83,5 @@ export async function signedInClient(label: string, uploadPath: UploadPath = 'ap
     uploadPath,
     ...(storageHost && host && port ? { storageEmulator: { host, port: Number(port) } } : {}),
   });
-  return { app, user, client, close: () => deleteApp(app) };
+  return { app, db, user, password, client, close: () => deleteApp(app) };
 }
