@@ -103,6 +103,22 @@ describe('analysis movement series', () => {
       movementSeries: 'activity_counts',
       nonWearMinutes: choiNonWear(series).nonWearEpochs,
     });
+    // The 24-h profile the web app charts: per clock hour, the mean of that hour's worn minutes over the 7
+    // days, from the same masked minutes.
+    const mask = choiNonWear(series).mask;
+    const profile = r.metrics.circadian?.hourlyProfile ?? [];
+    expect(profile).toHaveLength(24);
+    for (const hour of [0, 3, 12, 20]) {
+      const worn: number[] = [];
+      for (let day = 0; day < 7; day++)
+        for (let m = 0; m < 60; m++) {
+          const k = day * 1440 + hour * 60 + m;
+          if (!mask[k] && Number.isFinite(direct[k])) worn.push(direct[k]!);
+        }
+      const mean = worn.length ? worn.reduce((a, b) => a + b, 0) / worn.length : null;
+      if (mean === null) expect(profile[hour]).toBeNull();
+      else expect(profile[hour]).toBeCloseTo(mean, 9);
+    }
   });
 
   it('counts from another device are scored with Cole-Kripke as ActiLife runs it', async () => {

@@ -2,7 +2,13 @@
  * Circadian rhythm: IS/IV/RA/L5/M10 (circadianMetrics, 60-min bins) on the movement series; on counts, Choi
  * 2011 non-wear is masked first (an actigraph's off-wrist zeros would otherwise read as rest).
  */
-import { choiNonWear, circadianMetrics, maskEpochs, type AnalysisMetrics } from '@clarity/core';
+import {
+  choiNonWear,
+  circadianMetrics,
+  maskEpochs,
+  type AnalysisMetrics,
+  type EpochSeries,
+} from '@clarity/core';
 import { finite, plainProvenance } from './values.ts';
 import type { WindowSeries } from './window.ts';
 
@@ -27,6 +33,24 @@ export function circadianRhythm(ws: WindowSeries): AnalysisMetrics['circadian'] 
     RA: finite(c.RA),
     L5Start: c.L5Start,
     M10Start: c.M10Start,
+    hourlyProfile: hourlyProfile(input),
     provenance: { ...p, parameters: { ...p.parameters, movementSeries: movement.name, ...masking } },
   };
+}
+
+/**
+ * The 24-h average profile: the mean of each local clock hour's valid minutes over the window (null for an
+ * hour without any). The series starts at local midnight with one-minute epochs (window.ts).
+ */
+export function hourlyProfile(series: EpochSeries): (number | null)[] {
+  const sums = new Array<number>(24).fill(0);
+  const counts = new Array<number>(24).fill(0);
+  const perHour = 3600 / series.epochSeconds;
+  series.values.forEach((v, i) => {
+    if (series.missing[i] || !Number.isFinite(v)) return;
+    const hour = Math.floor(i / perHour) % 24;
+    sums[hour]! += v;
+    counts[hour]! += 1;
+  });
+  return sums.map((s, h) => (counts[h] ? s / counts[h] : null));
 }

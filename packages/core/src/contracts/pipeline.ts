@@ -109,6 +109,8 @@ export const analysisMetricsSchema = z.object({
       RA: num,
       L5Start: z.string().nullable(),
       M10Start: z.string().nullable(),
+      /** Mean movement per local clock hour (0-23) over the window, on the series IS/IV/L5/M10 use. */
+      hourlyProfile: z.array(num).length(24).optional(),
       provenance: provenanceSchema,
     })
     .nullable(),
