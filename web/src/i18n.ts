@@ -20,6 +20,8 @@ const en = {
   insights: 'Insights',
   charts: 'Charts',
   account: 'Account',
+  uploadIntro:
+    'Upload a wearable file or a HealthKit batch. It is checked and stored, then analysed (sleep, activity, 24-hour rhythm, heart rate and HRV); each step shows below as it runs, and your insight and charts follow.',
   pickFile: 'Health file (export.zip, export.xml, .AWD, .agd, ActiLife or Fitbit CSV)',
   timezone: 'Time zone of the device clock',
   send: 'Upload',
@@ -99,6 +101,8 @@ const es: Dict = {
   insights: 'Resultados',
   charts: 'Gráficos',
   account: 'Cuenta',
+  uploadIntro:
+    'Sube un archivo de tu dispositivo o un lote de HealthKit. Se comprueba y se guarda, y después se analiza (sueño, actividad, ritmo de 24 horas, frecuencia cardiaca y VFC); cada paso aparece abajo mientras se ejecuta, y después tu resumen y tus gráficos.',
   pickFile: 'Archivo de salud (export.zip, export.xml, .AWD, .agd, CSV de ActiLife o Fitbit)',
   timezone: 'Zona horaria del reloj del dispositivo',
   send: 'Subir',
@@ -175,6 +179,8 @@ const de: Dict = {
   insights: 'Erkenntnisse',
   charts: 'Diagramme',
   account: 'Konto',
+  uploadIntro:
+    'Laden Sie eine Datei Ihres Geräts oder einen HealthKit-Stapel hoch. Sie wird geprüft und gespeichert, dann ausgewertet (Schlaf, Aktivität, 24-Stunden-Rhythmus, Herzfrequenz und HRV); jeder Schritt erscheint unten, während er läuft, danach Ihre Auswertung und Diagramme.',
   pickFile: 'Gesundheitsdatei (export.zip, export.xml, .AWD, .agd, ActiLife- oder Fitbit-CSV)',
   timezone: 'Zeitzone der Geräteuhr',
   send: 'Hochladen',

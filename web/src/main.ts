@@ -19,7 +19,6 @@ import {
   addDoc,
   collection,
   doc,
-  getDoc,
   getFirestore,
   onSnapshot,
   serverTimestamp,
@@ -315,6 +314,7 @@ function renderUpload(): void {
   fill(
     el.upload!,
     title('upload', 'upload'),
+    h('p', { class: 'intro' }, t('uploadIntro')),
     h(
       'form',
       { id: 'upload-form', onsubmit: (e: Event) => void send(e) },
@@ -562,13 +562,6 @@ function renderInsights(): void {
   );
 }
 
-function dates(start: string, end: string): string[] {
-  const out: string[] = [];
-  for (let d = Date.parse(`${start}T00:00:00Z`); d <= Date.parse(`${end}T00:00:00Z`); d += 86_400_000)
-    out.push(new Date(d).toISOString().slice(0, 10));
-  return out;
-}
-
 const toSeconds = (date: string) => Date.parse(`${date}T12:00:00Z`) / 1000;
 
 async function trend(metric: string, start: string, end: string): Promise<TrendsData | undefined> {
@@ -598,13 +591,12 @@ async function renderCharts(): Promise<void> {
   fill(box, title('charts', 'charts'), a ? hosts : h('p', { class: 'muted' }, t('noData')));
   if (!a) return;
   const { start, end } = a.window;
-  const [charts, activity, steps, hr, hrv, profile] = await Promise.all([
+  const [charts, activity, steps, hr, hrv] = await Promise.all([
     import('./charts.ts'),
     trend('activity_counts', start, end),
     trend('steps', start, end),
     trend('heart_rate', start, end),
     trend('hrv_sdnn', start, end),
-    hourlyProfile(user.uid, dates(start, end)),
   ]);
   if (run !== chartsRun) return;
   charts.bindResize();
@@ -679,6 +671,9 @@ async function renderCharts(): Promise<void> {
     empty: t('noData'),
   });
   const c = m.circadian;
+  // From the analysis (functions/src/pipeline/analytics/circadian.ts), not from the series documents: those
+  // hold every sample of a day, megabytes for a week.
+  const profile = c?.hourlyProfile?.some((v) => v !== null) ? c.hourlyProfile : undefined;
   specs.push({
     id: 'profile',
     title: t('profile24h'),
@@ -691,26 +686,6 @@ async function renderCharts(): Promise<void> {
   });
   specs.forEach((s, i) => charts.renderChart(hosts[i]!, s));
   box.dataset.ready = 'true';
-}
-
-/** The mean of each clock hour over the window's days, from the per-minute activity series documents. */
-async function hourlyProfile(uid: string, days: string[]): Promise<(number | null)[] | undefined> {
-  const sums = new Array<number>(24).fill(0);
-  const ns = new Array<number>(24).fill(0);
-  const docs = await Promise.all(
-    days.map((d) => getDoc(doc(db, 'users', uid, 'series', `activity_counts_${d}`))),
-  );
-  for (const d of docs) {
-    const values = (d.get('minuteSeries') as { values?: (number | null)[] } | undefined)?.values ?? [];
-    values.forEach((v, i) => {
-      if (typeof v === 'number') {
-        sums[Math.floor(i / 60)]! += v;
-        ns[Math.floor(i / 60)]! += 1;
-      }
-    });
-  }
-  if (ns.every((n) => n === 0)) return undefined;
-  return sums.map((s, i) => (ns[i] ? s / ns[i] : null));
 }
 
 function renderAccount(): void {
