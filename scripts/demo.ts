@@ -70,6 +70,7 @@ async function startInference(): Promise<ChildProcess> {
       modelsDir,
       '--port',
       String(inferencePort),
+      '--local-only',
     ],
     { stdio: ['ignore', inferenceLog, inferenceLog] },
   );

@@ -134,7 +134,18 @@ async function startChild(modelsDir: string): Promise<{ child: ChildProcess; url
   const entry = join(import.meta.dirname, '..', 'src', 'server', 'main.ts');
   const child = spawn(
     process.execPath,
-    [entry, '--models', modelsDir, '--port', '0', '--max-batch', String(MAX_BATCH), '--max-queue', '512'],
+    [
+      entry,
+      '--models',
+      modelsDir,
+      '--port',
+      '0',
+      '--max-batch',
+      String(MAX_BATCH),
+      '--max-queue',
+      '512',
+      '--local-only',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

@@ -88,6 +88,13 @@ describe('Google ID-token verification', () => {
     ).toBe(403);
   });
 
+  it('puts /metrics behind the same check (its input statistics must not be public)', async () => {
+    expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
+    const ok = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${await token({})}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('inference_request_duration_seconds');
+  });
+
   it('keeps health endpoints open for the platform probes', async () => {
     expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
   });

@@ -14,7 +14,7 @@ describe('graceful shutdown of the real entry point', () => {
     await writeStandin({ size: 's', out: join(dir, 'pat-s'), seed: 4 });
     const child = spawn(
       process.execPath,
-      [entry, '--models', dir, '--port', '0', '--max-batch', '4', '--threads', '1'],
+      [entry, '--models', dir, '--port', '0', '--max-batch', '4', '--threads', '1', '--local-only'],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PORT: '' } },
     );
     const events: Record<string, unknown>[] = [];

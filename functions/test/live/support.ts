@@ -89,6 +89,7 @@ export class InferenceServer {
         String(inferencePort),
         '--ep',
         'cpu',
+        '--local-only',
       ],
       { stdio: 'ignore' },
     );

@@ -158,6 +158,7 @@ describe('inference-run stopped mid-run', () => {
         modelsDir,
         '--port',
         String(port),
+        '--local-only',
       ],
       { stdio: 'ignore' },
     );

@@ -102,6 +102,8 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
 
     const handle = async (): Promise<Reply> => {
       if (route.startsWith('/v1/')) await admit(deps, state, req);
+      // The metrics include input statistics (drift): callers only, like the model routes.
+      else if (route === '/metrics' && deps.verifier) await deps.verifier(req.headers.authorization);
       const match = routes.find((r) => r.path === route && r.method === req.method);
       if (!match) throw new ClarityError('not_found', `no route ${req.method ?? ''} ${route}`);
       const ctx: RouteContext = { deps, state, req, requestId, started };

@@ -11,11 +11,14 @@
  *   --max-body-bytes N       request body limit, 413 above (default 8 MiB)
  *   --threads N              intra-op threads (default: the CPU quota)
  *   --ep auto|cpu|cuda       execution provider (default auto: CUDA when a GPU is visible and loads)
- *   --auth-audience AUD --auth-jwks FILE|URL [--auth-email E]...   require Google ID tokens (RS256)
+ *   --auth-audience AUD --auth-jwks FILE|URL --auth-email E [--auth-email E]...
+ *                            require Google ID tokens (RS256) for that audience from these callers
+ *   --local-only             no authentication, listening on 127.0.0.1 only (tests, the demo, a laptop);
+ *                            without it, the three --auth-* options are required and it will not start
  *   --gcs-endpoint URL       GCS JSON API endpoint for gs:// models (tests, emulators)
  *   --allow-unvalidated-heads  serve heads not marked validated, labelled as research output
- * Env: PORT, MODELS, AUTH_AUDIENCE, AUTH_JWKS, GCS_ENDPOINT mirror the flags; TRACE_EXPORTER,
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and GOOGLE_CLOUD_PROJECT choose where spans go (tracing.ts).
+ * Env: PORT, MODELS, AUTH_AUDIENCE, AUTH_JWKS, AUTH_EMAILS (comma-separated), GCS_ENDPOINT mirror the flags;
+ * TRACE_EXPORTER, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and GOOGLE_CLOUD_PROJECT choose where spans go (tracing.ts).
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './start.ts';
@@ -26,6 +29,36 @@ function int(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
   return n;
+}
+
+/**
+ * Closed by default: caller authentication (audience, keys AND allowed callers), or an explicit
+ * --local-only, which also keeps the server on loopback.
+ */
+function authOptions(values: {
+  'auth-audience'?: string;
+  'auth-jwks'?: string;
+  'auth-email'?: string[];
+  'local-only'?: boolean;
+}): { auth: { audience: string; jwks: string; allowedEmails: string[] } } | { host: string } {
+  const audience = values['auth-audience'] || process.env.AUTH_AUDIENCE || '';
+  const jwks = values['auth-jwks'] || process.env.AUTH_JWKS || '';
+  const emails = values['auth-email'] ?? (process.env.AUTH_EMAILS ?? '').split(',');
+  const allowedEmails = emails.map((e) => e.trim()).filter((e) => e.length > 0);
+  const any = audience !== '' || jwks !== '' || allowedEmails.length > 0;
+  if (values['local-only']) {
+    if (any) throw new Error('--local-only turns authentication off: drop the --auth-* options');
+    return { host: '127.0.0.1' };
+  }
+  if (!any) {
+    throw new Error(
+      'authentication is required: --auth-audience, --auth-jwks and --auth-email (or AUTH_AUDIENCE, AUTH_JWKS, AUTH_EMAILS); --local-only runs without it on 127.0.0.1',
+    );
+  }
+  if (!audience || !jwks || allowedEmails.length === 0) {
+    throw new Error('--auth-audience, --auth-jwks and at least one --auth-email are all required');
+  }
+  return { auth: { audience, jwks, allowedEmails } };
 }
 
 async function main(): Promise<void> {
@@ -46,16 +79,14 @@ async function main(): Promise<void> {
       'auth-email': { type: 'string', multiple: true },
       'gcs-endpoint': { type: 'string' },
       'allow-unvalidated-heads': { type: 'boolean', default: false },
+      'local-only': { type: 'boolean', default: false },
     },
   });
   const models = values.models ?? process.env.MODELS;
   if (!models) throw new Error('usage: main.ts --models DIR|gs://bucket/path [--port N]');
   const ep = values.ep ?? 'auto';
   if (ep !== 'auto' && ep !== 'cpu' && ep !== 'cuda') throw new Error('--ep must be auto, cpu or cuda');
-  const audience = values['auth-audience'] ?? process.env.AUTH_AUDIENCE;
-  const jwks = values['auth-jwks'] ?? process.env.AUTH_JWKS;
-  if ((audience === undefined) !== (jwks === undefined))
-    throw new Error('--auth-audience and --auth-jwks go together');
+  const auth = authOptions(values);
   const gcsEndpoint = values['gcs-endpoint'] ?? process.env.GCS_ENDPOINT;
   const running = await startServer({
     models,
@@ -71,7 +102,7 @@ async function main(): Promise<void> {
       maxBodyBytes: int(values['max-body-bytes'], 'max-body-bytes'),
       allowUnvalidatedHeads: values['allow-unvalidated-heads'],
     },
-    auth: audience && jwks ? { audience, jwks, allowedEmails: values['auth-email'] } : undefined,
+    ...auth,
     gcs: gcsEndpoint ? { apiEndpoint: gcsEndpoint, projectId: 'local' } : undefined,
     tracing: tracingFromEnv(process.env),
   });

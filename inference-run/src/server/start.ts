@@ -87,7 +87,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
   const address = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;
-  logger.info('listening', { port: address.port });
+  logger.info('listening', {
+    port: address.port,
+    host: options.host ?? '0.0.0.0',
+    auth: verifier ? 'google-id-token' : 'off (local only)',
+  });
 
   const ready = (async () => {
     try {
