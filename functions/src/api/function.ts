@@ -128,7 +128,7 @@ export const api = onRequest(
     'api',
     // A SERVER span per request that continues the caller's traceparent, named by the route without ids.
     tracedRequest(
-      (req) => `${req.method} ${routeOf(req.originalUrl || req.url)}`,
+      (req) => `${req.method} ${routeOf(req.url)}`,
       (req, res) => {
         app ??= apiFromParams();
         app(req, res);

@@ -26,7 +26,10 @@ import { repoRoot } from '../support/emulators.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
 import { realWeek } from '../pipeline/fixtures.ts';
 import type { WeekBatch } from '../pipeline/week-batch.ts';
+import { startReceiver, type Receiver } from '../delivery/support.ts';
+import { allowedAttributes, callerTrace, kind, waitForTrace, type ReceivedSpan } from './traces.ts';
 import {
+  apiUrl,
   InferenceServer,
   closeApp,
   count,
@@ -125,6 +128,101 @@ afterAll(async () => {
 });
 
 describe('live pipeline (model server + Vertex stand-in configured)', () => {
+  // First: the breakers of the emulated instances are all closed (later scenarios open them).
+  it('one trace from the upload request to every delivery channel: api → ingest → analyze → infer task → inference-run → insight → deliver', async () => {
+    const { u, marker } = await scenarioUser('traced');
+    standin.scriptFor(marker, { kind: 'json', value: answer('Traced') });
+    const receiver: Receiver = await startReceiver();
+    try {
+      // A webhook endpoint, so the deliver stage has a channel besides the listener.
+      const registered = await fetch(`${apiUrl}/v1/webhooks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await u.user.getIdToken()}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ url: receiver.url }),
+      });
+      expect(registered.status).toBe(201);
+
+      const caller = callerTrace();
+      const watch = watchJob(u);
+      await upload(
+        u,
+        { samples: week.samples, timezone: week.timezone },
+        { traceparent: caller.traceparent },
+      );
+      const { job } = await watch.done;
+      expect(job.status).toBe('complete');
+      await receiver.waitFor(2, 60_000); // insight.created and job.completed
+
+      const named = (spans: ReceivedSpan[], name: string, service = 'clarity-functions') =>
+        spans.filter((s) => s.name === name && s.service === service);
+      const spans = await waitForTrace(
+        caller.traceId,
+        (all) => named(all, 'POST webhook').length >= 2 && named(all, 'deliver webhook').length === 1,
+      );
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      const parentOf = (s: ReceivedSpan) => byId.get(s.parentSpanId);
+      const one = (list: ReceivedSpan[], what: string): ReceivedSpan => {
+        expect(list, what).toHaveLength(1);
+        return list[0] as ReceivedSpan;
+      };
+
+      // api: a SERVER span continuing the caller's traceparent.
+      const api = one(named(spans, 'POST /v1/health/upload'), 'api span');
+      expect(api).toMatchObject({ kind: kind.server, parentSpanId: caller.spanId });
+      // ingest: from the upload document the api wrote.
+      const ingest = one(named(spans, 'onUploadCreated'), 'ingest span');
+      expect(ingest).toMatchObject({ kind: kind.consumer, parentSpanId: api.spanId });
+      // The upload's status changes carry the ingest span; the invocation that made the job is among them.
+      const finished = named(spans, 'onUploadFinished');
+      expect(finished.length).toBeGreaterThan(0);
+      for (const f of finished) expect(f.parentSpanId).toBe(ingest.spanId);
+      // analyze: from the job document.
+      const analyze = one(named(spans, 'onJobCreated'), 'analyze span');
+      expect(parentOf(analyze)?.name).toBe('onUploadFinished');
+      // The infer task: a SERVER span continuing the task request's traceparent header.
+      const infer = one(named(spans, 'inferTask'), 'infer task span');
+      expect(infer).toMatchObject({ kind: kind.server, parentSpanId: analyze.spanId });
+      // inference-run: its SERVER span is the child of the functions' CLIENT span.
+      const call = one(named(spans, 'POST /v1/embed'), 'inference call');
+      expect(call).toMatchObject({ kind: kind.client, parentSpanId: infer.spanId });
+      const served = one(named(spans, 'POST /v1/embed', 'inference-run'), 'inference-run span');
+      expect(served).toMatchObject({ kind: kind.server, parentSpanId: call.spanId });
+      // insight: from the analysis the infer task made ready; the Gemini call inside it.
+      const gemini = one(named(spans, 'gemini generateContent'), 'Gemini call');
+      expect(gemini.kind).toBe(kind.client);
+      const insight = parentOf(gemini) as ReceivedSpan;
+      expect(insight).toMatchObject({ name: 'onAnalysisReady', parentSpanId: infer.spanId });
+      // deliver: from the insight document; one span per channel; each webhook attempt a task continuing it.
+      const deliver = one(named(spans, 'onInsightCreated'), 'deliver span');
+      expect(deliver.parentSpanId).toBe(insight.spanId);
+      const listener = one(named(spans, 'deliver listener'), 'listener channel');
+      const webhook = one(named(spans, 'deliver webhook'), 'webhook channel');
+      expect([listener.parentSpanId, webhook.parentSpanId]).toEqual([deliver.spanId, deliver.spanId]);
+      const attempts = named(spans, 'webhookAttempt');
+      expect(attempts).toHaveLength(2);
+      for (const a of attempts) expect(a).toMatchObject({ kind: kind.server, parentSpanId: webhook.spanId });
+      for (const post of named(spans, 'POST webhook')) {
+        expect(parentOf(post)?.name).toBe('webhookAttempt');
+        expect(post.attributes['clarity.webhook.outcome']).toBe('delivered');
+      }
+
+      // No span attribute holds a sample value: only value-free keys, the status code the only number.
+      const values = new Set(week.samples.map((x) => String((x as { value?: unknown }).value)));
+      for (const s of spans)
+        for (const [key, v] of Object.entries(s.attributes)) {
+          expect(allowedAttributes.has(key), `${s.name}: attribute ${key}`).toBe(true);
+          if (typeof v === 'number')
+            expect(key, `${s.name}: number in ${key}`).toBe('http.response.status_code');
+          else expect(values.has(String(v)), `${s.name}: ${key} is a sample value`).toBe(false);
+        }
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('valid JSON from Gemini: the insight carries the model id and template version; the embedding is merged', async () => {
     const { u, marker } = await scenarioUser('gemini');
     standin.scriptFor(marker, {

@@ -91,7 +91,8 @@ export class InferenceServer {
         'cpu',
         '--local-only',
       ],
-      { stdio: 'ignore' },
+      // Its spans go to the session's trace collector (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, from the harness).
+      { stdio: 'ignore', env: { ...process.env, TRACE_EXPORTER: 'otlp' } },
     );
     for (let i = 0; i < 200; i++) {
       try {
@@ -159,11 +160,19 @@ export async function signUpApp(name: string): Promise<AppUser> {
 
 export const closeApp = (u: AppUser | undefined): Promise<void> => (u ? deleteApp(u.app) : Promise.resolve());
 
-/** POST /v1/health/upload as the user; returns the upload id. */
-export async function upload(u: AppUser, body: { samples: unknown[]; timezone: string }): Promise<string> {
+/** POST /v1/health/upload as the user (with extra headers, e.g. a traceparent); returns the upload id. */
+export async function upload(
+  u: AppUser,
+  body: { samples: unknown[]; timezone: string },
+  headers: Record<string, string> = {},
+): Promise<string> {
   const res = await fetch(`${apiUrl}/v1/health/upload`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await u.user.getIdToken()}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${await u.user.getIdToken()}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
