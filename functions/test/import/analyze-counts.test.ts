@@ -9,56 +9,22 @@ import {
   circadianMetrics,
   createEpochSeries,
   epochsToMinutes,
-  localDate,
   maskEpochs,
   minuteSamples,
   readAwdFile,
-  sampleId,
   type CanonicalSample,
   type SeriesDoc,
 } from '@clarity/core';
 import { sharedData } from '@clarity/core/testing';
 import { computeAnalysis } from '../../src/pipeline/analytics.ts';
-
-/** Series documents as the series writer stores them (one per metric and local day). */
-function store(samples: CanonicalSample[]): SeriesDoc[] {
-  const docs = new Map<string, SeriesDoc>();
-  for (const s of samples) {
-    const date = localDate(s.startMs, s.offsetMinutes);
-    const key = `${s.metric}_${date}`;
-    let d = docs.get(key);
-    if (!d)
-      docs.set(
-        key,
-        (d = {
-          metric: s.metric,
-          date,
-          unit: s.unit,
-          samples: {},
-          sampleCount: 0,
-          sources: [s.source],
-          updatedAt: null,
-        }),
-      );
-    d.samples[sampleId('u', s)] = {
-      s: s.startMs,
-      e: s.endMs,
-      v: s.value,
-      st: s.stage,
-      src: s.source,
-      up: 'up1',
-    };
-    d.sampleCount++;
-  }
-  return [...docs.values()];
-}
+import { seriesDocsOf } from '../support/series.ts';
 
 const window = { start: '1918-01-24', end: '1918-01-30' };
 
 async function countDocs(source = 'Actiwatch V664055'): Promise<{ docs: SeriesDoc[]; direct: Float64Array }> {
   const { series } = await readAwdFile(sharedData('actigraphy', 'actiwatch_awd', 'example_01.AWD'));
   const conv = epochsToMinutes(series, { timezone: 'UTC' });
-  const docs = store(minuteSamples(conv, { type: 'ClarityActivityCount', source }, 'UTC'));
+  const docs = seriesDocsOf(minuteSamples(conv, { type: 'ClarityActivityCount', source }, 'UTC'));
   // The window's minutes straight from the file: minute k of the window is epoch (k - offset of the start).
   const t0 = Date.parse(`${series.start}Z`);
   const w0 = Date.parse(`${window.start}T00:00:00Z`);
@@ -149,12 +115,12 @@ describe('analysis movement series', () => {
         device: null,
       };
     });
-    const both = computeAnalysis([...docs, ...store(steps)], window, 'UTC');
+    const both = computeAnalysis([...docs, ...seriesDocsOf(steps)], window, 'UTC');
     expect(both.metrics.activity?.meanDailySteps).toBe(24 * 300);
     expect(both.metrics.circadian).toEqual(countsOnly.metrics.circadian);
     expect(both.metrics.sleep).toEqual(countsOnly.metrics.sleep);
 
-    const stepsOnly = computeAnalysis(store(steps), window, 'UTC');
+    const stepsOnly = computeAnalysis(seriesDocsOf(steps), window, 'UTC');
     expect(stepsOnly.metrics.circadian?.provenance.parameters.movementSeries).toBe('steps');
   });
 });

@@ -10,14 +10,13 @@ import { describe, expect, it } from 'vitest';
 import {
   circadianMetrics,
   createEpochSeries,
-  localDate,
   readAwdFile,
-  sampleId,
   validateHealthKitUpload,
   type SeriesDoc,
 } from '@clarity/core';
 import { computeAnalysis, stepMinutes, windowMinutes } from '../../src/pipeline/analytics.ts';
 import { weekOfMinutes } from '../../src/pipeline/infer.ts';
+import { seriesDocsOf } from '../support/series.ts';
 import { blockMinutes, countsPerStep, weekBatch } from './week-batch.ts';
 
 const awd = path.resolve(
@@ -25,39 +24,11 @@ const awd = path.resolve(
   '../../../../shared/data/actigraphy/actiwatch_awd/example_01.AWD',
 );
 
-/** Series documents exactly as ingest writes them (one per metric and local day). */
+/** Series documents exactly as ingest writes them (validated as an upload, then one per metric and day). */
 function storeAsIngest(samples: unknown[]): SeriesDoc[] {
   const v = validateHealthKitUpload({ samples, timezone: 'UTC' }, Date.parse('2026-11-25T12:00:00Z'));
   expect(v.issues).toEqual([]);
-  const docs = new Map<string, SeriesDoc>();
-  for (const s of v.samples) {
-    const date = localDate(s.startMs, s.offsetMinutes);
-    const key = `${s.metric}_${date}`;
-    let d = docs.get(key);
-    if (!d)
-      docs.set(
-        key,
-        (d = {
-          metric: s.metric,
-          date,
-          unit: s.unit,
-          samples: {},
-          sampleCount: 0,
-          sources: [s.source],
-          updatedAt: null,
-        }),
-      );
-    d.samples[sampleId('u', s)] = {
-      s: s.startMs,
-      e: s.endMs,
-      v: s.value,
-      st: s.stage,
-      src: s.source,
-      up: 'up1',
-    };
-    d.sampleCount++;
-  }
-  return [...docs.values()];
+  return seriesDocsOf(v.samples);
 }
 
 describe('analysis of a real actigraphy week', () => {
