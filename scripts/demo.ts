@@ -19,10 +19,11 @@
  * `npm run demo -- --keep` leaves the emulators (and the web app) running afterwards (Ctrl-C to stop);
  * `npm run demo -- --no-model` skips inference-run (the infer stage then records "skipped: no model").
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startInferenceRun } from '../functions/test/support/inference-run.ts';
 import { SetupError } from './emulator-binaries.ts';
 import { emulatorList, firebase, prepareEmulators, relaunchUnderLock } from './emulators.ts';
 
@@ -62,41 +63,17 @@ async function startInference(): Promise<ChildProcess> {
     );
     if (r.status !== 0) throw new DemoError('making the stand-in model failed');
   }
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(repoRoot, 'inference-run/src/server/main.ts'),
-      '--models',
+  try {
+    const child = await startInferenceRun({
       modelsDir,
-      '--port',
-      String(inferencePort),
-      '--local-only',
-    ],
-    { stdio: ['ignore', inferenceLog, inferenceLog] },
-  );
-  // Loading the model and onnxruntime takes seconds on an idle machine and much longer on a busy one.
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${inferencePort}/readyz`)).ok) {
-        console.log(
-          `demo: inference-run ready on http://127.0.0.1:${inferencePort} (pat-s stand-in, untrained)`,
-        );
-        return child;
-      }
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 250));
+      port: inferencePort,
+      stdio: ['ignore', inferenceLog, inferenceLog],
+    });
+    console.log(`demo: inference-run ready on http://127.0.0.1:${inferencePort} (pat-s stand-in, untrained)`);
+    return child;
+  } catch (e) {
+    throw new DemoError(`${(e as Error).message}; its log: ${path.relative(repoRoot, inferenceLogFile)}`);
   }
-  child.kill();
-  const log = path.relative(repoRoot, inferenceLogFile);
-  throw new DemoError(
-    child.exitCode !== null
-      ? `inference-run exited (status ${child.exitCode}) before it was ready; its log: ${log}`
-      : `inference-run was not ready on port ${inferencePort} within 120 s; its log: ${log}`,
-  );
 }
 
 /** A failure the demo explains in one line (no stack trace). */

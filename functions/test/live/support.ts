@@ -22,6 +22,7 @@ import {
 import type { Firestore } from 'firebase-admin/firestore';
 import type { JobDoc } from '@clarity/core';
 import { adminDb, emulatorOrigin, repoRoot } from '../support/emulators.ts';
+import { startInferenceRun } from '../support/inference-run.ts';
 
 export const liveProject = 'demo-clarity-live';
 export const region = 'us-central1';
@@ -79,30 +80,13 @@ export class InferenceServer {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'inference-run/src/server/main.ts'),
-        '--models',
-        this.modelsDir,
-        '--port',
-        String(inferencePort),
-        '--ep',
-        'cpu',
-        '--local-only',
-      ],
+    this.proc = await startInferenceRun({
+      modelsDir: this.modelsDir,
+      port: inferencePort,
+      args: ['--ep', 'cpu'],
       // Its spans go to the session's trace collector (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, from the harness).
-      { stdio: 'ignore', env: { ...process.env, TRACE_EXPORTER: 'otlp' } },
-    );
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await fetch(`${this.url}/readyz`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('inference-run did not become ready in 20 s');
+      env: { ...process.env, TRACE_EXPORTER: 'otlp' },
+    });
   }
 
   /**

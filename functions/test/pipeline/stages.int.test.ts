@@ -22,6 +22,7 @@ import { firestoreInsightCache } from '../../src/llm/cache.ts';
 import { createBreaker } from '../../src/platform/circuit-breaker.ts';
 import { firestoreTokenBudget, Semaphore } from '../../src/platform/llm-limiter.ts';
 import { adminDb, repoRoot } from '../support/emulators.ts';
+import { startInferenceRun } from '../support/inference-run.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
 import { ingestBatch, realWeek, testLog } from './fixtures.ts';
 import type { WeekBatch } from './week-batch.ts';
@@ -150,27 +151,7 @@ describe('inference-run stopped mid-run', () => {
   const port = 18931;
 
   async function startServer(): Promise<void> {
-    server = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'inference-run/src/server/main.ts'),
-        '--models',
-        modelsDir,
-        '--port',
-        String(port),
-        '--local-only',
-      ],
-      { stdio: 'ignore' },
-    );
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('inference-run did not become ready');
+    server = await startInferenceRun({ modelsDir, port });
   }
   async function stopServer(): Promise<void> {
     const s = server;
