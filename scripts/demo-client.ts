@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { addDays } from '@clarity/core';
 import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
+import { paths } from '../functions/src/store/paths.ts';
 import { apiBaseUrl as api, origin, signedInClient } from '../packages/client/test/emulators.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
           const id = change.doc.id;
           if (!lastLine.has(id))
             say(
-              `demo: job ${id} created (upload ${j.uploadId ?? '-'}); following users/${user.uid}/jobs/${id}`,
+              `demo: job ${id} created (upload ${j.uploadId ?? '-'}); following ${paths.job(user.uid, id)}`,
             );
           const line = stageOrder.map((s) => `${s} ${j.stages[s]?.status ?? '-'}`).join(' | ');
           if (line !== lastLine.get(id)) {

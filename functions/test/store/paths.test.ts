@@ -1,6 +1,6 @@
 /**
  * One owner for Firestore paths: no file of functions/src but store/paths.ts spells a collection name or a
- * path, and the GDPR lists of account-data.ts come from paths.ts's `userData`.
+ * path (nor does any command in scripts/), and the GDPR lists of account-data.ts come from paths.ts's `userData`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,6 +10,7 @@ import { pipelinePaths } from '../../src/store/pipeline-paths.ts';
 import { userKeyedCollections, userKeyedQueries } from '../../src/store/account-data.ts';
 
 const srcDir = join(import.meta.dirname, '../../src');
+const scriptsDir = join(import.meta.dirname, '../../../scripts');
 const owner = 'store/paths.ts';
 
 function sourceFiles(dir: string): string[] {
@@ -64,6 +65,16 @@ describe('paths module', () => {
       .map((f) => [relative(srcDir, f).replaceAll('\\', '/'), f] as const)
       .filter(([rel]) => rel !== owner)
       .flatMap(([rel, f]) => findOffences(rel, readFileSync(f, 'utf8')));
+    expect(found).toEqual([]);
+  });
+
+  it('nor does any command in scripts/ (they address Firestore through paths.ts or @clarity/client)', () => {
+    // The demo client uses the client SDK's segment form (collection(db, 'users', uid, 'jobs')), which these
+    // patterns, written for the Admin SDK's path strings, do not flag.
+    const found = sourceFiles(scriptsDir)
+      .map((f) => [relative(scriptsDir, f).replaceAll('\\', '/'), f] as const)
+      .filter(([rel]) => !rel.startsWith('test/'))
+      .flatMap(([rel, f]) => findOffences(`scripts/${rel}`, readFileSync(f, 'utf8')));
     expect(found).toEqual([]);
   });
 
