@@ -7,7 +7,7 @@
  * answers. A real project only when named: `--project ID` with an id not starting with `demo-` uses that
  * project's Firestore with Application Default Credentials. Stage dependencies are the triggers' own
  * (functions/src/pipeline/deps.ts), from the same names as the functions' params and with their defaults:
- * INFERENCE_URL, INFERENCE_MODEL, INFERENCE_TIMEOUT_MS, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL,
+ * INFERENCE_URL, INFERENCE_MODEL, INFERENCE_TIMEOUT_MS, INFERENCE_HEADS, VERTEX_PROJECT, VERTEX_LOCATION, GEMINI_MODEL,
  * VERTEX_BASE_URL, LLM_TIMEOUT_MS, LLM_DAILY_TOKENS_PER_USER (unset = no model / the rule-based generator).
  */
 import path from 'node:path';

@@ -84,6 +84,7 @@ function rulesOnly(ctx: InsightContext, hash: string, cause: string | null): Gen
     window: ctx.window,
     locale: ctx.locale,
     hasEmbedding: ctx.embeddingComputed,
+    ...(ctx.predictions ? { predictions: ctx.predictions } : {}),
   });
   const safe = safetyPass(r.output);
   return {
@@ -144,7 +145,7 @@ export async function generateInsight(
     return rules(ctx, hash, 'rate_limited: daily LLM token budget used up');
   }
 
-  const system = systemInstruction(ctx.locale, template);
+  const system = systemInstruction(ctx.locale, template, ctx.predictions !== undefined);
   const prompt = userPrompt(ctx);
   let lastUsage = { promptTokens: 0, outputTokens: 0 };
   try {

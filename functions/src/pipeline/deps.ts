@@ -34,6 +34,8 @@ export interface StageSettings {
   inferenceUrl: string;
   inferenceModel: string;
   inferenceTimeoutMs: number;
+  /** Task heads to ask /v1/predict for (empty: no predict call). */
+  inferenceHeads: string[];
   vertexProject: string;
   vertexLocation: string;
   geminiModel: string;
@@ -50,6 +52,11 @@ export function settingsFromConfig(): StageSettings {
     inferenceUrl: config.paramValue(config.inferenceUrl),
     inferenceModel: config.paramValue(config.inferenceModel),
     inferenceTimeoutMs: config.paramValue(config.inferenceTimeoutMs),
+    inferenceHeads: config
+      .paramValue(config.inferenceHeads)
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== ''),
     vertexProject: config.paramValue(config.vertexProject),
     vertexLocation: config.paramValue(config.vertexLocation),
     geminiModel: config.paramValue(config.geminiModel),
@@ -117,6 +124,7 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
       }),
       // The client's own timeout answers first; the breaker's is the backstop.
       breaker: breaker('inference-run', { timeoutMs: s.inferenceTimeoutMs + 5_000 }),
+      heads: s.inferenceHeads,
     }),
     insight: () => {
       shared.limiter ??= new Semaphore(s.llmMaxConcurrency);

@@ -4,7 +4,10 @@
  * backoff behind a circuit breaker; a failed attempt is left to the queue's retry policy; the last attempt
  * degrades instead of failing the job: the analysis is marked ready without inference (analytics-only
  * insight), the job says so, and the work goes to deadLetters so a replay can still add the embedding.
- * The embedding is a representation: it is never presented as a prediction.
+ * The embedding is a representation: it is never presented as a prediction. When task heads are configured
+ * (INFERENCE_HEADS), /v1/predict is asked too and the heads' outputs are stored with their confidence and
+ * held-out metrics; that call is best effort (a failure or "no head served" is recorded, never fails the
+ * stage), and only validated heads ever reach an insight (insight.ts).
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError, PAT_SEQUENCE_MINUTES, type AnalysisDoc } from '@clarity/core';
@@ -31,6 +34,48 @@ export interface InferDeps {
   client: InferenceClient;
   breaker: Breaker;
   retry?: { attempts: number; baseMs: number; maxMs: number };
+  /** Task heads to ask /v1/predict for; empty or absent: no predict call. */
+  heads?: string[];
+}
+
+type Predictions = Pick<NonNullable<AnalysisDoc['inference']>, 'predictions' | 'predictionNote'>;
+
+/** The configured heads' outputs for the week (best effort: a failure is a note, not an error). */
+async function predictions(
+  deps: InferDeps,
+  week: (number | null)[],
+  jobId: string,
+  log: Logger,
+): Promise<Predictions> {
+  const wanted = deps.heads ?? [];
+  if (wanted.length === 0) return {};
+  try {
+    const res = await deps.breaker.fire(() => deps.client.predict(week, jobId));
+    if (!res) return { predictionNote: 'no head served by the model server (409)' };
+    const heads = (res.results[0]?.heads ?? []).filter((h) => wanted.includes(h.task));
+    log.info('infer.predicted', {
+      heads: heads.map((h) => h.task),
+      validated: heads.filter((h) => h.validated).length,
+    });
+    return {
+      predictions: heads.map((h) => ({
+        task: h.task,
+        label: h.label,
+        validated: h.validated,
+        probability: h.probability,
+        confidence: h.confidence,
+        spread: h.spread,
+        ...(h.predicted === undefined ? {} : { predicted: h.predicted }),
+        ...(h.positive === undefined ? {} : { positive: h.positive }),
+        ...(h.metrics === undefined ? {} : { metrics: h.metrics }),
+      })),
+      ...(heads.length === 0 ? { predictionNote: `none of ${wanted.join(', ')} is served` } : {}),
+    };
+  } catch (e) {
+    const code = e instanceof ClarityError ? e.code : 'internal';
+    log.warn('infer.predict_failed', { code });
+    return { predictionNote: `predict failed: ${code}` };
+  }
 }
 
 /** The last PAT_SEQUENCE_MINUTES minutes of the window, null where missing. */
@@ -81,6 +126,7 @@ export async function inferJob(
       embedding: result.embedding,
       missingFraction: result.missingFraction,
       ...(res.notice ? { notice: res.notice } : {}),
+      ...(await predictions(deps, week, jobId, log)),
     };
     await ref.update({
       ...traceField(),

@@ -1,14 +1,23 @@
 /**
- * HTTP client of inference-run's POST /v1/embed. In the cloud every call carries a Google ID token for the
- * service URL (Cloud Run invoker auth); on loopback URLs (emulator, demo) no token is sent. Each call is a
- * CLIENT span whose `traceparent` header inference-run continues (platform/tracing.ts).
+ * HTTP client of inference-run's POST /v1/embed and /v1/predict. In the cloud every call carries a Google
+ * ID token for the service URL (Cloud Run invoker auth); on loopback URLs (emulator, demo) no token is sent.
+ * Each call is a CLIENT span whose `traceparent` header inference-run continues (platform/tracing.ts).
  */
 import { GoogleAuth } from 'google-auth-library';
-import { ClarityError, embedResponseSchema, type EmbedResponse } from '@clarity/core';
+import type { z } from 'zod';
+import {
+  ClarityError,
+  embedResponseSchema,
+  predictResponseSchema,
+  type EmbedResponse,
+  type PredictResponse,
+} from '@clarity/core';
 import { inSpan, SpanKind, traceHeaders } from '../platform/tracing.ts';
 
 export interface InferenceClient {
   embed(values: (number | null)[], id: string): Promise<EmbedResponse>;
+  /** The served task heads' outputs; null when the server has no head to serve (409). */
+  predict(values: (number | null)[], id: string): Promise<PredictResponse | null>;
 }
 
 const isLoopback = (url: string): boolean =>
@@ -20,17 +29,29 @@ export function createInferenceClient(
 ): InferenceClient {
   const url = baseUrl.replace(/\/+$/, '');
   const auth = isLoopback(url) ? undefined : new GoogleAuth();
-  const attributes = { 'http.request.method': 'POST', 'url.path': '/v1/embed' };
-  return {
-    embed: (values, id) =>
-      inSpan('POST /v1/embed', { kind: SpanKind.CLIENT, attributes }, async (span) => {
-        const res = await embedOnce(values, id);
-        span.setAttribute('http.response.status_code', 200);
+  /** POSTs one sequence to `route` in a CLIENT span and parses the answer; null for a status in `nullOn`. */
+  const post = <T>(
+    route: 'embed' | 'predict',
+    body: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    nullOn: number[] = [],
+  ): Promise<T | null> =>
+    inSpan(
+      `POST /v1/${route}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'url.path': `/v1/${route}` } },
+      async (span) => {
+        const res = await postOnce(route, body, schema, nullOn);
+        span.setAttribute('http.response.status_code', res === null ? (nullOn[0] ?? 0) : 200);
         return res;
-      }),
-  };
+      },
+    );
 
-  async function embedOnce(values: (number | null)[], id: string): Promise<EmbedResponse> {
+  async function postOnce<T>(
+    route: 'embed' | 'predict',
+    body: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    nullOn: number[] = [],
+  ): Promise<T | null> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...traceHeaders() };
     if (auth) {
       try {
@@ -51,17 +72,18 @@ export function createInferenceClient(
         : new ClarityError('unavailable', what, { cause: e });
     let res: Response;
     try {
-      res = await fetch(`${url}/v1/embed`, {
+      res = await fetch(`${url}/v1/${route}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({
-          ...(options.model ? { model: options.model } : {}),
-          sequences: [{ id, values }],
-        }),
+        body: JSON.stringify(body),
         signal,
       });
     } catch (e) {
       throw failed(e, 'inference service unreachable');
+    }
+    if (nullOn.includes(res.status)) {
+      await res.body?.cancel().catch(() => undefined);
+      return null;
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
@@ -88,11 +110,27 @@ export function createInferenceClient(
     } catch {
       throw new ClarityError('internal', 'inference response is not JSON', { retryable: false });
     }
-    const parsed = embedResponseSchema.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success)
-      throw new ClarityError('internal', 'inference response does not match the embed contract', {
+      throw new ClarityError('internal', `inference response does not match the ${route} contract`, {
         retryable: false,
       });
     return parsed.data;
   }
+  const model = options.model ? { model: options.model } : {};
+  return {
+    async embed(values, id) {
+      const res = await post('embed', { ...model, sequences: [{ id, values }] }, embedResponseSchema);
+      if (!res) throw new ClarityError('internal', 'inference service answered no embedding');
+      return res;
+    },
+    predict(values, id) {
+      return post(
+        'predict',
+        { ...(options.model ? { models: [options.model] } : {}), sequences: [{ id, values }] },
+        predictResponseSchema,
+        [409],
+      );
+    },
+  };
 }

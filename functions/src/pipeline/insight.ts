@@ -4,7 +4,14 @@
  * (Gemini or rules, llm/generate.ts) and write users/{uid}/insights/{jobId} (create-if-absent).
  */
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { ClarityError, messages, resolveLocale, type InsightDoc } from '@clarity/core';
+import {
+  ClarityError,
+  messages,
+  resolveLocale,
+  type AnalysisDoc,
+  type InsightDoc,
+  type InsightPrediction,
+} from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
 import type { FlagSource } from '../platform/flags.ts';
 import { elapsedMs } from '../platform/ops-metrics.ts';
@@ -29,6 +36,23 @@ export interface InsightDeps extends GenerateDeps {
    * the users whose insight_experiments_enabled flag is on, none for the others.
    */
   experiment?: Experiment;
+}
+
+/**
+ * The predictions an insight may state: validated heads only (an unvalidated head's output is stored on the
+ * analysis for research and never shown), as estimates of their outcome with the spread and held-out AUROC.
+ */
+export function insightPredictions(inference: AnalysisDoc['inference']): InsightPrediction[] {
+  return (inference.predictions ?? [])
+    .filter((p) => p.validated)
+    .map((p) => ({
+      task: p.task,
+      label: p.label,
+      probability: p.probability,
+      spread: p.spread,
+      outcome: p.positive ?? p.predicted ?? p.task,
+      ...(p.metrics ? { auroc: p.metrics.auroc } : {}),
+    }));
 }
 
 async function context(db: Firestore, uid: string, analysisId: string) {
@@ -71,6 +95,8 @@ async function context(db: Firestore, uid: string, analysisId: string) {
     userPreferences: typeof prefs?.goals === 'string' ? prefs.goals.slice(0, 500) : null,
     embeddingComputed: analysis.inference.status === 'done',
   };
+  const predictions = insightPredictions(analysis.inference);
+  if (predictions.length > 0) ctx.predictions = predictions;
   return { analysis, ctx };
 }
 

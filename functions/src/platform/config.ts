@@ -175,6 +175,11 @@ export const inferenceTimeoutMs = defineInt('INFERENCE_TIMEOUT_MS', {
   description:
     'Timeout of one inference-run call in milliseconds (the infer task retries within its own timeout)',
 });
+export const inferenceHeads = defineString('INFERENCE_HEADS', {
+  default: '',
+  description:
+    'Task heads (comma-separated task names) whose predictions the infer stage asks inference-run for (/v1/predict) and stores; empty = none, no predict call. Insights mention only validated heads',
+});
 export const vertexProject = defineString('VERTEX_PROJECT', {
   default: '',
   description: 'Google Cloud project for Gemini on Vertex AI; empty = the rule-based insight generator only',

@@ -415,13 +415,13 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     const cause = 'unavailable: LLM unavailable (503)';
     expect(job.status).toBe('complete');
     expect(job.stages.insight.status).toBe('degraded');
-    expect(job.stages.insight.note).toBe(`rules rules-1 (fallback: ${cause})`);
+    expect(job.stages.insight.note).toBe(`rules rules-2 (fallback: ${cause})`);
     expect(job.degraded).toEqual([`insight by rules: ${cause}`]);
     const { analysis, insight } = await docs(u.uid, jobId);
     expect(analysis.inference.status).toBe('done'); // the model server is back up
     expect(insight).toMatchObject({
       generator: 'rules',
-      templateVersion: 'rules-1',
+      templateVersion: 'rules-2',
       fallback: { cause },
       degraded: [`insight by rules: ${cause}`],
       usage: null,

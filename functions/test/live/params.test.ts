@@ -20,6 +20,7 @@ const read = (project: string): Map<string, string> =>
 const liveOverrides = [
   'INFERENCE_URL',
   'INFERENCE_TIMEOUT_MS',
+  'INFERENCE_HEADS',
   'VERTEX_PROJECT',
   'VERTEX_BASE_URL',
   'LLM_TIMEOUT_MS',

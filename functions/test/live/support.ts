@@ -53,7 +53,7 @@ export function liveDb(): Firestore {
   return adminDb(liveProject);
 }
 
-const run = (args: string[], what: string): Promise<void> =>
+export const run = (args: string[], what: string): Promise<void> =>
   new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: 'ignore' });
     p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} exited ${code}`))));
@@ -62,10 +62,17 @@ const run = (args: string[], what: string): Promise<void> =>
 /** A real inference-run process (no ID-token auth: the emulated functions send none to loopback URLs). */
 export class InferenceServer {
   readonly url = `http://127.0.0.1:${inferencePort}`;
-  private modelsDir = '';
+  modelsDir = '';
   private proc: ChildProcess | undefined;
+  private readonly serverArgs: string[];
 
-  async prepare(): Promise<void> {
+  /** `serverArgs`: extra inference-run flags (e.g. --allow-unvalidated-heads). */
+  constructor(serverArgs: string[] = []) {
+    this.serverArgs = serverArgs;
+  }
+
+  /** The PAT-S stand-in in `modelsDir`/pat-s (`standinArgs`: e.g. --with-head). */
+  async prepare(standinArgs: string[] = []): Promise<void> {
     this.modelsDir = mkdtempSync(path.join(os.tmpdir(), 'clarity-live-models-'));
     await run(
       [
@@ -74,6 +81,7 @@ export class InferenceServer {
         's',
         '--out',
         path.join(this.modelsDir, 'pat-s'),
+        ...standinArgs,
       ],
       'model stand-in',
     );
@@ -83,7 +91,7 @@ export class InferenceServer {
     this.proc = await startInferenceRun({
       modelsDir: this.modelsDir,
       port: inferencePort,
-      args: ['--ep', 'cpu'],
+      args: ['--ep', 'cpu', ...this.serverArgs],
       // Its spans go to the session's trace collector (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, from the harness).
       env: { ...process.env, TRACE_EXPORTER: 'otlp' },
     });

@@ -330,7 +330,7 @@ describe('insight stage with the Vertex stand-in', () => {
     const rules = insightDocSchema.parse((await db.doc(`users/${uid}/insights/${failing}`).get()).data());
     expect(rules).toMatchObject({
       generator: 'rules',
-      templateVersion: 'rules-1',
+      templateVersion: 'rules-2',
       locale: 'de',
       fallback: { cause: 'unavailable: LLM unavailable (503)' },
     });

@@ -255,6 +255,8 @@ function headResult(head: LoadedHead['head'], probs: { model: string; p: number[
     probability,
     confidence: binary ? Math.max(probability, 1 - probability) : probability,
     ...(head.labels ? { predicted: head.labels[top] ?? String(top) } : {}),
+    ...(binary && head.labels?.[1] ? { positive: head.labels[1] } : {}),
+    ...(head.metrics ? { metrics: head.metrics } : {}),
     ...(binary || !head.labels
       ? {}
       : { classes: head.labels.map((label, j) => ({ label, probability: mean[j] ?? NaN })) }),

@@ -148,6 +148,30 @@ export const inferenceStateSchema = z.object({
   embedding: z.array(z.number()).optional(),
   missingFraction: z.number().optional(),
   notice: z.string().optional(),
+  /**
+   * Task-head outputs from inference-run's /v1/predict, for the heads the pipeline is configured to ask for
+   * (INFERENCE_HEADS), each with its confidence and the head's held-out metrics. Insights mention only
+   * `validated` ones, as estimates with their uncertainty, never as a diagnosis.
+   */
+  predictions: z
+    .array(
+      z.object({
+        task: z.string(),
+        label: z.string(),
+        validated: z.boolean(),
+        probability: z.number(),
+        confidence: z.number(),
+        spread: z.number(),
+        predicted: z.string().optional(),
+        positive: z.string().optional(),
+        metrics: z
+          .object({ auroc: z.number(), balancedAccuracy: z.number(), brier: z.number(), ece: z.number() })
+          .optional(),
+      }),
+    )
+    .optional(),
+  /** Why predictions are absent although heads were configured (none served, call failed). */
+  predictionNote: z.string().max(300).optional(),
 });
 export type InferenceState = z.infer<typeof inferenceStateSchema>;
 

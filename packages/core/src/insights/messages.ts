@@ -32,6 +32,10 @@ export interface Messages {
   recSleepMore: string;
   recWearMore: string;
   modelNote: string;
+  predictionTitle: string;
+  prediction: string;
+  predictionAuroc: string;
+  predictionCaveat: string;
   metricNames: Record<string, string>;
 }
 
@@ -67,6 +71,11 @@ const en: Messages = {
   recWearMore: 'Wearing your device more consistently will make these summaries more complete.',
   modelNote:
     'A movement-pattern representation was computed for research use only; it says nothing about your health.',
+  predictionTitle: 'Model estimate',
+  prediction:
+    'A model trained on labelled weeks estimates {percent}% (± {spread} points across models) that this week matches “{outcome}” ({label}).',
+  predictionAuroc: 'On people it had not seen it scored an AUROC of {auroc}.',
+  predictionCaveat: 'This is a statistical estimate about a movement pattern, not a medical finding.',
   metricNames: { steps: 'daily steps', sleep: 'sleep time', heart_rate: 'heart rate' },
 };
 
@@ -103,6 +112,11 @@ const es: Messages = {
   recWearMore: 'Llevar el dispositivo de forma más constante hará estos resúmenes más completos.',
   modelNote:
     'Se calculó una representación del patrón de movimiento solo con fines de investigación; no dice nada sobre tu salud.',
+  predictionTitle: 'Estimación del modelo',
+  prediction:
+    'Un modelo entrenado con semanas etiquetadas estima un {percent} % (± {spread} puntos entre modelos) de que esta semana corresponda a «{outcome}» ({label}).',
+  predictionAuroc: 'Con personas que no había visto obtuvo un AUROC de {auroc}.',
+  predictionCaveat: 'Es una estimación estadística sobre un patrón de movimiento, no un hallazgo médico.',
   metricNames: { steps: 'pasos diarios', sleep: 'horas de sueño', heart_rate: 'pulsaciones' },
 };
 
@@ -139,6 +153,12 @@ const de: Messages = {
   recWearMore: 'Wenn du dein Gerät regelmäßiger trägst, werden diese Zusammenfassungen vollständiger.',
   modelNote:
     'Nur für Forschungszwecke wurde eine Darstellung deines Bewegungsmusters berechnet; sie sagt nichts über deine Gesundheit aus.',
+  predictionTitle: 'Modellschätzung',
+  prediction:
+    'Ein an beschrifteten Wochen trainiertes Modell schätzt mit {percent} % (± {spread} Punkte zwischen Modellen), dass diese Woche zu „{outcome}“ ({label}) passt.',
+  predictionAuroc: 'Bei Personen, die es nicht kannte, erreichte es eine AUROC von {auroc}.',
+  predictionCaveat:
+    'Das ist eine statistische Schätzung zu einem Bewegungsmuster, kein medizinischer Befund.',
   metricNames: { steps: 'täglichen Schritte', sleep: 'Schlafzeiten', heart_rate: 'Herzfrequenzwerte' },
 };
 

@@ -7,7 +7,7 @@
 import type { AnalysisMetrics, InsightLlmOutput, InsightLocale } from '../contracts/pipeline.ts';
 import { fill, messages } from './messages.ts';
 
-export const rulesTemplateVersion = 'rules-1';
+export const rulesTemplateVersion = 'rules-2';
 
 export interface RulesInput {
   metrics: AnalysisMetrics;
@@ -15,6 +15,20 @@ export interface RulesInput {
   locale: InsightLocale;
   /** True when an embedding was computed (mentioned as a research representation, never a prediction). */
   hasEmbedding: boolean;
+  /** Outputs of VALIDATED task heads only (the caller filters): stated as estimates with their uncertainty. */
+  predictions?: InsightPrediction[];
+}
+
+/** A validated head's output as an insight may state it. */
+export interface InsightPrediction {
+  task: string;
+  label: string;
+  /** Probability of `outcome`. */
+  probability: number;
+  /** Std of the probability across model sizes (0 with one model). */
+  spread: number;
+  outcome: string;
+  auroc?: number;
 }
 
 export interface RulesInsight {
@@ -103,6 +117,23 @@ export function rulesInsight(input: RulesInput): RulesInsight {
       detail += ' ' + fill(t.hrv, { sdnn: fmt(locale, m.hrv.meanSdnnMs) });
     }
     keyInsights.push({ title: t.heartTitle, detail, metrics: metricsUsed });
+  }
+
+  for (const p of input.predictions ?? []) {
+    const path = `predictions.${p.task}.probability`;
+    figures[path] = p.probability;
+    let detail = fill(t.prediction, {
+      percent: fmt(locale, p.probability * 100),
+      spread: fmt(locale, p.spread * 100),
+      outcome: p.outcome,
+      label: p.label,
+    });
+    if (p.auroc !== undefined) detail += ' ' + fill(t.predictionAuroc, { auroc: fmt(locale, p.auroc, 2) });
+    keyInsights.push({
+      title: t.predictionTitle,
+      detail: `${detail} ${t.predictionCaveat}`,
+      metrics: [path],
+    });
   }
 
   for (const tr of m.trends) {

@@ -242,6 +242,10 @@ export const predictResponseSchema = z.object({
           confidence: z.number().min(0).max(1),
           /** The most probable class, when the head names its classes. */
           predicted: z.string().optional(),
+          /** Binary heads that name their classes: the class `probability` is about. */
+          positive: z.string().optional(),
+          /** The head's held-out metrics from its manifest (model:train-head), when it has them. */
+          metrics: headMetricsSchema.optional(),
           /** Multinomial: every class with its ensemble-mean probability. */
           classes: z.array(z.object({ label: z.string(), probability: z.number() })).optional(),
           /** Population standard deviation of the probability across models (0 with one model). */

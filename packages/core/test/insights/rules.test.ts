@@ -134,3 +134,44 @@ describe('safety pass', () => {
     ).toBeUndefined();
   });
 });
+
+describe('validated head predictions in rule-based insights', () => {
+  const prediction = {
+    task: 'late-sleeper',
+    label: 'Late sleep timing',
+    probability: 0.934,
+    spread: 0.021,
+    outcome: 'late',
+    auroc: 0.992,
+  };
+  it.each(['en', 'es', 'de'] as const)(
+    '%s: states the estimate with its uncertainty and survives the safety pass (no diagnosis language)',
+    (locale) => {
+      const r = rulesInsight({
+        metrics,
+        window: { start: '2024-01-01', end: '2024-01-07' },
+        locale,
+        hasEmbedding: true,
+        predictions: [prediction],
+      });
+      const k = r.output.keyInsights.find((x) => x.metrics.includes('predictions.late-sleeper.probability'));
+      expect(k?.title).toBe(messages[locale].predictionTitle);
+      expect(k?.detail).toMatch(/93/);
+      expect(k?.detail).toMatch(/2/);
+      expect(k?.detail).toMatch(/0[.,]99/);
+      expect(hasDiagnosisLanguage(k?.detail ?? '')).toBe(false);
+      const safe = safetyPass(r.output);
+      expect(safe?.output.keyInsights.some((x) => x.title === messages[locale].predictionTitle)).toBe(true);
+      expect(r.figures['predictions.late-sleeper.probability']).toBe(0.934);
+    },
+  );
+  it('says nothing about predictions when there are none', () => {
+    const r = rulesInsight({
+      metrics,
+      window: { start: '2024-01-01', end: '2024-01-07' },
+      locale: 'en',
+      hasEmbedding: true,
+    });
+    expect(r.output.keyInsights.some((x) => x.title === messages.en.predictionTitle)).toBe(false);
+  });
+});
