@@ -177,6 +177,17 @@ export const metricAlerts = [
     runbook: 'Cold starts or a saturated queue: check inference_queue_depth and min instances.',
   },
   {
+    id: 'inference-input-drift',
+    displayName: 'Model input drifted from its reference (PSI above 0.2)',
+    metric: 'inputDrift',
+    aggregate: 'sum',
+    windowSeconds: 3_600,
+    above: 0,
+    severity: 'ticket',
+    runbook:
+      'inference_input_psi on /metrics says how far; a device or importer change shifts counts (compare inference_input_mean with the reference). Rebuild the reference with `npm run model:reference` only if the new population is intended.',
+  },
+  {
     id: 'rate-limit-refusals',
     displayName: 'Rate-limit refusals spike',
     metric: 'rateLimitRefusals',

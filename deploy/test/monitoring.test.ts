@@ -82,12 +82,12 @@ describe('deploy/monitoring: generated from definitions.ts', () => {
 
   it('defines a log-based metric for every catalogue entry, each event emitted by the code or marked pending', () => {
     const logMetrics = resources().google_logging_metric ?? {};
-    const source = readdirSync(join(monitoringDir, '../../functions/src'), {
-      recursive: true,
-      encoding: 'utf8',
-    })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => readFileSync(join(monitoringDir, '../../functions/src', f), 'utf8'))
+    const source = ['../../functions/src', '../../inference-run/src']
+      .flatMap((dir) =>
+        readdirSync(join(monitoringDir, dir), { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => readFileSync(join(monitoringDir, dir, f), 'utf8')),
+      )
       .join('\n');
     const missing: string[] = [];
     for (const m of Object.values(opsMetrics)) {

@@ -26,6 +26,8 @@ export interface OpsMetric {
   buckets?: number[];
   /** Set when the event is not emitted yet: why, and which work adds it. */
   pending?: string;
+  /** The service writing the event when it is not the functions (inference-run/src). */
+  emittedBy?: 'inference-run';
 }
 
 const ev = (name: string): string => `jsonPayload.event="${name}"`;
@@ -92,6 +94,17 @@ export const opsMetrics = {
     unit: '1',
     labels: { generator: 'generator' },
     buckets: [100, 250, 500, 1_000, 2_000, 4_000, 8_000],
+  },
+  inputDrift: {
+    name: 'inference_input_drift',
+    description:
+      "inference-run's input histogram moved away from the model's drift reference: PSI above the manifest's threshold (0.2 by default), once per crossing.",
+    kind: 'counter',
+    filter: ev('input_drift'),
+    events: ['input_drift'],
+    unit: '1',
+    labels: { model: 'model' },
+    emittedBy: 'inference-run',
   },
   inferenceLatency: {
     name: 'inference_call_latency',

@@ -18,7 +18,7 @@ import {
   type ModelManifest,
 } from '@clarity/core';
 import { MicroBatcher, type BatchStats } from '../batching/micro-batcher.ts';
-import { DriftMonitor } from './drift.ts';
+import { DriftMonitor, type DriftEvent } from './drift.ts';
 import { Encoder } from './encoder.ts';
 import type { ProviderChoice } from './session.ts';
 
@@ -56,6 +56,8 @@ export interface RegistryOptions {
   provider: ProviderChoice;
   onBatch?: (model: LoadedModel, stats: BatchStats) => void;
   onQueueDepth?: (model: LoadedModel, depth: number) => void;
+  /** The model's input PSI went above its reference's threshold (once per crossing). */
+  onDrift?: (model: LoadedModel, event: DriftEvent) => void;
   /** Requests being received or parsed by the server (see MicroBatcher's dispatch policy). */
   arriving?: () => number;
 }
@@ -142,7 +144,7 @@ export class ModelRegistry {
       provider: encoder.provider,
       encoder,
       heads,
-      drift: new DriftMonitor(manifest.drift),
+      drift: new DriftMonitor(manifest.drift, { onDrift: (e) => this.options.onDrift?.(model, e) }),
       batcher: undefined as unknown as MicroBatcher<EmbedItem, EmbedOutput>,
     };
     model.batcher = new MicroBatcher<EmbedItem, EmbedOutput>({

@@ -50,6 +50,13 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly driftAlerts = new client.Counter({
+    name: 'inference_input_drift_alerts_total',
+    help: 'Times the input PSI went above the reference threshold (default 0.2)',
+    labelNames: ['model'],
+    registers: [this.registry],
+  });
+
   constructor(models: () => LoadedModel[]) {
     const registry = this.registry;
     const drift = (name: string, help: string, pick: (m: LoadedModel) => number | undefined): void => {
@@ -87,6 +94,9 @@ export class ServerMetrics {
       'inference_input_psi',
       'Population stability index of the input histogram against the manifest reference',
       (m) => m.drift.stats().psi,
+    );
+    drift('inference_input_drift', '1 while the input PSI is above the reference threshold, else 0', (m) =>
+      m.manifest.drift ? (m.drift.drifted ? 1 : 0) : undefined,
     );
     client.collectDefaultMetrics({ register: registry, prefix: 'inference_process_' });
   }

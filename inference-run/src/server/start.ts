@@ -73,6 +73,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       metrics.batchSeconds.observe({ model: m.key }, s.durationMs / 1000);
     },
     onQueueDepth: (m, d) => metrics.queueDepth.set({ model: m.key }, d),
+    onDrift: (m, e) => {
+      metrics.driftAlerts.inc({ model: m.key });
+      // The monitoring catalogue's inputDrift metric counts these entries (functions/src/platform/ops-metrics.ts).
+      logger.warn('input_drift', {
+        model: m.key,
+        psi: e.psi,
+        threshold: e.threshold,
+        observedMinutes: e.count,
+      });
+    },
     arriving: () => state.arriving,
   });
   metrics = new ServerMetrics(() => registry.list());

@@ -108,6 +108,28 @@ export const driftReferenceSchema = z.object({
   /** Histogram bin edges (ascending, interior edges only) and the reference fraction in each of edges+1 bins. */
   edges: z.array(z.number()).min(1),
   fractions: z.array(z.number().nonnegative()),
+  /**
+   * Per-minute-of-week statistics of the reference recordings (index i = minute i of the aligned week, as
+   * the model sees it): mean, std and number of recordings observed at that minute. `model:reference`.
+   */
+  perMinute: z
+    .object({
+      mean: z.array(z.number()).length(PAT_SEQUENCE_MINUTES),
+      std: z.array(z.number().nonnegative()).length(PAT_SEQUENCE_MINUTES),
+      count: z.array(z.number().int().nonnegative()).length(PAT_SEQUENCE_MINUTES),
+    })
+    .optional(),
+  /** What the reference was built from (model:reference): recordings, weeks, observed minutes, sha256s. */
+  source: z
+    .object({
+      recordings: z.number().int().positive(),
+      weeks: z.number().int().positive(),
+      observedMinutes: z.number().int().positive(),
+      sha256: z.array(z.string()),
+    })
+    .optional(),
+  /** PSI above this raises the drift metric and log event (default 0.2). */
+  psiAlert: z.number().positive().optional(),
 });
 export type DriftReference = z.infer<typeof driftReferenceSchema>;
 
