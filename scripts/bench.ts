@@ -179,6 +179,16 @@ export function ratios(bench: Bench, result: unknown): RatioRow[] {
             target: '>= 0.9x (PAT-M)',
             met: name.toLowerCase().includes('-m') ? m.fractionOfGemm >= 0.9 : undefined,
           });
+        const int8 = m.int8 as Record<string, unknown> | undefined;
+        if (int8 && typeof int8.ratio === 'number')
+          out.push({
+            bench,
+            measure: `${name}: int8 / fp32 raw throughput (batch 8, same run)`,
+            value: int8.ratio,
+            unit: 'x',
+            target: '>= 1.8x (PAT-M)',
+            met: name.toLowerCase().includes('-m') ? int8.ratio >= 1.8 : undefined,
+          });
       }
       return out;
     }

@@ -10,13 +10,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import ort from 'onnxruntime-node';
-import { normaliseInto, patArchitecture, patWork, PAT_SEQUENCE_MINUTES, type PatSize } from '@clarity/core';
+import {
+  modelManifestSchema,
+  normaliseInto,
+  patArchitecture,
+  patWork,
+  PAT_SEQUENCE_MINUTES,
+  type ModelManifest,
+  type PatSize,
+} from '@clarity/core';
 import { cpuQuota, sessionOptions } from '../src/models/session.ts';
 import { writeStandin } from '../tools/standin.ts';
 import { GemmRunner, profileOps, type OpProfile } from './machine-limit.ts';
@@ -51,6 +60,42 @@ interface ModelResult {
   /** rawGflops / gemmGflops: how close the raw loop runs to the machine's dense fp32 rate. */
   fractionOfGemm: number;
   profile: OpProfile;
+  /** The int8 variant against fp32, raw loops (batch 8) in alternating slices of the same run. */
+  int8: Int8Result;
+}
+
+interface Int8Result {
+  rawPerSec: number;
+  fp32RawPerSec: number;
+  /** int8 / fp32 sequences per second (target for PAT-M: >= 1.8). */
+  ratio: number;
+  singleMsInt8: number;
+  singleMsFp32: number;
+  /** As recorded in the int8 manifest when the variant was written (tools/int8.ts). */
+  agreement: ModelManifest['agreement'];
+}
+
+/** fp32 and int8 raw loops in alternating 2 s slices (same load for both). */
+async function benchInt8(dir: string, size: PatSize, slices: number): Promise<Int8Result> {
+  const f = await RawRunner.open(join(dir, 'model.onnx'), size);
+  const q = await RawRunner.open(join(`${dir}-int8`, 'model.onnx'), size);
+  for (let i = 0; i < slices; i++) {
+    await f.slice(2);
+    await q.slice(2);
+  }
+  const [rf, rq] = [f.result(), q.result()];
+  await Promise.all([f.close(), q.close()]);
+  const manifest = modelManifestSchema.parse(
+    JSON.parse(await readFile(join(`${dir}-int8`, 'manifest.json'), 'utf8')),
+  );
+  return {
+    rawPerSec: rq.rawPerSec,
+    fp32RawPerSec: rf.rawPerSec,
+    ratio: rq.rawPerSec / rf.rawPerSec,
+    singleMsInt8: rq.rawSingleMs,
+    singleMsFp32: rf.rawSingleMs,
+    agreement: manifest.agreement,
+  };
 }
 
 const MAX_BATCH = 8;
@@ -216,7 +261,7 @@ interface RawRef {
 
 async function benchModel(size: PatSize, seconds: number, log: (s: string) => void): Promise<ModelResult> {
   const dir = join(tmpdir(), 'clarity-bench', `pat-${size}`);
-  await writeStandin({ size, out: dir });
+  await writeStandin({ size, out: dir, int8: { sequences: 40 } });
   const { child, url } = await startChild(dir);
   const body = JSON.stringify({ sequences: [{ values: syntheticWeek(42, 97) }] });
   const server: Record<string, ServerPoint> = {};
@@ -261,7 +306,12 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
   const profile = await profileOps(join(dir, 'model.onnx'), size, {
     input: new ort.Tensor('float32', one, [1, PAT_SEQUENCE_MINUTES]),
   });
+  log(
+    `pat-${size}: int8 vs fp32, ${Math.max(1, Math.round(seconds / 4))} x (2 s fp32 + 2 s int8 raw loops)...`,
+  );
+  const int8 = await benchInt8(dir, size, Math.max(1, Math.round(seconds / 4)));
   return {
+    int8,
     precision: 'fp32',
     flopsPerSeq,
     gemmGflops,
@@ -322,6 +372,7 @@ function targets(results: ModelResult[]): string[] {
           ', ',
         )} (softmax ${(100 * r.profile.softmaxShare).toFixed(1)} %, layer norms ${(100 * r.profile.layerNormShare).toFixed(1)} %)`,
     );
+    out.push(int8Line(r.name, r.int8));
     if (r.name === 'pat-m')
       out.push(
         `pat-m: ${r.perMinuteAt32.toFixed(0)} requests/min at 32 clients (target >= 2000) ${r.perMinuteAt32 >= 2000 ? 'met' : 'MISSED'}`,
@@ -330,14 +381,34 @@ function targets(results: ModelResult[]): string[] {
   return out;
 }
 
+function int8Line(name: string, r: Int8Result): string {
+  const a = r.agreement;
+  return `${name}: int8 ${r.rawPerSec.toFixed(1)} vs fp32 ${r.fp32RawPerSec.toFixed(1)} seq/s (batch 8) = ${r.ratio.toFixed(2)}x${name === 'pat-m' ? ` (target >= 1.8) ${r.ratio >= 1.8 ? 'met' : 'MISSED'}` : ''}; batch 1 ${r.singleMsInt8.toFixed(1)} vs ${r.singleMsFp32.toFixed(1)} ms; agreement min cosine ${a?.minCosine.toFixed(5) ?? '?'} over ${a?.sequences ?? 0} sequences, head diff ${a?.maxHeadProbabilityDiff?.toFixed(4) ?? 'n/a'}`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },
       duration: { type: 'string', default: '16' },
       sizes: { type: 'string', default: 's,m' },
+      'int8-only': { type: 'boolean', default: false },
     },
   });
+  if (values['int8-only']) {
+    // Only the int8/fp32 ratio (no server): quick enough for a shared machine.
+    for (const size of values.sizes
+      .split(',')
+      .filter((s): s is PatSize => s === 's' || s === 'm' || s === 'l')) {
+      const dir = join(tmpdir(), 'clarity-bench', `pat-${size}`);
+      await writeStandin({ size, out: dir, int8: { sequences: 40 } });
+      const r = await benchInt8(dir, size, Math.max(1, Math.round(Number(values.duration) / 4)));
+      console.log(
+        values.json ? JSON.stringify({ model: `pat-${size}`, int8: r }) : int8Line(`pat-${size}`, r),
+      );
+    }
+    return;
+  }
   const seconds = Number(values.duration);
   const sizes = values.sizes.split(',').filter((s): s is PatSize => s === 's' || s === 'm' || s === 'l');
   const log = values.json ? (): void => undefined : (s: string): void => console.error(s);

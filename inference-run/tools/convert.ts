@@ -4,6 +4,9 @@
  *   node inference-run/tools/convert.ts --h5 PAT-M_29k_weights.h5 --out models/pat-m [--name pat-m]
  *        [--version 29k] [--normalisation per-sequence | stats.json] [--source URL]
  *
+ * The operator's one command (several h5 files, layout check, float64 reference, int8, sha256s) is
+ * tools/model-convert.ts (`npm run model:convert`).
+ *
  * The size is read off the tensor shapes. `--normalisation stats.json` takes {"mean": [10080], "std": [10080]}
  * (per-minute-of-week statistics of the training population); the default is per-sequence standardisation.
  */
@@ -14,7 +17,14 @@ import { parseArgs } from 'node:util';
 import { modelManifestSchema, type ModelManifest, type Normalisation } from '@clarity/core';
 import { readKerasH5 } from './keras-h5.ts';
 import type { PatWeights } from './keras-layout.ts';
-import { buildPatOnnx, EMBEDDING_NAME, inferArchitecture, INPUT_NAME, TOKENS_NAME } from './pat-graph.ts';
+import {
+  buildPatOnnx,
+  EMBEDDING_NAME,
+  inferArchitecture,
+  INPUT_NAME,
+  TOKENS_NAME,
+  type Quantisation,
+} from './pat-graph.ts';
 
 export const PAT_ATTRIBUTION =
   'PAT: Pretrained Actigraphy Transformer. Ruan F.Y., Zhang A., Oh J.Y., Jin S., Jacobson N.C. (2024), "AI Foundation Models for Wearable Movement Data in Mental Health Research", arXiv:2411.15240. Weights licensed CC BY 4.0.';
@@ -32,6 +42,9 @@ export interface ConvertOptions {
   drift?: ModelManifest['drift'];
   heads?: ModelManifest['heads'];
   notes?: string;
+  /** int8: the dynamically quantised graph (pat-graph.ts), manifest `precision: int8`. */
+  quant?: Quantisation;
+  agreement?: ModelManifest['agreement'];
 }
 
 /** Converts in-memory weights and writes `model.onnx` and `manifest.json` into `outDir`. */
@@ -41,7 +54,8 @@ export async function convertWeights(
   options: ConvertOptions,
 ): Promise<ModelManifest> {
   const arch = inferArchitecture(weights);
-  const onnx = buildPatOnnx(weights, arch);
+  const quant = options.quant ?? { precision: 'fp32' };
+  const onnx = buildPatOnnx(weights, arch, {}, quant);
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'model.onnx'), onnx);
   const manifest = modelManifestSchema.parse({
@@ -72,6 +86,17 @@ export async function convertWeights(
     outputs: { embedding: EMBEDDING_NAME, tokens: TOKENS_NAME },
     heads: options.heads ?? [],
     drift: options.drift,
+    precision: quant.precision,
+    ...(quant.precision === 'int8'
+      ? {
+          quantisation: {
+            weights: 'int8 per output channel, symmetric',
+            activations: 'uint8 per tensor, dynamic',
+            attentionProducts: quant.attention ?? false,
+          },
+        }
+      : {}),
+    ...(options.agreement ? { agreement: options.agreement } : {}),
     trained: options.trained,
     licence: { spdx: 'CC-BY-4.0', attribution: PAT_ATTRIBUTION, source: PAT_SOURCE },
     notes: options.notes,

@@ -63,6 +63,16 @@ export class GraphBuilder {
     return this.addInitializer({ name, dims, data_type: DataType.FLOAT, raw_data: bytes });
   }
 
+  /** An int8 constant (quantised weights), stored in raw_data. */
+  int8Const(name: string, dims: number[], data: Int8Array): string {
+    return this.addInitializer({
+      name,
+      dims,
+      data_type: DataType.INT8,
+      raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
+  }
+
   int64Const(name: string, values: number[]): string {
     const i64 = BigInt64Array.from(values.map((v) => BigInt(v)));
     return this.addInitializer({
@@ -91,18 +101,33 @@ export class GraphBuilder {
     outName?: string,
     domain = '',
   ): string {
-    const out = outName ?? `${opType.toLowerCase()}_${this.counter++}`;
-    this.claim(out);
+    return this.opOutputs(opType, inputs, 1, attrs, outName ? [outName] : [], domain)[0] as string;
+  }
+
+  /** Adds a node with `count` outputs (named `outNames[i]` when given, else fresh) and returns their names. */
+  opOutputs(
+    opType: string,
+    inputs: string[],
+    count: number,
+    attrs: Record<string, AttrValue> = {},
+    outNames: string[] = [],
+    domain = '',
+  ): string[] {
+    const outs = Array.from(
+      { length: count },
+      (_, i) => outNames[i] ?? `${opType.toLowerCase()}_${this.counter++}`,
+    );
+    for (const out of outs) this.claim(out);
     if (domain !== '') this.domains.add(domain);
     this.nodes.push({
       op_type: opType,
       domain,
       name: `${opType}_${this.nodes.length}`,
       input: inputs,
-      output: [out],
+      output: outs,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
-    return out;
+    return outs;
   }
 
   encode(graphName: string, meta: Record<string, string> = {}, docString = ''): Uint8Array {

@@ -79,19 +79,69 @@ export function inferArchitecture(weights: PatWeights): PatArchitecture & { know
   };
 }
 
+/**
+ * Precision of the converted graph. `int8`: dynamic quantisation with standard operators. Every weight
+ * MatMul becomes DynamicQuantizeLinear(activation) → MatMulInteger(uint8 activation, int8 weight quantised
+ * per output channel, symmetric, scale = max|w| / 127) → Cast → Mul(activation scale × channel scales)
+ * (the pattern onnxruntime fuses into DynamicQuantizeMatMul); with `attention` also the two activation ×
+ * activation products (Q·Kᵀ and softmax·V), both sides quantised at run time (per tensor, uint8).
+ * Activation scales are per tensor, so over a whole batch: a sequence's int8 output can move slightly with
+ * the other sequences in its batch.
+ */
+export interface Quantisation {
+  precision: 'fp32' | 'int8';
+  attention?: boolean;
+}
+
+/** Symmetric per-column int8 quantisation of a row-major [k × n] matrix. */
+export function quantisePerColumn(
+  data: ArrayLike<number>,
+  k: number,
+  n: number,
+): { q: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(n);
+  for (let r = 0; r < k; r++)
+    for (let c = 0; c < n; c++) scales[c] = Math.max(scales[c] ?? 0, Math.abs(data[r * n + c] ?? 0));
+  for (let c = 0; c < n; c++) scales[c] = (scales[c] ?? 0) > 0 ? (scales[c] ?? 0) / 127 : 1;
+  const q = new Int8Array(k * n);
+  for (let r = 0; r < k; r++)
+    for (let c = 0; c < n; c++)
+      q[r * n + c] = Math.max(-127, Math.min(127, Math.round((data[r * n + c] ?? 0) / (scales[c] ?? 1))));
+  return { q, scales };
+}
+
 export function buildPatOnnx(
   weights: PatWeights,
   arch: PatArchitecture,
   meta: Record<string, string> = {},
+  quant: Quantisation = { precision: 'fp32' },
 ): Uint8Array {
   const g = new GraphBuilder();
+  const int8 = quant.precision === 'int8';
+  /** x [.., k] × constant W [k, n]. */
+  const dense = (xIn: string, name: string, dims: [number, number], data: ArrayLike<number>): string => {
+    if (!int8) return g.op('MatMul', [xIn, g.floatConst(name, dims, data)]);
+    const { q, scales } = quantisePerColumn(data, dims[0], dims[1]);
+    const [xq, xs, xz] = g.opOutputs('DynamicQuantizeLinear', [xIn], 3) as [string, string, string];
+    const mm = g.op('MatMulInteger', [xq, g.int8Const(`${name}_q`, dims, q), xz]);
+    const scale = g.op('Mul', [xs, g.floatConst(`${name}_scale`, [dims[1]], scales)]);
+    return g.op('Mul', [g.op('Cast', [mm], { to: 1 }), scale]);
+  };
+  /** Activation × activation (attention products). */
+  const product = (a: string, b: string): string => {
+    if (!int8 || !quant.attention) return g.op('MatMul', [a, b]);
+    const [aq, as, az] = g.opOutputs('DynamicQuantizeLinear', [a], 3) as [string, string, string];
+    const [bq, bs, bz] = g.opOutputs('DynamicQuantizeLinear', [b], 3) as [string, string, string];
+    const mm = g.op('MatMulInteger', [aq, bq, az, bz]);
+    return g.op('Mul', [g.op('Cast', [mm], { to: 1 }), g.op('Mul', [as, bs])]);
+  };
   const d = PAT_EMBED_DIM;
   const { tokens: t, patchSize: p, heads: h } = arch;
   const hw = h * PAT_HEAD_DIM;
   const input = g.input(INPUT_NAME, ['batch', PAT_SEQUENCE_MINUTES]);
 
   const patches = g.op('Reshape', [input, g.int64Const('patch_shape', [0, t, p])]);
-  let x = g.op('MatMul', [patches, g.floatConst('patch_kernel', [p, d], tensor(weights, PATCH_KERNEL).data)]);
+  let x = dense(patches, 'patch_kernel', [p, d], tensor(weights, PATCH_KERNEL).data);
   // The patch bias and the fixed positional table are both added to every sequence: one constant [T, 96].
   const bias = tensor(weights, PATCH_BIAS).data;
   const pos = patPositionalTable(t, d);
@@ -109,7 +159,7 @@ export function buildPatOnnx(
       const k = Float32Array.from(w(`attention/${proj}/kernel:0`).data, (v) => v * factor);
       const b = Float32Array.from(w(`attention/${proj}/bias:0`).data, (v) => v * factor);
       const y = g.op('Add', [
-        g.op('MatMul', [x, g.floatConst(`l${l}_${proj}_kernel`, [d, hw], k)]),
+        dense(x, `l${l}_${proj}_kernel`, [d, hw], k),
         g.floatConst(`l${l}_${proj}_bias`, [hw], b),
       ]);
       return g.op('Transpose', [g.op('Reshape', [y, headsShape])], { perm });
@@ -117,16 +167,10 @@ export function buildPatOnnx(
     const q = project('query', scale, [0, 2, 1, 3]); // [B, H, T, 96]
     const k = project('key', 1, [0, 2, 3, 1]); // [B, H, 96, T]
     const v = project('value', 1, [0, 2, 1, 3]); // [B, H, T, 96]
-    const probs = g.op('Softmax', [g.op('MatMul', [q, k])], { axis: -1 });
-    const ctx = g.op('Reshape', [
-      g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }),
-      mergeShape,
-    ]);
+    const probs = g.op('Softmax', [product(q, k)], { axis: -1 });
+    const ctx = g.op('Reshape', [g.op('Transpose', [product(probs, v)], { perm: [0, 2, 1, 3] }), mergeShape]);
     const attn = g.op('Add', [
-      g.op('MatMul', [
-        ctx,
-        g.floatConst(`l${l}_attention_output_kernel`, [hw, d], w('attention/attention_output/kernel:0').data),
-      ]),
+      dense(ctx, `l${l}_attention_output_kernel`, [hw, d], w('attention/attention_output/kernel:0').data),
       g.floatConst(`l${l}_attention_output_bias`, [d], w('attention/attention_output/bias:0').data),
     ]);
     const norm = (n: 1 | 2, sum: string, outName?: string): string =>
@@ -143,12 +187,12 @@ export function buildPatOnnx(
     const x1 = norm(1, g.op('Add', [x, attn]));
     const ff1 = g.op('Relu', [
       g.op('Add', [
-        g.op('MatMul', [x1, g.floatConst(`l${l}_ff1_kernel`, [d, PAT_FF_DIM], w('ff1/kernel:0').data)]),
+        dense(x1, `l${l}_ff1_kernel`, [d, PAT_FF_DIM], w('ff1/kernel:0').data),
         g.floatConst(`l${l}_ff1_bias`, [PAT_FF_DIM], w('ff1/bias:0').data),
       ]),
     ]);
     const ff2 = g.op('Add', [
-      g.op('MatMul', [ff1, g.floatConst(`l${l}_ff2_kernel`, [PAT_FF_DIM, d], w('ff2/kernel:0').data)]),
+      dense(ff1, `l${l}_ff2_kernel`, [PAT_FF_DIM, d], w('ff2/kernel:0').data),
       g.floatConst(`l${l}_ff2_bias`, [d], w('ff2/bias:0').data),
     ]);
     x = norm(2, g.op('Add', [x1, ff2]), l === arch.layers ? TOKENS_NAME : undefined);

@@ -3,7 +3,7 @@
  * converted with the real converter, plus a manifest marked `trained: false`. For tests, the local demo and
  * benchmarks only; their embeddings mean nothing.
  *
- *   npm run model:standin -- --size s|m|l --out DIR [--seed N] [--with-head]
+ *   npm run model:standin -- --size s|m|l --out DIR [--seed N] [--with-head] [--int8]
  *
  * `--with-head` adds a seeded linear head (task "demo", NOT validated) so /v1/predict can be exercised; the
  * server refuses to serve unvalidated heads unless started with --allow-unvalidated-heads, and labels them.
@@ -21,6 +21,7 @@ import {
 import { convertH5, sha256Hex } from './convert.ts';
 import { writeKerasH5 } from './keras-h5.ts';
 import { seededPatWeights } from './keras-layout.ts';
+import { writeInt8Variant } from './int8.ts';
 import { buildLinearHeadOnnx } from './pat-graph.ts';
 import { syntheticDriftReference } from './synthetic.ts';
 
@@ -33,6 +34,8 @@ export interface StandinOptions {
   withHead?: boolean;
   name?: string;
   version?: string;
+  /** Also write the int8 variant into `${out}-int8` (agreement over this many sequences; default 200). */
+  int8?: { sequences?: number; recordings?: string[] };
 }
 
 export async function writeStandin(options: StandinOptions): Promise<ModelManifest> {
@@ -59,7 +62,7 @@ export async function writeStandin(options: StandinOptions): Promise<ModelManife
       kind: 'binary',
     });
   }
-  return convertH5(h5, options.out, {
+  const manifest = await convertH5(h5, options.out, {
     name: options.name ?? `pat-${options.size}`,
     version: options.version ?? `standin-${seed}`,
     trained: false,
@@ -67,6 +70,12 @@ export async function writeStandin(options: StandinOptions): Promise<ModelManife
     drift: syntheticDriftReference(DRIFT_EDGES),
     notes: `UNTRAINED stand-in: seeded random weights (seed ${seed}) of the exact PAT-${options.size.toUpperCase()} layout. Output is meaningless; for tests, demo and benchmarks only.`,
   });
+  if (options.int8)
+    await writeInt8Variant(seededPatWeights(arch, seed), options.out, `${options.out}-int8`, {
+      sequences: options.int8.sequences ?? 200,
+      recordings: options.int8.recordings ?? [],
+    });
+  return manifest;
 }
 
 async function main(): Promise<void> {
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       seed: { type: 'string' },
       'with-head': { type: 'boolean', default: false },
+      int8: { type: 'boolean', default: false },
     },
   });
   const size = values.size;
@@ -86,6 +96,7 @@ async function main(): Promise<void> {
     out: values.out,
     seed: values.seed === undefined ? undefined : Number(values.seed),
     withHead: values['with-head'],
+    ...(values.int8 ? { int8: {} } : {}),
   });
   console.log(
     JSON.stringify({

@@ -174,21 +174,30 @@ export class ModelRegistry {
     return [...this.models.values()];
   }
 
-  /** `name@version` exactly, or `name` → the last loaded version of that name, or the default. */
-  resolve(ref?: string): LoadedModel {
-    if (ref === undefined) {
-      const d = this.default;
-      if (!d) throw new ClarityError('unavailable', 'no model is loaded');
-      return d;
-    }
-    const exact = this.models.get(ref);
-    if (exact) return exact;
-    const byName = this.list().filter((m) => m.manifest.name === ref);
-    const last = byName.at(-1);
+  /**
+   * `name@version` exactly, or `name` → the last loaded version of that name, or the default; `precision`
+   * picks among the versions of that name (a name alone never picks int8 unless asked: fp32 stays the
+   * default answer).
+   */
+  resolve(ref?: string, precision?: 'fp32' | 'int8'): LoadedModel {
+    const base = ref === undefined ? this.default : this.models.get(ref);
+    if (ref === undefined && !base) throw new ClarityError('unavailable', 'no model is loaded');
+    if (base && (precision === undefined || base.manifest.precision === precision)) return base;
+    const name = base?.manifest.name ?? ref;
+    const byName = this.list().filter(
+      (m) => m.manifest.name === name && m.manifest.precision === (precision ?? 'fp32'),
+    );
+    const last =
+      byName.at(-1) ??
+      (precision
+        ? undefined
+        : this.list()
+            .filter((m) => m.manifest.name === name)
+            .at(-1));
     if (!last)
       throw new ClarityError(
         'not_found',
-        `model ${ref} is not loaded (loaded: ${[...this.models.keys()].join(', ')})`,
+        `model ${ref ?? name ?? ''}${precision ? ` (${precision})` : ''} is not loaded (loaded: ${[...this.models.keys()].join(', ')})`,
       );
     return last;
   }

@@ -53,6 +53,7 @@ function modelRef(m: LoadedModel) {
   return {
     name: m.manifest.name,
     version: m.manifest.version,
+    precision: m.manifest.precision,
     sha256: m.manifest.sha256,
     trained: m.manifest.trained,
   };
@@ -128,7 +129,7 @@ async function embed(
     throw new ClarityError('invalid_input', 'request body does not match the embed contract', {
       details: fieldIssues(parsed.error.issues.slice(0, 10)),
     });
-  const model = deps.registry.resolve(parsed.data.model);
+  const model = deps.registry.resolve(parsed.data.model, parsed.data.precision);
   validateSequences(model, parsed.data.sequences);
   const { outputs, missing } = await encode(
     deps,
@@ -188,9 +189,10 @@ async function predict(
     throw new ClarityError('invalid_input', 'request body does not match the predict contract', {
       details: fieldIssues(parsed.error.issues.slice(0, 10)),
     });
+  const precision = parsed.data.precision ?? 'fp32';
   const candidates = parsed.data.models
-    ? parsed.data.models.map((r) => deps.registry.resolve(r))
-    : deps.registry.list();
+    ? parsed.data.models.map((r) => deps.registry.resolve(r, parsed.data.precision))
+    : deps.registry.list().filter((m) => m.manifest.precision === precision);
   const models = candidates.filter((m) => servableHeads(m, deps.config).length > 0);
   if (models.length === 0) {
     throw new ClarityError(

@@ -163,6 +163,31 @@ export const modelManifestSchema = z
     outputs: z.object({ embedding: z.string().min(1), tokens: z.string().min(1) }),
     heads: z.array(headSchema).default([]),
     drift: driftReferenceSchema.optional(),
+    /** fp32, or the dynamically quantised int8 variant written by the converter (a separate version). */
+    precision: z.enum(['fp32', 'int8']).default('fp32'),
+    /** int8 only: what was quantised (pat-graph.ts `Quantisation`). */
+    quantisation: z
+      .object({
+        weights: z.literal('int8 per output channel, symmetric'),
+        activations: z.literal('uint8 per tensor, dynamic'),
+        attentionProducts: z.boolean(),
+      })
+      .optional(),
+    /** int8 only: agreement with the fp32 version it was derived from, measured when it was written. */
+    agreement: z
+      .object({
+        reference: z.string().min(1),
+        sequences: z.number().int().positive(),
+        seeded: z.number().int().nonnegative(),
+        realDerived: z.number().int().nonnegative(),
+        minCosine: z.number(),
+        meanCosine: z.number(),
+        /** Largest |p_int8 − p_fp32| over every head's classes (null without heads). */
+        maxHeadProbabilityDiff: z.number().nullable(),
+        /** minCosine ≥ 0.999 and head probabilities within 0.01. */
+        passed: z.boolean(),
+      })
+      .optional(),
     /** False for seeded stand-ins: their output is meaningless and always labelled so. */
     trained: z.boolean(),
     licence: z.object({
@@ -195,9 +220,13 @@ export const sequenceShallowSchema = z.object({
   values: z.custom<(number | null)[]>((v) => Array.isArray(v), 'must be an array of numbers or null'),
 });
 
+/** fp32 or int8: picks the loaded version of that precision (fp32 when absent). */
+const precision = z.enum(['fp32', 'int8']).optional();
+
 const embedRequestShape = {
   /** `name` or `name@version`; the server's default model when absent. */
   model: z.string().max(130).optional(),
+  precision,
   includeTokens: z.boolean().default(false),
 };
 export const embedRequestSchema = z.object({
@@ -214,6 +243,7 @@ export const embedRequestShallowSchema = z.object({
 export const modelRefSchema = z.object({
   name: z.string(),
   version: z.string(),
+  precision: z.enum(['fp32', 'int8']).optional(),
   sha256: sha256Hex,
   trained: z.boolean(),
 });
@@ -237,11 +267,13 @@ export type EmbedResponse = z.infer<typeof embedResponseSchema>;
 const predictModels = z.array(z.string().max(130)).min(1).max(8).optional();
 export const predictRequestSchema = z.object({
   models: predictModels,
+  precision,
   sequences: z.array(sequenceSchema).min(1).max(64),
 });
 export type PredictRequest = z.infer<typeof predictRequestSchema>;
 export const predictRequestShallowSchema = z.object({
   models: predictModels,
+  precision,
   sequences: z.array(sequenceShallowSchema).min(1).max(64),
 });
 
