@@ -101,7 +101,10 @@ export async function writeInt8Variant(
   options: Int8Options = {},
 ): Promise<ModelManifest> {
   const fp32 = await loadManifest(fp32Dir);
-  const quant = { precision: 'int8' as const, attention: options.attention ?? true };
+  // Weights only by default: quantising the attention products too failed the agreement on real-derived
+  // weeks (PAT-S stand-in, 1 000 sequences: min cosine 0.9931, head difference 0.016; weights only: 0.99982
+  // and 0.0018).
+  const quant = { precision: 'int8' as const, attention: options.attention ?? false };
   const common = {
     name: fp32.name,
     version: `${fp32.version}-int8`,

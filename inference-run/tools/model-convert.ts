@@ -3,7 +3,7 @@
  *
  *   npm run model:convert -- --h5 PAT-S_29k_weights.h5 [--h5 PAT-M_29k_weights.h5 ...] --out models
  *        [--version 29k] [--normalisation stats.json] [--reference-sequences 2]
- *        [--int8 [--int8-weights-only] [--agreement-data FILE ...] [--agreement-sequences 1000]]
+ *        [--int8 [--int8-attention] [--agreement-data FILE ...] [--agreement-sequences 1000]]
  *
  * For each file:
  * 1. sha256 of the h5 (recorded, so the release names exactly which download it converted);
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       normalisation: { type: 'string' },
       'reference-sequences': { type: 'string', default: '2' },
       int8: { type: 'boolean', default: false },
-      'int8-weights-only': { type: 'boolean', default: false },
+      'int8-attention': { type: 'boolean', default: false },
       'agreement-data': { type: 'string', multiple: true },
       'agreement-sequences': { type: 'string', default: '1000' },
     },
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     ...(values.int8
       ? {
           int8: {
-            attention: !values['int8-weights-only'],
+            attention: values['int8-attention'],
             sequences: Number(values['agreement-sequences']),
             recordings: values['agreement-data'] ?? [],
           },
