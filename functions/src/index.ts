@@ -9,4 +9,4 @@ export { onAnalysisReady } from './triggers/analysis-ready.ts';
 export { onInsightCreated } from './triggers/insight-created.ts';
 export { scheduledAnalysis } from './triggers/scheduled-analysis.ts';
 export { onAuthUserDeleted } from './triggers/auth-user-deleted.ts';
-export { webhookAttempt } from './delivery/triggers.ts';
+export { mailDelivery, pushDelivery, webhookAttempt } from './delivery/triggers.ts';

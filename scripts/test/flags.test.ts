@@ -19,7 +19,7 @@ describe('npm run flags -- check', () => {
     published.conditions = [];
     expect(compareTemplates(template, published)).toEqual([
       'delivery_push_enabled: published as STRING, the code reads BOOLEAN',
-      "delivery_email_enabled: missing from the published template (the code's default false applies)",
+      "delivery_email_enabled: missing from the published template (the code's default true applies)",
       'condition llm_generator_rollout: missing from the published template',
     ]);
   });

@@ -17,6 +17,7 @@ import { statusRoutes } from './routes/status.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { deviceRoutes, notificationRoutes, unsubscribeRoutes } from './routes/notifications.ts';
 
 /** The HTTPS API (`api` function), mounted under /v1. Express 5 forwards rejected promises to errorHandler. */
 export function createApp(deps: ApiDeps): Express {
@@ -55,6 +56,9 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
   app.use('/v1/webhooks', webhookRoutes(deps));
+  app.use('/v1/notifications', anonLimitFor('/unsubscribe', anonLimit), unsubscribeRoutes(deps));
+  app.use('/v1/notifications', notificationRoutes(deps));
+  app.use('/v1/devices', deviceRoutes(deps));
   app.use((req, res, next) => {
     // A known path with another method is 405 with Allow (RFC 9110 15.5.6), not 404.
     const allowed = allowedMethods(req.path);
@@ -67,6 +71,11 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(errorHandler());
   return app;
+}
+
+/** The anonymous rate limit on one sub-path only (the rest of the mount limits per user). */
+function anonLimitFor(subPath: string, limit: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => (req.path === subPath ? limit(req, res, next) : next());
 }
 
 /** Methods the API serves on a path (from the OpenAPI operations, whose `{param}` segments match any). */

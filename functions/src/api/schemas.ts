@@ -452,3 +452,42 @@ export const webhookReplayBody = z
   .refine((b) => (b.messageId === undefined) !== (b.since === undefined), {
     message: 'give exactly one of messageId and since',
   });
+
+// ---- notifications and devices --------------------------------------------------------------------------
+
+export {
+  notificationPrefsPatch,
+  notificationPrefsSchema as notificationPrefs,
+} from '../delivery/preferences.ts';
+
+/** An FCM registration token (the device document's id): letters, digits and `:_-.`, no `/`. */
+export const deviceTokenParams = z.object({
+  token: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9:_.-]{16,1024}$/,
+      'must be an FCM registration token (16-1024 of A-Z a-z 0-9 : _ - .)',
+    ),
+});
+
+export const deviceBody = z
+  .object({
+    platform: z.enum(['ios', 'android', 'web']),
+    appVersion: z.string().max(40).optional(),
+  })
+  .strict();
+
+export const deviceResponse = z.object({
+  token: z.string(),
+  platform: z.enum(['ios', 'android', 'web']),
+  appVersion: z.string().nullable(),
+});
+
+export const unsubscribeQuery = z
+  .object({ token: z.string().min(1).max(600).describe('The signed token from the email link') })
+  .strict();
+
+export const unsubscribeResponse = z.object({
+  channel: z.literal('email'),
+  enabled: z.literal(false),
+});

@@ -4,9 +4,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import type { Firestore } from 'firebase-admin/firestore';
-import { getFunctions } from 'firebase-admin/functions';
 import {
-  region,
   runtime,
   webhookAllowLoopback,
   webhookRetrySchedule,
@@ -14,30 +12,13 @@ import {
   webhookTimeoutMs,
 } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
-import { traceHeaders } from '../platform/tracing.ts';
-import { adminApp } from '../platform/services.ts';
 import type { SsrfPolicy } from './ssrf.ts';
+import { cloudTasksQueue } from './task-queue.ts';
 import { parseSchedule, type AttemptTask, type WebhookDeps, type WebhookQueue } from './webhooks.ts';
 
 export const webhookQueueName = 'webhookAttempt';
 
-export const cloudTasksWebhookQueue: WebhookQueue = {
-  async enqueue(task: AttemptTask, opts: { id: string; delaySeconds: number }): Promise<void> {
-    const queue = getFunctions(adminApp()).taskQueue<AttemptTask>(
-      `locations/${region.value()}/functions/${webhookQueueName}`,
-    );
-    try {
-      // The attempt's span (the trigger factory) continues the enqueuing span from this header.
-      await queue.enqueue(task, {
-        id: opts.id,
-        scheduleDelaySeconds: Math.ceil(opts.delaySeconds),
-        headers: traceHeaders(),
-      });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'functions/task-already-exists') throw e;
-    }
-  },
-};
+export const cloudTasksWebhookQueue: WebhookQueue = cloudTasksQueue<AttemptTask>(webhookQueueName);
 
 export function systemPolicy(): SsrfPolicy {
   return {

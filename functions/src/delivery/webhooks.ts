@@ -26,6 +26,7 @@ import { paths } from '../store/paths.ts';
 import { newWebhookSecret, signedHeaders } from './webhook-signing.ts';
 import { postWebhook, type AttemptResult } from './webhook-http.ts';
 import { checkWebhookUrl, type SsrfPolicy } from './ssrf.ts';
+import type { TaskQueue } from './task-queue.ts';
 
 export const webhookEventTypes = [
   'insight.created',
@@ -54,9 +55,7 @@ export interface AttemptTask {
 }
 
 /** Where attempt tasks go: Cloud Tasks in production (webhookAttempt), an in-process queue in tests. */
-export interface WebhookQueue {
-  enqueue(task: AttemptTask, opts: { id: string; delaySeconds: number }): Promise<void>;
-}
+export type WebhookQueue = TaskQueue<AttemptTask>;
 
 export interface WebhookDeps {
   db: Firestore;

@@ -27,6 +27,8 @@ import { firestoreJobStore, type UploadFinishedDeps } from './upload-finished.ts
 import { firestoreUserScan, type ScheduleDeps } from './schedule.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { webhookDeps } from '../delivery/webhook-deps.ts';
+import { channelDeps } from '../delivery/channel-deps.ts';
+import type { ChannelDeps } from '../delivery/channels.ts';
 import type { WebhookDeps } from '../delivery/webhooks.ts';
 
 /** The settings the handlers' dependencies are built from (the functions' params of the same names). */
@@ -77,6 +79,8 @@ export interface DepsBase {
   enqueueInfer?: AnalyzeDeps['enqueueInfer'];
   /** Webhook delivery for the deliver stage (Cloud Tasks in the runtime); absent: webhooks not configured. */
   webhooks?: (db: Firestore, log: Logger) => WebhookDeps;
+  /** Push and email queues for the deliver stage (Cloud Tasks in the runtime); absent: not recorded. */
+  channels?: () => ChannelDeps;
   /** Feature flags per user (insight and deliver); absent: the in-code defaults. */
   flags?: FlagSource;
   /** Breakers and the LLM limiter: process-wide in the runtime, fresh for the replay command. */
@@ -157,6 +161,7 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
       now,
       ...flags,
       ...(base.webhooks ? { webhooks: base.webhooks(db, log) } : {}),
+      ...(base.channels ? { channels: base.channels() } : {}),
     }),
     schedule: () => ({ users: firestoreUserScan(db), jobs: firestoreJobStore(db), log }),
     account: () => ({ db, blobs: base.blobs(), log }),
@@ -179,6 +184,7 @@ export function triggerDeps(log: Logger): StageDeps {
         getFunctions(adminApp()).taskQueue(`locations/${config.region.value()}/functions/${inferQueueName}`),
       ),
       webhooks: (db, log) => webhookDeps(db, log),
+      channels: channelDeps,
       // Resolved on first use: only the insight and deliver stages read flags.
       flags: (uid) => flagSource(log, adminApp())(uid),
       breaker: breakerFor,

@@ -233,6 +233,36 @@ export const webhookRotationOverlapHours = defineInt('WEBHOOK_ROTATION_OVERLAP_H
   default: 24,
   description: 'How long the previous webhook secret still signs after a rotation',
 });
+export const smtpHost = defineString('SMTP_HOST', {
+  default: '',
+  description: 'SMTP server that sends the insight emails; empty = email is recorded as not configured',
+});
+export const smtpPort = defineInt('SMTP_PORT', {
+  default: 587,
+  description: 'SMTP port (465: implicit TLS; otherwise STARTTLS when the server offers it)',
+});
+export const smtpUser = defineString('SMTP_USER', {
+  default: '',
+  description: 'SMTP user name; empty = no authentication',
+});
+/** The SMTP password (with SMTP_USER); never logged, never in a document. */
+export const smtpPassword = defineSecret('SMTP_PASSWORD', {
+  description: 'Password of SMTP_USER on SMTP_HOST',
+});
+export const mailFrom = defineString('MAIL_FROM', {
+  default: 'Clarity <no-reply@clarity.invalid>',
+  description: 'From address of the insight emails',
+});
+export const publicApiUrl = defineString('PUBLIC_API_URL', {
+  default: '',
+  description:
+    'Public base URL of the API, before /v1 (e.g. https://app.example.com): the unsubscribe links in emails point here',
+});
+export const deliveryEmulatorSinks = defineBoolean('DELIVERY_EMULATOR_SINKS', {
+  default: false,
+  description:
+    'Emulator only: push goes to the local adapter and email to the loopback SMTP server named in system/deliverySinks (written by a test or npm run demo); ignored outside the emulator',
+});
 
 /**
  * A param's value, or its declared default where the environment does not set it: the functions runtime

@@ -20,7 +20,7 @@ export const flagDefaults = {
   /** Delivery channels beyond the app's own listener (which is always on). */
   delivery_push_enabled: true,
   delivery_webhook_enabled: true,
-  delivery_email_enabled: false,
+  delivery_email_enabled: true,
 } as const satisfies Record<string, boolean>;
 
 export type FlagName = keyof typeof flagDefaults;

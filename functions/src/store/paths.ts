@@ -70,7 +70,7 @@ export const userData: Record<TopCollection, UserDataRule> = {
   signatureNonces: { kind: 'byField', field: 'uid' },
   rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
   llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
-  system: { kind: 'none', why: 'the health-check document' },
+  system: { kind: 'none', why: 'the health-check document and the emulator-only delivery sinks' },
   webhookSecrets: { kind: 'byField', field: 'uid' },
   mail: { kind: 'byField', field: 'uid' },
   experiments: { kind: 'none', why: 'per-variant counts of all users together, no uid' },
@@ -136,6 +136,8 @@ export const paths = {
   signatureNonce: (uid: string, nonce: string) => `${collections.signatureNonces}/${uid}_${nonce}`,
   rateLimit: (key: string) => `${collections.rateLimits}/${key}`,
   systemHealth: () => `${collections.system}/health`,
+  /** Emulator only: the loopback SMTP port and push sink URL a test or the demo started (emulator-sinks.ts). */
+  deliverySinks: () => `${collections.system}/deliverySinks`,
   /** Raw object of an upload, kept so nothing a user sent is lost even when parsing rejects part of it. */
   rawObject: (uid: string, uploadId: string, name: string) => `raw/${uid}/${uploadId}/${name}`,
   rawPrefix: (uid: string) => `raw/${uid}/`,

@@ -5,6 +5,7 @@
  * dependencies are set here once. A trigger file names its document (or queue, or schedule), its resources and its handler.
  */
 import type { ParamsOf } from 'firebase-functions/v2';
+import type { SecretParam } from 'firebase-functions/params';
 import * as functionsV1 from 'firebase-functions/v1';
 import {
   onDocumentCreated,
@@ -139,13 +140,15 @@ export function objectFinalized(
   );
 }
 
+/** `moreSecrets`: secrets the handler reads besides Sentry's (e.g. the mail task's SMTP password). */
 export function taskDispatched<T>(
   fn: string,
-  options: Options<TaskQueueOptions>,
+  options: Options<TaskQueueOptions> & { moreSecrets?: SecretParam[] },
   handler: Handler<Request<T>>,
 ) {
+  const { moreSecrets = [], ...rest } = options;
   return onTaskDispatched<T>(
-    { ...options, ...placed },
+    { ...rest, ...placed, secrets: [...sentrySecrets, ...moreSecrets] },
     withSentry(fn, (req: Request<T>) =>
       run(fn, { id: req.id }, (deps) => handler(req, deps), {
         traceparent: req.headers?.traceparent,

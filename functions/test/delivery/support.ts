@@ -6,12 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import {
-  runAttempt,
-  type AttemptTask,
-  type WebhookDeps,
-  type WebhookQueue,
-} from '../../src/delivery/webhooks.ts';
+import type { TaskQueue } from '../../src/delivery/task-queue.ts';
+import { runAttempt, type AttemptTask, type WebhookDeps } from '../../src/delivery/webhooks.ts';
 
 export interface Received {
   id: string;
@@ -106,19 +102,19 @@ export async function startReceiver(secrets: string[] = [], path = '/hook'): Pro
   return r;
 }
 
-/** Runs each task after its delay in this process, like Cloud Tasks would call webhookAttempt. */
-export class LocalQueue implements WebhookQueue {
+/** Runs each task after its delay in this process, like Cloud Tasks would call the task function. */
+export class LocalQueue<T = AttemptTask> implements TaskQueue<T> {
   readonly ids = new Set<string>();
-  readonly enqueued: { task: AttemptTask; id: string; delaySeconds: number }[] = [];
+  readonly enqueued: { task: T; id: string; delaySeconds: number }[] = [];
   private pending = new Set<Promise<unknown>>();
-  run: (task: AttemptTask) => Promise<unknown> = () => Promise.resolve();
+  run: (task: T) => Promise<unknown> = () => Promise.resolve();
   /** Scales delays (1 = as scheduled). */
   private readonly scale: number;
   constructor(scale = 1) {
     this.scale = scale;
   }
 
-  enqueue(task: AttemptTask, opts: { id: string; delaySeconds: number }): Promise<void> {
+  enqueue(task: T, opts: { id: string; delaySeconds: number }): Promise<void> {
     // Cloud Tasks refuses a second task with the same id: so does this queue.
     if (this.ids.has(opts.id)) return Promise.resolve();
     this.ids.add(opts.id);

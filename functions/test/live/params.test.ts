@@ -26,6 +26,8 @@ const liveOverrides = [
   'LLM_TIMEOUT_MS',
   // Spans exported to the harness's loopback collector (functions/test/tracing).
   'TRACE_EXPORTER',
+  // The unsubscribe links name the live project's API.
+  'PUBLIC_API_URL',
 ];
 
 describe('functions/.env.demo-clarity-live', () => {

@@ -47,7 +47,7 @@ describe('feature flags (Remote Config server template, evaluated offline)', () 
     const f = await templateFlags(t, app('channels'))('u1');
     expect(f.delivery_push_enabled).toBe(false);
     expect(f.delivery_webhook_enabled).toBe(flagDefaults.delivery_webhook_enabled);
-    expect(f.delivery_email_enabled).toBe(false);
+    expect(f.delivery_email_enabled).toBe(true);
   });
 
   it('keeps serving the defaults when the template cannot be loaded, and logs it', async () => {

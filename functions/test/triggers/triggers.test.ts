@@ -2,7 +2,8 @@
  * Thin triggers: every file of functions/src/triggers (but the factory) is under 25 lines with no
  * business logic, and the functions declare exactly the endpoints they declared before the trigger
  * factory (region, memory, timeouts, retry, secrets, documents: endpoints.json, taken from the previous
- * code; webhookAttempt, added later by the delivery work in delivery/triggers.ts, as it declares itself), so
+ * code; webhookAttempt, pushDelivery and mailDelivery, added later by the delivery work in
+ * delivery/triggers.ts, as they declare themselves), so
  * moving them changed no deployment.
  */
 import { readdirSync, readFileSync } from 'node:fs';
