@@ -9,4 +9,6 @@ export { onAnalysisReady } from './triggers/analysis-ready.ts';
 export { onInsightCreated } from './triggers/insight-created.ts';
 export { scheduledAnalysis } from './triggers/scheduled-analysis.ts';
 export { onAuthUserDeleted } from './triggers/auth-user-deleted.ts';
+export { onUploadEvent } from './triggers/upload-events.ts';
+export { onJobEvent } from './triggers/job-events.ts';
 export { mailDelivery, pushDelivery, webhookAttempt } from './delivery/triggers.ts';
