@@ -14,7 +14,7 @@ import { smtpTransport } from '../../src/delivery/mail-transport.ts';
 import { readPrefs, writePrefs } from '../../src/delivery/preferences.ts';
 import { localPushSender } from '../../src/delivery/push-local.ts';
 import { deliverPush, type PushTask } from '../../src/delivery/push.ts';
-import { createLogger } from '../../src/platform/logger.ts';
+import { structuredLogger } from '@clarity/core';
 import { collections, paths } from '../../src/store/paths.ts';
 import { adminDb } from '../support/emulators.ts';
 import { startPushSink, type PushSink } from './push-sink.ts';
@@ -42,9 +42,12 @@ afterAll(async () => {
   await db.terminate();
 });
 
+/** Every log line the handlers write: none may carry a health value. */
+const logged: unknown[] = [];
+const log = structuredLogger((e) => void logged.push(e), { test: 'channels' });
+
 /** Queues that record each task and its delay, and run it after `scale` × the delay. */
 function setup(nowMs: number, scale = 0) {
-  const log = createLogger({ test: 'channels' });
   const pushQueue = new LocalQueue<PushTask>(scale);
   const mailQueue = new LocalQueue<MailTask>(scale);
   const mail: MailDeps = {
