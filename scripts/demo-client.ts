@@ -18,7 +18,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { addDays } from '@clarity/core';
 import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
 import { paths } from '../functions/src/store/paths.ts';
-import { apiBaseUrl as api, origin, signedInClient } from '../packages/client/test/emulators.ts';
+import { apiBaseUrl as api, origin, projectId, signedInClient } from '../packages/client/test/emulators.ts';
+import { registerDemoChannels, reportDelivery, startDemoDelivery } from './demo-delivery.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const awd = path.resolve(repoRoot, '..', 'shared', 'data', 'actigraphy', 'actiwatch_awd', 'example_01.AWD');
@@ -236,6 +237,22 @@ async function main(): Promise<void> {
     ]);
   }
 
+  // Delivery: a webhook receiver, an SMTP server and a push sink on loopback, registered for this user
+  // now, so the HealthKit upload's job delivers to them (scripts/demo-delivery.ts).
+  const delivery = await startDemoDelivery(projectId);
+  const callApi = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${api}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await user.getIdToken()}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, data: ((await res.json()) as { data: Record<string, unknown> }).data };
+  };
+  await registerDemoChannels(callApi, delivery, say);
+
   const batch = await client.uploadHealthKit({ samples, timezone: 'UTC' });
   say(`  ${stamp()}  POST /v1/health/upload -> 202, upload ${batch.uploadId}`);
   wanted.uploadId = batch.uploadId;
@@ -284,6 +301,8 @@ async function main(): Promise<void> {
     for (const r of insight.recommendations) say(`  > ${r}`);
     say(`  (${insight.disclaimer})`);
   }
+  const delivered = await reportDelivery(db, user.uid, jobId as string, delivery, say);
+  await delivery.close();
   const shotAt = argv.indexOf('--screenshot');
   if (shotAt >= 0 && argv[shotAt + 1]) {
     const out = path.resolve(argv[shotAt + 1] as string);
@@ -298,7 +317,7 @@ async function main(): Promise<void> {
     say(`demo: emulators stay up (Ctrl-C to stop). API: ${api}`);
     await new Promise(() => undefined);
   }
-  process.exit(job.status === 'complete' ? 0 : 1);
+  process.exit(job.status === 'complete' && delivered ? 0 : 1);
 }
 
 main().catch((e: unknown) => {

@@ -7,7 +7,11 @@
  *    (functions/.env.local, the emulator's documented local override, removed again afterwards), signs in a
  *    demo user, uploads a week of real actigraphy as the .AWD file itself through the Storage path (stored as
  *    activity_counts) and a HealthKit batch of heart rate and HRV through the API, follows the jobs live
- *    with a Firestore listener and prints the insight (rule-based generator: no Vertex project).
+ *    with a Firestore listener and prints the insight (rule-based generator: no Vertex project);
+ * 4. shows the delivery (scripts/demo-delivery.ts): before the HealthKit upload it starts a webhook receiver
+ *    (verifying with `standardwebhooks`), an SMTP server and a push sink on loopback with ephemeral ports,
+ *    registers them for the demo user (email on, two devices, one endpoint), and afterwards prints each
+ *    channel's outcome from the job document and the verified webhook events.
  *
  * The web app (web/, built for the emulators) is served by the Hosting emulator; the demo prints its URL and
  * the demo user's sign-in, and `--screenshot docs/dashboard.png` saves the dashboard after the upload
