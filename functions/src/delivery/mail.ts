@@ -140,30 +140,28 @@ export async function processMail(deps: MailDeps, task: MailTask): Promise<MailS
     return 'skipped';
   }
   const { doc, attempt } = claim;
+  /** Ends this attempt: the lease is released, the outcome stored. */
+  const end = (state: 'SUCCESS' | 'ERROR', fields: Record<string, unknown>) =>
+    ref.update({
+      'delivery.state': state,
+      'delivery.endTime': Timestamp.fromMillis(deps.now()),
+      'delivery.leaseExpireTime': null,
+      ...fields,
+    });
   await jobUpdate(db, doc, task.mailId, { status: 'sending', attempts: attempt });
   const unsubscribe = deps.unsubscribeUrl(doc.uid);
   if (!deps.transport || !unsubscribe) {
     const error = deps.transport
       ? 'no unsubscribe link (SIGNING_SECRET or PUBLIC_API_URL unset)'
       : 'no SMTP server configured';
-    await ref.update({
-      'delivery.state': 'ERROR',
-      'delivery.endTime': Timestamp.fromMillis(deps.now()),
-      'delivery.leaseExpireTime': null,
-      'delivery.error': error,
-    });
+    await end('ERROR', { 'delivery.error': error });
     await jobUpdate(db, doc, task.mailId, { status: 'not_configured', attempts: attempt });
     log.warn('mail.not_configured', { error });
     return 'ERROR';
   }
   try {
     const info = await deps.transport.send(doc.to, renderMail(doc, unsubscribe));
-    await ref.update({
-      'delivery.state': 'SUCCESS',
-      'delivery.endTime': Timestamp.fromMillis(deps.now()),
-      'delivery.leaseExpireTime': null,
-      'delivery.info': info,
-    });
+    await end('SUCCESS', { 'delivery.info': info });
     await jobUpdate(db, doc, task.mailId, { status: 'sent', attempts: attempt });
     log.info('mail.sent', { attempt, accepted: info.accepted.length, rejected: info.rejected.length });
     return 'SUCCESS';
@@ -171,12 +169,7 @@ export async function processMail(deps: MailDeps, task: MailTask): Promise<MailS
     // The SMTP error text (a reply code and the server's words), never the message or the password.
     const error = ((e as Error).message || 'send failed').slice(0, 300);
     const final = attempt >= deps.maxAttempts;
-    await ref.update({
-      'delivery.state': 'ERROR',
-      'delivery.endTime': Timestamp.fromMillis(deps.now()),
-      'delivery.leaseExpireTime': null,
-      'delivery.error': error,
-    });
+    await end('ERROR', { 'delivery.error': error });
     await jobUpdate(db, doc, task.mailId, {
       status: final ? 'failed' : 'retrying',
       attempts: attempt,
