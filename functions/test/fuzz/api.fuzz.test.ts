@@ -255,8 +255,15 @@ export const endpoints: Endpoint[] = [
       ['POST', '/v1/webhooks/{id}/test'],
       ['POST', '/v1/health/insights/{id}/feedback'],
       ['POST', '/v1/health/insights/{id}/opened'],
+      ['GET', '/v1/notifications/preferences'],
+      ['PUT', '/v1/notifications/preferences'],
+      ['PUT', '/v1/devices/{token}'],
+      ['DELETE', '/v1/devices/{token}'],
     ] as const
   ).map(([method, path]): Endpoint => ({ method, path, oracle: authGuarded })),
+  // The email's unsubscribe link: anonymous, the signed token is the credential; fuzzed tokens never verify.
+  { method: 'GET', path: '/v1/notifications/unsubscribe', oracle: neverAccepted },
+  { method: 'POST', path: '/v1/notifications/unsubscribe', oracle: neverAccepted },
 ];
 
 /** Thousands of requests: keep warnings and errors, drop the per-request info lines. */
