@@ -7,7 +7,7 @@ import { verifyUnsubscribeToken } from '../../delivery/unsubscribe.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
-import { callerOf } from '../rbac.ts';
+import { auditOwnMutation, callerOf } from '../rbac.ts';
 import {
   deviceBody,
   deviceTokenParams,
@@ -16,26 +16,7 @@ import {
   unsubscribeQuery,
 } from '../schemas.ts';
 
-type Details = Record<string, string | number | boolean | null>;
-
-async function audit(
-  deps: ApiDeps,
-  req: express.Request,
-  action: string,
-  resource: string,
-  details?: Details,
-): Promise<void> {
-  const caller = callerOf(req);
-  await recordAudit(deps.db, {
-    actorUid: caller.uid,
-    actorRoles: caller.roles,
-    action,
-    targetUid: caller.uid,
-    resource,
-    requestId: state(req).requestId,
-    ...(details ? { details } : {}),
-  });
-}
+const audit = auditOwnMutation;
 
 /**
  * The caller's notification preferences (delivery/preferences.ts): channels on/off, quiet hours in their
