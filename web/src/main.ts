@@ -16,12 +16,9 @@ import {
   type User,
 } from 'firebase/auth';
 import {
-  addDoc,
-  collection,
   doc,
   getFirestore,
   onSnapshot,
-  serverTimestamp,
   type Unsubscribe,
 } from 'firebase/firestore';
 import {
@@ -61,7 +58,7 @@ interface State {
   analysis: Analysis | undefined;
   careTeam: string[];
   message: string | null;
-  feedback: Record<string, number>;
+  feedback: Record<string, boolean>;
 }
 
 const state: State = {
@@ -500,17 +497,36 @@ function modelLabel(a: Analysis | undefined): string {
   return inf.model.trained ? base : `${base} (${t('untrained')})`;
 }
 
-async function sendFeedback(insightId: string, rating: number): Promise<void> {
-  const user = state.user;
-  if (!user) return;
-  await addDoc(collection(db, 'users', user.uid, 'feedback'), {
-    insightId,
-    rating,
-    createdAt: serverTimestamp(),
-  });
-  state.feedback[insightId] = rating;
+/** Helpful yes/no through the API (POST /v1/health/insights/{id}/feedback), which also counts it. */
+async function sendFeedback(insightId: string, helpful: boolean): Promise<void> {
+  try {
+    await client.sendInsightFeedback(insightId, { helpful });
+    state.feedback[insightId] = helpful;
+    feedbackError = null;
+  } catch (err) {
+    feedbackError = `${t('error')}: ${(err as Error).message}`;
+  }
   renderInsights();
 }
+let feedbackError: string | null = null;
+
+/** Insights already reported opened in this session (the API is idempotent; this saves the calls). */
+const opened = new Set<string>();
+const openObserver =
+  typeof IntersectionObserver === 'undefined'
+    ? undefined
+    : new IntersectionObserver(
+        (entries) => {
+          for (const e of entries) {
+            const id = (e.target as HTMLElement).dataset.insight;
+            if (!e.isIntersecting || !id || opened.has(id)) continue;
+            opened.add(id);
+            openObserver?.unobserve(e.target);
+            client.markInsightOpened(id).catch(() => opened.delete(id));
+          }
+        },
+        { threshold: 0.5 },
+      );
 
 function renderInsights(): void {
   const box = el.insights;
@@ -518,6 +534,7 @@ function renderInsights(): void {
   fill(
     box,
     title('insights', 'insights'),
+    feedbackError ? h('p', { role: 'alert', class: 'error' }, feedbackError) : null,
     state.insights.length === 0
       ? h('p', { class: 'muted' }, t('noInsight'))
       : h(
@@ -544,15 +561,19 @@ function renderInsights(): void {
                   state.analysis?.id === i.analysisId ? modelLabel(state.analysis) : '–'
                 } · ${t('confidence')}: ${i.confidence} · ${formatTime(i.createdAt)}`,
               ),
-              state.feedback[i.id]
+              state.feedback[i.id] !== undefined
                 ? h('p', { class: 'muted small', role: 'status' }, t('thanks'))
                 : h(
                     'div',
-                    { class: 'row' },
-                    h('button', { type: 'button', onclick: () => void sendFeedback(i.id, 5) }, t('helpful')),
+                    { class: 'row', role: 'group', 'aria-label': t('wasHelpful') },
                     h(
                       'button',
-                      { type: 'button', onclick: () => void sendFeedback(i.id, 1) },
+                      { type: 'button', 'data-helpful': 'yes', onclick: () => void sendFeedback(i.id, true) },
+                      t('helpful'),
+                    ),
+                    h(
+                      'button',
+                      { type: 'button', 'data-helpful': 'no', onclick: () => void sendFeedback(i.id, false) },
                       t('notHelpful'),
                     ),
                   ),
@@ -560,6 +581,8 @@ function renderInsights(): void {
           ),
         ),
   );
+  // Reported opened once at least half of it has been on screen (IntersectionObserver).
+  for (const a of box.querySelectorAll('article[data-insight]')) openObserver?.observe(a);
 }
 
 const toSeconds = (date: string) => Date.parse(`${date}T12:00:00Z`) / 1000;

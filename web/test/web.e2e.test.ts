@@ -91,6 +91,18 @@ describe('web app in Chromium', () => {
     expect(await insight.innerText()).toMatch(/rule-based generator/);
     await screen(page, 'insights');
 
+    // Engagement: on screen it is reported opened; "Helpful" answers through the API (one document per
+    // insight, users/{uid}/feedback/{insightId}), and the buttons give way to a status line.
+    await insight.scrollIntoViewIfNeeded();
+    const engagement = getFirestore(admin).doc(`users/${uid}/feedback/${insightId}`);
+    await expect
+      .poll(async () => (await engagement.get()).get('openedAt') !== undefined, { timeout: 20_000 })
+      .toBe(true);
+    const group = insight.getByRole('group', { name: 'Was this insight helpful?' });
+    await group.getByRole('button', { name: 'Helpful', exact: true }).click();
+    await insight.getByRole('status').filter({ hasText: 'Thanks' }).waitFor();
+    expect((await engagement.get()).data()).toMatchObject({ insightId, helpful: true, reason: null });
+
     // Charts: as many points as the analysis and the stored series hold.
     await page.locator('#charts[data-ready="true"]').waitFor({ timeout: 60_000 });
     const analysis = (await getFirestore(admin).doc(`users/${uid}/analyses/${insightId}`).get()).data() as {

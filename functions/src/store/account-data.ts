@@ -4,7 +4,8 @@
  *    insights, devices, webhooks, feedback, usage, and any subcollection added later: nothing is listed
  *    by name, the tree is walked);
  *  - top-level documents keyed by the user, as `userData` in paths.ts declares for each top-level
- *    collection (today signingKeys/{uid}, and signatureNonces and deadLetters where uid == the user);
+ *    collection (signingKeys/{uid}; signatureNonces, deadLetters, webhookSecrets and mail where
+ *    uid == the user); all are erased, and exported except the credentials marked `notExported`;
  *  - Storage: raw/{uid}/ (what the API stored) and uploads/{uid}/ (what the app uploaded directly).
  * The audit trail is NOT erased: it holds identifiers only and is kept as the record of who accessed and
  * deleted what (a legal obligation, Art. 17(3)(b)); it is not exported either (it is about the accessors).
@@ -32,6 +33,28 @@ export const userKeyedQueries: { collection: string; field: string }[] = topColl
   const rule = userData[c];
   return rule.kind === 'byField' ? [{ collection: collections[c], field: rule.field }] : [];
 });
+
+/** The top-level documents of the user that the export includes (paths.ts `userData`, not `notExported`). */
+export const exportedTopLevel: { collection: string; field: string | null }[] = topCollections.flatMap(
+  (c) => {
+    const rule = userData[c];
+    if ((rule.kind !== 'byId' && rule.kind !== 'byField') || rule.notExported) return [];
+    return [{ collection: collections[c], field: rule.kind === 'byField' ? rule.field : null }];
+  },
+);
+
+async function topLevelDocuments(db: Firestore, uid: string): Promise<DocumentSnapshot[]> {
+  const found = await Promise.all(
+    exportedTopLevel.map(async ({ collection, field }) => {
+      if (field === null) {
+        const snap = await db.collection(collection).doc(uid).get();
+        return snap.exists ? [snap] : [];
+      }
+      return (await db.collection(collection).where(field, '==', uid).get()).docs;
+    }),
+  );
+  return found.flat();
+}
 
 /**
  * Every existing document at or below users/{uid}, depth first. Documents that do not exist but have
@@ -80,7 +103,7 @@ export async function exportUserData(
   uid: string,
   now: () => number,
 ): Promise<UserExport> {
-  const docs = await userDocuments(db, uid);
+  const docs = [...(await userDocuments(db, uid)), ...(await topLevelDocuments(db, uid))];
   const rawObjects = (await Promise.all(userObjectPrefixes(uid).map((p) => listObjects(blobs, p)))).flat();
   return {
     format: 'clarity-export-v1',

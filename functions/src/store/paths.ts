@@ -51,12 +51,13 @@ export const webhookCollections = { attempts: 'attempts', deliveries: 'deliverie
  *  - `tree`: users/{uid} and everything below it, walked recursively (no subcollection is listed by name);
  *  - `byId`: the document whose id is the uid;
  *  - `byField`: the documents whose `field` equals the uid;
+ *  - `notExported` (byId, byField): erased but left out of the export, and why (credentials, not data);
  *  - `kept` / `none`: not exported or erased, and why.
  */
 export type UserDataRule =
   | { kind: 'tree' }
-  | { kind: 'byId' }
-  | { kind: 'byField'; field: string }
+  | { kind: 'byId'; notExported?: string }
+  | { kind: 'byField'; field: string; notExported?: string }
   | { kind: 'kept' | 'none'; why: string };
 
 export const userData: Record<TopCollection, UserDataRule> = {
@@ -66,12 +67,20 @@ export const userData: Record<TopCollection, UserDataRule> = {
     why: 'identifiers only; the record of who accessed and deleted what (Art. 17(3)(b)), about the accessors',
   },
   deadLetters: { kind: 'byField', field: 'uid' },
-  signingKeys: { kind: 'byId' },
+  signingKeys: {
+    kind: 'byId',
+    notExported:
+      'the request-signing key: a credential derived from a server secret, not data about the user',
+  },
   signatureNonces: { kind: 'byField', field: 'uid' },
   rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
   llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
   system: { kind: 'none', why: 'the health-check document and the emulator-only delivery sinks' },
-  webhookSecrets: { kind: 'byField', field: 'uid' },
+  webhookSecrets: {
+    kind: 'byField',
+    field: 'uid',
+    notExported: 'endpoint signing secrets: credentials, shown once when created',
+  },
   mail: { kind: 'byField', field: 'uid' },
   experiments: { kind: 'none', why: 'per-variant counts of all users together, no uid' },
 };

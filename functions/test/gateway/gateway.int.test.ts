@@ -12,6 +12,13 @@ import { deriveSigningKey, signRequest } from '../../src/api/signing.ts';
 import { operations } from '../../src/api/openapi.ts';
 import { listObjects } from '../../src/store/blob-listing.ts';
 import { toJson, userDocuments } from '../../src/store/account-data.ts';
+import {
+  collections,
+  userCollections,
+  userData,
+  webhookCollections,
+  type TopCollection,
+} from '../../src/store/paths.ts';
 import { adminAuth, adminDb } from '../support/emulators.ts';
 import { call, signedCall, signingSecret, startGateway, userWithRoles, type Gateway } from './support.ts';
 
@@ -523,19 +530,19 @@ describe('system: health, metrics, OpenAPI', () => {
 });
 
 describe('GDPR: export and deletion', () => {
-  const subcollections = [
-    'uploads',
-    'series',
-    'jobs',
-    'analyses',
-    'insights',
-    'devices',
-    'webhooks',
-    'feedback',
-    'usage',
-  ];
+  // Every subcollection paths.ts declares under users/{uid} (devices, webhooks, feedback, preferences, …)
+  // and under an endpoint (attempts, deliveries): a new one is seeded here without editing this test.
+  const subcollections = Object.values(userCollections);
+  const webhookSubcollections = Object.values(webhookCollections);
+  // Top-level collections whose documents name the user in a field (paths.ts userData `byField`).
+  const byField = (Object.keys(userData) as TopCollection[]).flatMap((c) => {
+    const rule = userData[c];
+    return rule.kind === 'byField' ? [{ collection: collections[c], field: rule.field, rule }] : [];
+  });
 
-  async function seedEverything(uid: string): Promise<{ paths: string[]; objects: string[] }> {
+  async function seedEverything(
+    uid: string,
+  ): Promise<{ paths: string[]; exported: string[]; objects: string[] }> {
     const paths: string[] = [`users/${uid}`];
     await db()
       .doc(`users/${uid}`)
@@ -549,16 +556,25 @@ describe('GDPR: export and deletion', () => {
         paths.push(p);
       }
     }
-    // A deeper level, to prove the walk is recursive.
-    const deep = `users/${uid}/jobs/jobs-a/events/e1`;
-    await db().doc(deep).set({ stage: 'analyze' });
-    paths.push(deep);
-    // Top-level documents about the user.
-    await db().doc(`signatureNonces/${uid}_n1`).set({ uid });
-    await db().collection('deadLetters').add({ uid, stage: 'infer', status: 'open' });
+    // A deeper level, to prove the walk is recursive: a job's events, an endpoint's attempts and deliveries.
+    const deep = [
+      `users/${uid}/jobs/jobs-a/events/e1`,
+      ...webhookSubcollections.map((c) => `users/${uid}/webhooks/webhooks-a/${c}/m1`),
+    ];
+    for (const d of deep) await db().doc(d).set({ stage: 'analyze' });
+    paths.push(...deep);
+    // Top-level documents about the user, one per byField collection; exported unless a credential.
+    const exported = [...paths];
+    for (const b of byField) {
+      const p = `${b.collection}/${b.collection}-${uid}`;
+      await db()
+        .doc(p)
+        .set({ [b.field]: uid, kind: b.collection });
+      if (!b.rule.notExported) exported.push(p);
+    }
     const objects = [`raw/${uid}/up1/batch.json`, `raw/${uid}/up2/export.zip`, `uploads/${uid}/file-1.xml`];
     for (const o of objects) await gw.blobs.put(o, Buffer.from(`bytes of ${o}`));
-    return { paths: paths.sort(), objects: objects.sort() };
+    return { paths: paths.sort(), exported: exported.sort(), objects: objects.sort() };
   }
 
   it('export contains every document of the user (recursively) and the list of their raw objects', async () => {
@@ -573,7 +589,9 @@ describe('GDPR: export and deletion', () => {
     );
     const archive = res.body.data;
     expect(archive.format).toBe('clarity-export-v1');
-    expect(archive.documents.map((d: { path: string }) => d.path)).toEqual(seeded.paths);
+    expect(archive.documents.map((d: { path: string }) => d.path)).toEqual(seeded.exported);
+    expect(seeded.exported).toContain(`mail/mail-${u.uid}`);
+    expect(seeded.exported).not.toContain(`webhookSecrets/webhookSecrets-${u.uid}`);
     expect(archive.rawObjects).toEqual(seeded.objects);
     const byPath = new Map(archive.documents.map((d: { path: string; data: unknown }) => [d.path, d.data]));
     expect(byPath.get(`users/${u.uid}/feedback/feedback-b`)).toEqual({
@@ -609,9 +627,10 @@ describe('GDPR: export and deletion', () => {
     const headers = signRequest({ key: key.body.data.key, method: 'DELETE', path: '/v1/account' });
     const res = await call(gw.base, 'DELETE', '/v1/account', { token: u.token, headers });
     expect(res.status).toBe(200);
-    // Seeded docs + signingKeys/{uid} + the request's own nonce + seeded nonce + dead letter.
+    // Seeded docs + one per byField collection + signingKeys/{uid} + the request's own nonce.
+    const removed = seeded.paths.length + byField.length + 2;
     expect(res.body.data.deleted).toEqual({
-      documents: seeded.paths.length + 4,
+      documents: removed,
       objects: seeded.objects.length,
     });
 
@@ -620,8 +639,10 @@ describe('GDPR: export and deletion', () => {
     expect(await listObjects(gw.blobs, `raw/${u.uid}/`)).toEqual([]);
     expect(await listObjects(gw.blobs, `uploads/${u.uid}/`)).toEqual([]);
     expect((await db().doc(`signingKeys/${u.uid}`).get()).exists).toBe(false);
-    expect((await db().collection('signatureNonces').where('uid', '==', u.uid).get()).size).toBe(0);
-    expect((await db().collection('deadLetters').where('uid', '==', u.uid).get()).size).toBe(0);
+    for (const b of byField) {
+      const left = await db().collection(b.collection).where(b.field, '==', u.uid).get();
+      expect(left.size, b.collection).toBe(0);
+    }
     await expect(adminAuth().getUser(u.uid)).rejects.toMatchObject({ code: 'auth/user-not-found' });
     const audit = await db()
       .collection('audit')
@@ -629,7 +650,7 @@ describe('GDPR: export and deletion', () => {
       .where('action', '==', 'account.delete')
       .get();
     expect(audit.docs.map((d) => d.get('details'))).toEqual([
-      { via: 'api', documents: seeded.paths.length + 4, objects: seeded.objects.length },
+      { via: 'api', documents: removed, objects: seeded.objects.length },
     ]);
 
     // Nothing of anyone else went.

@@ -5,9 +5,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collections, paths, triggerDocuments, userCollections, userData } from '../../src/store/paths.ts';
+import {
+  collections,
+  paths,
+  triggerDocuments,
+  userCollections,
+  userData,
+  type TopCollection,
+} from '../../src/store/paths.ts';
 import { pipelinePaths } from '../../src/store/pipeline-paths.ts';
-import { userKeyedCollections, userKeyedQueries } from '../../src/store/account-data.ts';
+import {
+  exportedTopLevel,
+  userKeyedCollections,
+  userKeyedQueries,
+  userObjectPrefixes,
+} from '../../src/store/account-data.ts';
 
 const srcDir = join(import.meta.dirname, '../../src');
 const scriptsDir = join(import.meta.dirname, '../../../scripts');
@@ -134,5 +146,53 @@ describe('paths module', () => {
       ]),
     );
     expect(userKeyedQueries).toHaveLength(4);
+    // Credentials are erased but not exported; everything else about the user is in the export.
+    expect(exportedTopLevel.map((e) => e.collection).sort()).toEqual([
+      'deadLetters',
+      'mail',
+      'signatureNonces',
+    ]);
+  });
+
+  it('covers every user-scoped path: each path built from a uid is in the GDPR export and erasure', () => {
+    expect(uncoveredUserPaths(paths)).toEqual([]);
+    // The check catches a new user-scoped collection that no rule covers: a path keyed by the uid in a
+    // collection declared `none`, in an unknown top-level collection, or a Storage prefix not erased.
+    const leaky = {
+      ok: (uid: string) => `users/${uid}/anything/x`,
+      cacheByUser: (uid: string) => `llmCache/${uid}`,
+      unknown: (uid: string, id: string) => `newCollection/${uid}_${id}`,
+      objects: (uid: string) => `exports/${uid}/`,
+    };
+    expect(uncoveredUserPaths(leaky)).toEqual([
+      'cacheByUser -> llmCache/UID (rule none)',
+      'unknown -> newCollection/UID_a (no rule)',
+      'objects -> exports/UID/ (no rule)',
+    ]);
   });
 });
+
+/**
+ * Path builders whose first parameter is the uid, called with a marker uid: each result must be under
+ * users/{uid} (the walked tree), a Storage prefix that erasure deletes, or a top-level collection whose
+ * rule finds the user's documents (byId, byField; `kept` says why it stays).
+ */
+function uncoveredUserPaths(builders: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const prefixes = userObjectPrefixes('UID');
+  for (const [name, fn] of Object.entries(builders)) {
+    if (typeof fn !== 'function') continue;
+    const first = /^\(?\s*([A-Za-z_$][\w$]*)/.exec(String(fn))?.[1];
+    if (first !== 'uid') continue;
+    const args = ['UID', 'a', 'b', 1].slice(0, Math.max(1, fn.length));
+    const p = (fn as (...a: unknown[]) => string)(...args);
+    if (p === 'users/UID' || p.startsWith('users/UID/')) continue;
+    if (prefixes.some((x) => p.startsWith(x))) continue;
+    const top = p.split('/')[0]!;
+    const key = (Object.keys(collections) as TopCollection[]).find((k) => collections[k] === top);
+    const rule = key ? userData[key] : undefined;
+    if (rule && ['byId', 'byField', 'kept'].includes(rule.kind)) continue;
+    out.push(`${name} -> ${p} (${rule ? `rule ${rule.kind}` : 'no rule'})`);
+  }
+  return out;
+}

@@ -91,6 +91,27 @@ export class ClarityApiError extends Error {
   }
 }
 
+/** The reason codes POST /v1/health/insights/{id}/feedback accepts (functions/src/api/schemas.ts). */
+export type InsightFeedbackReason =
+  | 'actionable'
+  | 'clear'
+  | 'accurate'
+  | 'not_accurate'
+  | 'not_relevant'
+  | 'too_generic'
+  | 'hard_to_understand'
+  | 'already_knew'
+  | 'other';
+
+/** What the opened and feedback routes answer. */
+export interface InsightEngagement {
+  insightId: string;
+  openedAt: string;
+  helpful: boolean | null;
+  reason: InsightFeedbackReason | null;
+  changed: boolean;
+}
+
 export interface TrendsQuery {
   metric: string;
   start: string;
@@ -317,6 +338,21 @@ export class ClarityClient {
       Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
     return this.call('GET', `/v1/health/trends?${params.toString()}`);
+  }
+
+  /** POST /v1/health/insights/{id}/opened: marks one of your insights opened (repeats change nothing). */
+  markInsightOpened(insightId: string): Promise<InsightEngagement> {
+    return this.call('POST', `/v1/health/insights/${encodeURIComponent(insightId)}/opened`);
+  }
+
+  /** POST /v1/health/insights/{id}/feedback: helpful yes/no, optionally why; a new answer replaces the old. */
+  sendInsightFeedback(
+    insightId: string,
+    answer: { helpful: boolean; reason?: InsightFeedbackReason },
+  ): Promise<InsightEngagement> {
+    return this.call('POST', `/v1/health/insights/${encodeURIComponent(insightId)}/feedback`, {
+      body: answer,
+    });
   }
 
   /**
