@@ -8,7 +8,8 @@
  *   attempt, with a deterministic task id, scheduled on the retry schedule (Svix's by default) or later when
  *   the endpoint sent Retry-After. An attempt already recorded is never sent again by a redelivered task.
  * - 2xx delivers; 410 disables the endpoint; an endpoint failing everything for 5 days is disabled;
- *   a message that exhausts the schedule is `dead` and can be replayed (same id, a new round of attempts).
+ *   a message that exhausts the schedule is `dead`, with a dead letter in deadLetters/ (stage `webhook`);
+ *   `npm run replay -- ID` or the API's replay re-sends it (same id, a new round of attempts).
  * - Every attempt is logged under users/{uid}/webhooks/{id}/attempts; the job document shows each
  *   endpoint's state live (`delivery.webhook.endpoints.{id}`).
  * - Secrets live in webhookSecrets/ (server-only); a rotation keeps the previous one signing for the
@@ -22,6 +23,7 @@ import { converter, readSnapshot } from '../store/converters.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inSpan, SpanKind } from '../platform/tracing.ts';
 import { paths } from '../store/paths.ts';
+import { setWebhookDeadLetter } from '../store/dead-letter-docs.ts';
 
 import { newWebhookSecret, signedHeaders } from './webhook-signing.ts';
 import { postWebhook, type AttemptResult } from './webhook-http.ts';
@@ -485,6 +487,18 @@ export async function runAttempt(deps: WebhookDeps, task: AttemptTask): Promise<
     expiresAt: Timestamp.fromMillis(nowMs + attemptLogTtlMs),
   });
   batch.update(deliveryRef, { ...next });
+  // Exhausted: the project's dead letters hold it too (deadLetters/, replayable like any other work).
+  if (status === 'dead') {
+    setWebhookDeadLetter(deps.db, batch, {
+      uid,
+      endpointId,
+      messageId,
+      jobId: delivery.jobId,
+      attempts: next.totalAttempts,
+      lastError: result.error,
+      lastStatusCode: result.statusCode,
+    });
+  }
   if (Object.keys(endpointUpdate).length > 0) {
     batch.update(endpointSnap.ref, { ...endpointUpdate, updatedAt: Timestamp.fromMillis(after) });
   }

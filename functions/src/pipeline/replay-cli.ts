@@ -10,6 +10,7 @@ import { createLogger } from '../platform/logger.ts';
 import type { StageOutcome } from './analyze.ts';
 import { settingsFromConfig, stageDeps, type StageSettings } from './deps.ts';
 import { replayDeadLetter } from './replay.ts';
+import { webhookDeps } from '../delivery/webhook-deps.ts';
 
 /** The project, and settings that override the environment's (tests, or a one-off replay). */
 export interface ReplayOptions extends Partial<StageSettings> {
@@ -45,5 +46,6 @@ export async function runReplay(id: string, o: ReplayOptions): Promise<StageOutc
       return deps.infer();
     },
     insight: deps.insight,
+    webhooks: () => webhookDeps(db, log),
   });
 }

@@ -16,6 +16,7 @@ import { insightForAnalysis, type InsightDeps } from './insight.ts';
 import { readJob } from './jobs.ts';
 import { ingestUpload, type IngestDeps } from './ingest.ts';
 import { resetUploadForReplay } from '../store/uploads.ts';
+import { replay as replayWebhook, type WebhookDeps } from '../delivery/webhooks.ts';
 
 export interface ReplayDeps {
   db: Firestore;
@@ -25,6 +26,8 @@ export interface ReplayDeps {
   analyze: () => AnalyzeDeps;
   infer: () => InferDeps;
   insight: () => InsightDeps;
+  /** Webhook delivery (dead letters of stage `webhook`); absent: those cannot be replayed here. */
+  webhooks?: () => WebhookDeps;
 }
 
 export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<StageOutcome> {
@@ -35,6 +38,18 @@ export async function replayDeadLetter(id: string, deps: ReplayDeps): Promise<St
   const log = deps.log.child({ deadLetter: id, jobId, correlationId: dl.correlationId, stage });
   log.info('replay.started', {});
   if (stage === 'ingest') return replayIngest(id, uid, dl.uploadId ?? jobId, deps, log);
+  if (stage === 'webhook') {
+    if (!deps.webhooks || !dl.endpointId || !dl.messageId)
+      throw new ClarityError('invalid_input', `dead letter ${id} names no webhook message to replay`);
+    // A new round of attempts with the same webhook-id and body; if it is exhausted again, the same dead
+    // letter opens again (delivery/webhooks.ts).
+    await replayWebhook(deps.webhooks(), uid, dl.endpointId, { messageId: dl.messageId });
+    await deps.db
+      .doc(paths.deadLetter(id))
+      .update({ status: 'replayed', replayedAt: FieldValue.serverTimestamp() });
+    log.info('replay.finished', { outcome: 'webhook message re-sent' });
+    return { kind: 'done', status: 'done' };
+  }
   await deps.db.doc(paths.job(uid, jobId)).update({
     status: 'running',
     error: null,

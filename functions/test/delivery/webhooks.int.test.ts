@@ -8,13 +8,15 @@ import type { Firestore } from 'firebase-admin/firestore';
 import {
   createEndpoint,
   emitEvent,
-  replay,
   rotateSecret,
   runAttempt,
   type WebhookDeps,
 } from '../../src/delivery/webhooks.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { paths } from '../../src/store/paths.ts';
+import { webhookDeadLetterId } from '../../src/store/dead-letter-docs.ts';
+import { replayDeadLetter } from '../../src/pipeline/replay.ts';
+import { deadLetterDocSchema } from '@clarity/core';
 import { adminDb } from '../support/emulators.ts';
 import { hang, LocalQueue, startReceiver, status, type Receiver } from './support.ts';
 
@@ -143,9 +145,32 @@ describe('webhook delivery', () => {
     await r.waitFor(3);
     await queue.drain();
     expect((await db.doc(paths.webhookDelivery(uid, id, first.messageId)).get()).get('status')).toBe('dead');
+    // Exhausted: it is in the project's dead letters, replayable like any other work.
+    const dlId = webhookDeadLetterId(uid, id, first.messageId);
+    expect(deadLetterDocSchema.parse((await db.doc(paths.deadLetter(dlId)).get()).data())).toMatchObject({
+      stage: 'webhook',
+      uid,
+      endpointId: id,
+      messageId: first.messageId,
+      status: 'open',
+      attempts: 3,
+      replay: `npm run replay -- ${dlId}`,
+      cause: { code: 'attempts_exhausted', message: 'delivery schedule exhausted: HTTP 500' },
+    });
 
-    // Replay: a new round, the same webhook-id and body.
-    expect(await replay(deps, uid, id, { messageId: first.messageId })).toEqual([first.messageId]);
+    // Replay of the dead letter (what `npm run replay -- ID` runs): a new round, the same webhook-id and body.
+    const notHere = () => {
+      throw new Error('a webhook replay runs no pipeline stage');
+    };
+    await replayDeadLetter(dlId, {
+      db,
+      log: deps.log,
+      analyze: notHere,
+      infer: notHere,
+      insight: notHere,
+      webhooks: () => deps,
+    });
+    expect((await db.doc(paths.deadLetter(dlId)).get()).get('status')).toBe('replayed');
     await r.waitFor(4);
     await queue.drain();
     expect(r.received[3]!.id).toBe(first.messageId);

@@ -258,11 +258,16 @@ export type InsightDoc = z.infer<typeof insightDocSchema>;
 
 /** deadLetters/{id} */
 export const deadLetterDocSchema = z.object({
-  /** A job stage, or `ingest` for an upload (then jobId is the upload id). */
-  stage: z.enum([...stageNames, 'ingest']),
+  /**
+   * A job stage, `ingest` for an upload (then jobId is the upload id), or `webhook` for a message that
+   * exhausted its delivery schedule to one endpoint (then endpointId and messageId say which).
+   */
+  stage: z.enum([...stageNames, 'ingest', 'webhook']),
   uid: z.string(),
   jobId: z.string(),
   uploadId: z.string().optional(),
+  endpointId: z.string().optional(),
+  messageId: z.string().optional(),
   correlationId: z.string(),
   cause: z.object({ code: z.string(), message: z.string() }),
   attempts: z.number().int(),
