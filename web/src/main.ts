@@ -15,12 +15,7 @@ import {
   signOut,
   type User,
 } from 'firebase/auth';
-import {
-  doc,
-  getFirestore,
-  onSnapshot,
-  type Unsubscribe,
-} from 'firebase/firestore';
+import { doc, getFirestore, onSnapshot, type Unsubscribe } from 'firebase/firestore';
 import {
   connectEmulators,
   createClarityClient,
