@@ -19,6 +19,7 @@ export interface ReceivedSpan {
   service: string;
   attributes: Record<string, unknown>;
   startTimeUnixNano: string;
+  endTimeUnixNano: string;
 }
 
 interface OtlpValue {
@@ -39,6 +40,7 @@ interface OtlpSpan {
   name?: string;
   kind?: number;
   startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
   attributes?: OtlpAttribute[];
 }
 interface OtlpExport {
@@ -85,6 +87,7 @@ export function spansOf(body: OtlpExport): ReceivedSpan[] {
           service,
           attributes: attributesOf(s.attributes),
           startTimeUnixNano: String(s.startTimeUnixNano ?? '0'),
+          endTimeUnixNano: String(s.endTimeUnixNano ?? '0'),
         });
   }
   return out;

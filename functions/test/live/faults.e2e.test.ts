@@ -27,7 +27,7 @@ import { startVertexStandin, type VertexStandin } from '../support/vertex-standi
 import { realWeek } from '../pipeline/fixtures.ts';
 import type { WeekBatch } from '../pipeline/week-batch.ts';
 import { startReceiver, type Receiver } from '../delivery/support.ts';
-import { allowedAttributes, callerTrace, kind, waitForTrace, type ReceivedSpan } from './traces.ts';
+import { allowedAttributes, callerTrace, kind, timeline, waitForTrace, type ReceivedSpan } from './traces.ts';
 import {
   apiUrl,
   InferenceServer,
@@ -158,10 +158,18 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
 
       const named = (spans: ReceivedSpan[], name: string, service = 'clarity-functions') =>
         spans.filter((s) => s.name === name && s.service === service);
-      const spans = await waitForTrace(
-        caller.traceId,
-        (all) => named(all, 'POST webhook').length >= 2 && named(all, 'deliver webhook').length === 1,
-      );
+      // The deliver stage's two webhook events (insight.created, job.completed), each attempted once.
+      const deliveredBy = (all: ReceivedSpan[]) => {
+        const channel = named(all, 'deliver webhook')[0];
+        const attempts = named(all, 'webhookAttempt').filter((a) => a.parentSpanId === channel?.spanId);
+        const posts = named(all, 'POST webhook').filter((p) =>
+          attempts.some((a) => a.spanId === p.parentSpanId),
+        );
+        return { channel, attempts, posts };
+      };
+      const spans = await waitForTrace(caller.traceId, (all) => deliveredBy(all).posts.length >= 2);
+      // Where the time went (the job's wait is bounded generously above; this says why it takes what it takes).
+      console.log(`trace ${caller.traceId}:\n${timeline(spans)}`);
       const byId = new Map(spans.map((s) => [s.spanId, s]));
       const parentOf = (s: ReceivedSpan) => byId.get(s.parentSpanId);
       const one = (list: ReceivedSpan[], what: string): ReceivedSpan => {
@@ -201,11 +209,12 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
       const listener = one(named(spans, 'deliver listener'), 'listener channel');
       const webhook = one(named(spans, 'deliver webhook'), 'webhook channel');
       expect([listener.parentSpanId, webhook.parentSpanId]).toEqual([deliver.spanId, deliver.spanId]);
-      const attempts = named(spans, 'webhookAttempt');
+      const { attempts, posts } = deliveredBy(spans);
       expect(attempts).toHaveLength(2);
-      for (const a of attempts) expect(a).toMatchObject({ kind: kind.server, parentSpanId: webhook.spanId });
-      for (const post of named(spans, 'POST webhook')) {
-        expect(parentOf(post)?.name).toBe('webhookAttempt');
+      for (const a of attempts) expect(a.kind).toBe(kind.server);
+      expect(posts).toHaveLength(2);
+      for (const post of posts) {
+        expect(post.kind).toBe(kind.client);
         expect(post.attributes['clarity.webhook.outcome']).toBe('delivered');
       }
 

@@ -5,7 +5,10 @@
 import { randomBytes } from 'node:crypto';
 
 /** A span as the collector lists it (scripts/otlp-receiver.ts: ids in hex, attributes as plain values). */
-export type ReceivedSpan = Record<'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'service', string> & {
+export type ReceivedSpan = Record<
+  'traceId' | 'spanId' | 'parentSpanId' | 'name' | 'service' | 'startTimeUnixNano' | 'endTimeUnixNano',
+  string
+> & {
   kind: number;
   attributes: Record<string, unknown>;
 };
@@ -51,6 +54,24 @@ export async function waitForTrace(
       );
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * Where a trace's time went: each span's start after the first span's start and its duration, in seconds,
+ * in start order. The gap between a writer's span and the span its document or task starts is the
+ * platform's delivery (on the emulators: the trigger's dispatch and a worker's start).
+ */
+export function timeline(spans: ReceivedSpan[]): string {
+  const ms = (ns: string): number => Number(BigInt(ns) / 1_000_000n);
+  const sorted = [...spans].sort((a, b) => ms(a.startTimeUnixNano) - ms(b.startTimeUnixNano));
+  const t0 = ms(sorted[0]?.startTimeUnixNano ?? '0');
+  return sorted
+    .map((s) => {
+      const start = ((ms(s.startTimeUnixNano) - t0) / 1000).toFixed(2).padStart(7);
+      const took = ((ms(s.endTimeUnixNano) - ms(s.startTimeUnixNano)) / 1000).toFixed(2).padStart(6);
+      return `${start} s  +${took} s  ${s.service}: ${s.name}`;
+    })
+    .join('\n');
 }
 
 /** The attribute keys spans may carry: names, routes, ids, status codes and outcomes, never a value. */
