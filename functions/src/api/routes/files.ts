@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { ClarityError, isValidTimeZone } from '@clarity/core';
 import { recordAudit } from '../../platform/audit.ts';
+import { traceField } from '../../platform/tracing.ts';
 import { isSafeId } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { rawBodyOf, rawJsonBody, requireUser } from '../middleware.ts';
@@ -64,7 +65,8 @@ export function fileRoutes(deps: ApiDeps): Router {
           'unsupported_media_type',
           `Content-Type ${contentType || '(none)'} is not an accepted upload type (zip, xml, csv, text, octet-stream, sqlite)`,
         );
-      const metadata: Record<string, string> = {};
+      // The request's span travels as the object's metadata, where the Storage trigger continues it.
+      const metadata: Record<string, string> = { ...traceField() };
       const { timezone, subject } = req.query;
       if (timezone !== undefined) {
         if (typeof timezone !== 'string' || !isValidTimeZone(timezone))
