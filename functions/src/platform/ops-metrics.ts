@@ -31,6 +31,8 @@ export interface OpsMetric {
 }
 
 const ev = (name: string): string => `jsonPayload.event="${name}"`;
+/** A stage's final failure (`${stage}.failed`); mail.failed is one email attempt (mail_deliveries), not a stage. */
+const stageFailed = `jsonPayload.event=~"^[a-z_]+\\.failed$" AND jsonPayload.event!="mail.failed"`;
 
 export const opsMetrics = {
   uploadToInsight: {
@@ -48,7 +50,7 @@ export const opsMetrics = {
     name: 'pipeline_stage_failures',
     description: 'Pipeline stages that failed for good (the job is failed and a dead letter recorded).',
     kind: 'counter',
-    filter: 'jsonPayload.event=~"^[a-z_]+\\.failed$"',
+    filter: stageFailed,
     events: ['*.failed'],
     unit: '1',
     labels: { stage: 'stage', code: 'code' },
@@ -67,7 +69,7 @@ export const opsMetrics = {
     name: 'dead_letters',
     description: 'Work that exhausted its retries and was written to deadLetters/ (replayable).',
     kind: 'counter',
-    filter: `jsonPayload.event=~"^[a-z_]+\\.failed$" OR ${ev('infer.dead_lettered')}`,
+    filter: `(${stageFailed}) OR ${ev('infer.dead_lettered')}`,
     events: ['*.failed', 'infer.dead_lettered'],
     unit: '1',
     labels: { stage: 'stage' },
@@ -126,6 +128,26 @@ export const opsMetrics = {
     events: ['webhook.attempt'],
     unit: '1',
     labels: { outcome: 'outcome' },
+  },
+  pushDeliveries: {
+    name: 'push_deliveries',
+    description:
+      "Pushes of an insight to a user's devices by status (sent: every device; partial; failed: none, retried).",
+    kind: 'counter',
+    filter: ev('push.sent'),
+    events: ['push.sent'],
+    unit: '1',
+    labels: { status: 'status' },
+  },
+  mailDeliveries: {
+    name: 'mail_deliveries',
+    description:
+      'Email attempts by outcome (mail.sent: accepted by the SMTP relay; mail.failed: retried or final).',
+    kind: 'counter',
+    filter: `${ev('mail.sent')} OR ${ev('mail.failed')}`,
+    events: ['mail.sent', 'mail.failed'],
+    unit: '1',
+    labels: { outcome: 'event' },
   },
   rateLimitRefusals: {
     name: 'rate_limit_refusals',
