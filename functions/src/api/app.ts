@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { ClarityError } from '@clarity/core';
+import { requireAppCheck } from './app-check.ts';
 import type { ApiDeps } from './context.ts';
 import { errorHandler, requestContext } from './middleware.ts';
 import { rateLimitMiddleware } from './rate-limit.ts';
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(securityHeaders());
   app.use(cors(security.corsOrigins));
   app.use(bodyLimit({ maxJsonBytes: security.maxJsonBytes, maxUploadBytes: deps.maxUploadBytes }));
+  app.use(requireAppCheck(security.appCheck));
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');

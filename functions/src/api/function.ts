@@ -17,6 +17,7 @@ import {
   rateLimitWindowSeconds,
   region,
   requireSecondFactor,
+  appCheckEnforce,
   runtime,
   signatureMaxSkewSeconds,
   signingSecret,
@@ -31,7 +32,8 @@ import { FirestoreRateLimitStore, RateLimitStoreTimeout, RateLimiter } from './r
 import { parseOrigins } from './security.ts';
 import { signingSecretFor } from './signing.ts';
 import { logger } from '../platform/logger.ts';
-import { auth, blobStore, firestore } from '../platform/services.ts';
+import { adminApp, auth, blobStore, firestore } from '../platform/services.ts';
+import { getAppCheck } from 'firebase-admin/app-check';
 import type { Express } from 'express';
 import { webhookDeps } from '../delivery/webhook-deps.ts';
 
@@ -95,6 +97,16 @@ export function apiFromParams(): Express {
       ),
       trustedProxyHops: trustedProxyHops.value(),
       requireSecondFactor: requireSecondFactor.value(),
+      ...(appCheckEnforce.value()
+        ? {
+            appCheck: {
+              verify: (token: string) =>
+                getAppCheck(adminApp())
+                  .verifyToken(token)
+                  .then(() => undefined),
+            },
+          }
+        : {}),
       corsOrigins: parseOrigins(corsOrigins.value()),
       maxJsonBytes: maxJsonBytes.value(),
       signingSecret: configuredSigningSecret(),

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { ClarityError } from '@clarity/core';
+import type { AppCheckVerifier } from './app-check.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 export interface SecurityDeps {
@@ -28,6 +29,8 @@ export interface SecurityDeps {
    * (REQUIRE_SECOND_FACTOR, on by default in the function; off here so tests of other concerns need no MFA).
    */
   requireSecondFactor?: boolean;
+  /** App Check (APP_CHECK_ENFORCE): present = every request but the exempt ones needs a valid token. */
+  appCheck?: AppCheckVerifier;
 }
 
 export const defaultSecurity: SecurityDeps = {
@@ -83,6 +86,7 @@ const allowedHeaders = [
   'x-clarity-timestamp',
   'x-clarity-nonce',
   'x-clarity-signature',
+  'x-firebase-appcheck',
 ].join(', ');
 const exposedHeaders = [
   'x-request-id',

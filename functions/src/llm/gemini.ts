@@ -7,7 +7,7 @@
 import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { OAuth2Client } from 'google-auth-library';
 import { ClarityError } from '@clarity/core';
-import type { InsightLlm, LlmRequest, LlmResponse } from './adapter.ts';
+import { maxOutputTokens, type InsightLlm, type LlmRequest, type LlmResponse } from './adapter.ts';
 
 export interface GeminiOptions {
   project: string;
@@ -52,7 +52,7 @@ export function createGemini(options: GeminiOptions): InsightLlm {
             responseMimeType: 'application/json',
             responseJsonSchema: req.responseJsonSchema,
             temperature: 0.2,
-            maxOutputTokens: 2048,
+            maxOutputTokens,
           },
         });
       } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * Insight generation: cache -> quota -> Gemini (limiter, breaker, retry with backoff) -> zod validation ->
+ * Insight generation: cache -> token reservation -> Gemini (limiter, breaker, retry with backoff) -> zod validation ->
  * safety pass; any failure or no LLM configured -> the rule-based generator over the same analysis, with
  * the cause recorded. Never throws for LLM trouble: the pipeline always gets an insight.
  */
@@ -17,7 +17,7 @@ import type { Semaphore, TokenBudget } from '../platform/llm-limiter.ts';
 import { withRetry } from '../platform/retry.ts';
 import type { Logger } from '../platform/logger.ts';
 import { inSpan, inSpanSync, SpanKind } from '../platform/tracing.ts';
-import type { InsightLlm } from './adapter.ts';
+import { reservedTokens, type InsightLlm } from './adapter.ts';
 import type { ExperimentVariant } from './experiments.ts';
 import {
   inputHash,
@@ -140,14 +140,17 @@ export async function generateInsight(
       usage: { ...cached.usage, cached: true },
     };
   }
-  if ((await deps.budget.remaining(uid, deps.now())) <= 0) {
-    deps.log.warn('insight.quota_exhausted', {});
-    return rules(ctx, hash, 'rate_limited: daily LLM token budget used up');
-  }
-
   const system = systemInstruction(ctx.locale, template, ctx.predictions !== undefined);
   const prompt = userPrompt(ctx);
+  // Reserved before the call, settled after it: concurrent insights cannot all pass one check.
+  const reservation = await deps.budget.reserve(uid, deps.now(), reservedTokens({ system, prompt }));
+  if (!reservation.ok) {
+    deps.log.warn('insight.quota_exhausted', { scope: reservation.scope });
+    const whose = reservation.scope === 'user' ? 'daily LLM token budget' : "project's daily LLM token cap";
+    return rules(ctx, hash, `rate_limited: ${whose} used up`);
+  }
   let lastUsage = { promptTokens: 0, outputTokens: 0 };
+  let spent = 0;
   try {
     const answer = await withRetry(
       () =>
@@ -166,7 +169,7 @@ export async function generateInsight(
                 }),
             );
             lastUsage = res.usage;
-            await deps.budget.record(uid, deps.now(), res.usage.promptTokens + res.usage.outputTokens);
+            spent += res.usage.promptTokens + res.usage.outputTokens;
             let json: unknown;
             try {
               json = JSON.parse(res.text);
@@ -209,5 +212,10 @@ export async function generateInsight(
   } catch (e) {
     deps.log.warn('insight.llm_failed', { cause: causeOf(e) });
     return rules(ctx, hash, causeOf(e));
+  } finally {
+    await reservation.settle(spent).catch((e: unknown) => {
+      // The reservation stays counted (the budget errs on the side of spending less).
+      deps.log.warn('insight.budget_settle_failed', { cause: causeOf(e) });
+    });
   }
 }

@@ -4,6 +4,7 @@
  * overrides of the same settings. Every handler takes `(input, deps)`; tests build deps by hand.
  */
 import type { Firestore } from 'firebase-admin/firestore';
+import { getAuth } from 'firebase-admin/auth';
 import { getFunctions } from 'firebase-admin/functions';
 import { breakerFor, createBreaker, type Breaker, type BreakerOptions } from '../platform/circuit-breaker.ts';
 import * as config from '../platform/config.ts';
@@ -45,6 +46,7 @@ export interface StageSettings {
   llmTimeoutMs: number;
   llmMaxConcurrency: number;
   llmDailyTokensPerUser: number;
+  llmDailyTokensProject: number;
   uploadJobDebounceMinutes: number;
 }
 
@@ -66,6 +68,7 @@ export function settingsFromConfig(): StageSettings {
     llmTimeoutMs: config.paramValue(config.llmTimeoutMs),
     llmMaxConcurrency: config.paramValue(config.llmMaxConcurrency),
     llmDailyTokensPerUser: config.paramValue(config.llmDailyTokensPerUser),
+    llmDailyTokensProject: config.paramValue(config.llmDailyTokensProject),
     uploadJobDebounceMinutes: config.paramValue(config.uploadJobDebounceMinutes),
   };
 }
@@ -86,6 +89,21 @@ export interface DepsBase {
   /** Breakers and the LLM limiter: process-wide in the runtime, fresh for the replay command. */
   breaker?: (name: string, options: BreakerOptions) => Breaker;
   shared?: { limiter?: Semaphore; llm?: InsightLlm | null };
+  /** Whether a user's email is verified (LLM insights need it); default: Firebase Auth. */
+  emailVerified?: (uid: string) => Promise<boolean>;
+}
+
+/** Firebase Auth's `emailVerified` of the user; a user that no longer exists is not verified. */
+function authEmailVerified(uid: string): Promise<boolean> {
+  return getAuth(adminApp())
+    .getUser(uid)
+    .then(
+      (u) => u.emailVerified,
+      (e: unknown) => {
+        if ((e as { code?: string }).code === 'auth/user-not-found') return false;
+        throw e;
+      },
+    );
 }
 
 export interface StageDeps {
@@ -150,8 +168,9 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
         llm: shared.llm,
         breaker: breaker('gemini', { timeoutMs: s.llmTimeoutMs + 1_000 }),
         limiter: shared.limiter,
-        budget: firestoreTokenBudget(db, s.llmDailyTokensPerUser),
+        budget: firestoreTokenBudget(db, s.llmDailyTokensPerUser, s.llmDailyTokensProject),
         cache: firestoreInsightCache(db, now),
+        emailVerified: base.emailVerified ?? authEmailVerified,
         ...flags,
       };
     },

@@ -36,6 +36,12 @@ export interface InsightDeps extends GenerateDeps {
    * the users whose insight_experiments_enabled flag is on, none for the others.
    */
   experiment?: Experiment;
+  /**
+   * Whether the user's email address is verified (Firebase Auth). LLM-written insights cost money, so only
+   * verified accounts get them: a fresh throwaway account gets the rule-based insight, and cannot reset the
+   * per-user token budget by signing up again.
+   */
+  emailVerified: (uid: string) => Promise<boolean>;
 }
 
 /**
@@ -117,11 +123,13 @@ export async function insightForAnalysis(
     // The LLM generator is a flagged path: off for this user, the rule-based generator writes the insight.
     const flags = deps.flags ? await deps.flags(uid) : null;
     const llmFlag = flags ? flags.llm_generator_enabled : true;
+    const verified = llmFlag && deps.llm !== null && (await deps.emailVerified(uid));
+    if (llmFlag && deps.llm !== null && !verified) log.info('insight.llm_needs_verified_email', {});
     const experiment =
       deps.experiment ?? (flags?.insight_experiments_enabled ? insightTemplateExperiment : null);
     const variant = experiment ? assignVariant(uid, experiment) : undefined;
     const arm = experiment && variant ? { name: experiment.name, variant: variant.name } : null;
-    const g = await generateInsight(uid, ctx, { ...deps, log, ...(llmFlag ? {} : { llm: null }) }, variant);
+    const g = await generateInsight(uid, ctx, { ...deps, log, ...(verified ? {} : { llm: null }) }, variant);
     const degraded = g.fallback ? [`insight by rules: ${g.fallback.cause}`.slice(0, 300)] : [];
     const doc: InsightDoc = {
       ...g.output,

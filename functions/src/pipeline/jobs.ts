@@ -56,6 +56,21 @@ export function uploadJobId(uid: string, finishedAtMs: number, debounceMinutes: 
   return jobIdFor(uid, 'upload', String(bucket));
 }
 
+/**
+ * Coalescing of POST /v1/health/analyze: a user's requests for the same window (or for "the latest week",
+ * no window) within the same N-minute period share one job, whatever Idempotency-Key they carry, so a
+ * client cannot queue analyses (and their model and LLM calls) by repeating a request.
+ */
+export function apiJobId(
+  uid: string,
+  window: AnalysisWindow | null,
+  nowMs: number,
+  coalesceMinutes: number,
+): string {
+  const bucket = Math.floor(nowMs / (Math.max(1, coalesceMinutes) * 60_000));
+  return jobIdFor(uid, 'api', `${window ? `${window.start}..${window.end}` : 'latest'}@${bucket}`);
+}
+
 export function newJobDoc(input: CreateJobInput): JobDoc {
   return {
     // The analyze stage's span continues the creator's (platform/tracing.ts).

@@ -66,6 +66,11 @@ export const trustedProxyHops = defineInt('TRUSTED_PROXY_HOPS', {
   description:
     'Proxies in front of the api that append to X-Forwarded-For: 1 = called at its own URL (Google front end), 2 = behind Firebase Hosting or an HTTPS load balancer, 0 = none (emulator)',
 });
+export const appCheckEnforce = defineBoolean('APP_CHECK_ENFORCE', {
+  default: false,
+  description:
+    'Every API request (but the health check and the OpenAPI document) needs a valid Firebase App Check token (X-Firebase-AppCheck)',
+});
 export const requireSecondFactor = defineBoolean('REQUIRE_SECOND_FACTOR', {
   default: true,
   description:
@@ -204,6 +209,11 @@ export const llmDailyTokensPerUser = defineInt('LLM_DAILY_TOKENS_PER_USER', {
   default: 50_000,
   description:
     'Gemini tokens (prompt + output) one user may use per UTC day; beyond it the rules generator answers',
+});
+export const llmDailyTokensProject = defineInt('LLM_DAILY_TOKENS_PROJECT', {
+  default: 5_000_000,
+  description:
+    'Gemini tokens all users together may use per UTC day (a cost cap); beyond it the rules generator answers',
 });
 export const llmTimeoutMs = defineInt('LLM_TIMEOUT_MS', {
   default: 20_000,

@@ -75,7 +75,10 @@ export const userData: Record<TopCollection, UserDataRule> = {
   signatureNonces: { kind: 'byField', field: 'uid' },
   rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
   llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
-  system: { kind: 'none', why: 'the health-check document and the emulator-only delivery sinks' },
+  system: {
+    kind: 'none',
+    why: 'the health-check document, the emulator-only delivery sinks and the project-wide daily LLM usage, no uid',
+  },
   webhookSecrets: {
     kind: 'byField',
     field: 'uid',
@@ -137,6 +140,8 @@ export const paths = {
   experimentCounter: (name: string, variant: string, shard: number) =>
     `${collections.experiments}/${name}/${experimentCollections.counters}/${variant}_${shard}`,
   llmUsage: (uid: string, day: string) => `${u(uid)}/${userCollections.usage}/llm_${day}`,
+  /** The project's LLM tokens of one UTC day (all users together). */
+  llmProjectUsage: (day: string) => `${collections.system}/llmUsage_${day}`,
   llmCache: (hash: string) => `${collections.llmCache}/${hash}`,
   deadLetters: () => collections.deadLetters,
   deadLetter: (id: string) => `${collections.deadLetters}/${id}`,

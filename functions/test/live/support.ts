@@ -147,6 +147,17 @@ export async function signUpApp(name: string): Promise<AppUser> {
     `${name}-${Date.now()}@example.com`,
     'correct-horse-battery',
   );
+  // LLM insights need a verified email (functions/README-security.md, finding 8): verified as an admin
+  // would, through the Auth emulator's admin endpoint.
+  const verified = await fetch(
+    `${emulatorOrigin('auth')}/identitytoolkit.googleapis.com/v1/projects/${liveProject}/accounts:update`,
+    {
+      method: 'POST',
+      headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+      body: JSON.stringify({ localId: user.uid, emailVerified: true }),
+    },
+  );
+  if (!verified.ok) throw new Error(`email verification failed: HTTP ${verified.status}`);
   return { app, db, user, uid: user.uid };
 }
 

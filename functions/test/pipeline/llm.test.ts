@@ -63,11 +63,14 @@ function deps(
   const store = new Map<string, CachedInsight>();
   const used: number[] = [];
   const budget: TokenBudget = {
-    remaining: () => Promise.resolve(10_000 - used.reduce((a, b) => a + b, 0)),
-    record: (_u, _n, t) => {
-      used.push(t);
-      return Promise.resolve();
-    },
+    reserve: () =>
+      Promise.resolve({
+        ok: true,
+        settle: (t) => {
+          used.push(t);
+          return Promise.resolve();
+        },
+      }),
   };
   return {
     llm: createGemini({
@@ -207,7 +210,7 @@ describe('Gemini adapter against the Vertex stand-in', () => {
   });
 
   it('uses the rules generator without calling the LLM when the daily token budget is spent or no LLM is configured', async () => {
-    const d = deps({ budget: { remaining: () => Promise.resolve(0), record: () => Promise.resolve() } });
+    const d = deps({ budget: { reserve: () => Promise.resolve({ ok: false, scope: 'user' }) } });
     const g = await generateInsight('u5', ctx, d);
     expect(g.fallback?.cause).toContain('daily LLM token budget');
     const none = await generateInsight('u5', ctx, deps({ llm: null }));

@@ -57,9 +57,10 @@ function insightDeps(llm: 'none' | 'gemini'): InsightDeps {
         : null,
     breaker: createBreaker(`gemini-${Math.random()}`, { timeoutMs: 5_000, volumeThreshold: 100 }),
     limiter: new Semaphore(2),
-    budget: firestoreTokenBudget(db, 50_000),
+    budget: firestoreTokenBudget(db, 50_000, 1_000_000),
     cache: firestoreInsightCache(db, Date.now),
     retry: { attempts: 2, baseMs: 5, maxMs: 20 },
+    emailVerified: () => Promise.resolve(true),
   };
 }
 
@@ -370,5 +371,17 @@ describe('insight stage with the Vertex stand-in', () => {
     expect(
       (await db.doc(`users/${uid}/usage/llm_${new Date().toISOString().slice(0, 10)}`).get()).get('tokens'),
     ).toBe(1240 + 1700); // the malformed answer cost tokens too (1200 + 40)
+
+    // LLM insights need a verified email (security finding 8): an unverified account gets the rules insight
+    // and the LLM is not called (the analysis above would otherwise be a cache hit of the Gemini answer).
+    const unverified = await mk('llm-unverified');
+    const calls = standin.requests.length;
+    const noEmail = { ...insightDeps('gemini'), emailVerified: () => Promise.resolve(false) };
+    expect(await insightForAnalysis({ uid, analysisId: unverified }, noEmail)).toEqual({
+      kind: 'done',
+      status: 'done',
+    });
+    expect((await db.doc(`users/${uid}/insights/${unverified}`).get()).get('generator')).toBe('rules');
+    expect(standin.requests.length).toBe(calls);
   });
 });

@@ -1,17 +1,22 @@
 import express, { Router } from 'express';
 import { ClarityError } from '@clarity/core';
 import { recordAudit } from '../../platform/audit.ts';
-import { createAnalysisJob } from '../../pipeline/jobs.ts';
+import { apiJobId, createAnalysisJob } from '../../pipeline/jobs.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { callerOf } from '../rbac.ts';
 import { analyzeBody, parseInput } from '../schemas.ts';
 
+/** Requests of one user for one window within this many minutes share one job (pipeline/jobs.ts apiJobId). */
+export const analyzeCoalesceMinutes = 10;
+
 /**
  * POST /v1/health/analyze: starts an analysis job for the caller's own data (a clinician cannot start jobs
  * on a patient's data: that is a mutation of their health data). 202 with the job id; the app follows
- * users/{uid}/jobs/{jobId}. An Idempotency-Key makes a retried request return the same job.
+ * users/{uid}/jobs/{jobId}. Requests for the same window within 10 minutes coalesce into one job (`created`
+ * false), with or without an Idempotency-Key, so a retried request returns the same job and a repeated
+ * one queues nothing new.
  */
 export function analyzeRoutes(deps: ApiDeps): Router {
   const r = Router();
@@ -40,7 +45,7 @@ export function analyzeRoutes(deps: ApiDeps): Router {
       correlationId: s.requestId,
       reason: 'api',
       ...(typeof tz === 'string' ? { timezone: tz } : {}),
-      ...(key ? { key } : {}),
+      jobId: apiJobId(caller.uid, body.window ?? null, deps.now(), analyzeCoalesceMinutes),
     });
     if (created) {
       await recordAudit(deps.db, {
