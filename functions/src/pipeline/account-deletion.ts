@@ -10,6 +10,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { deleteUserData } from '../store/account-data.ts';
 import { paths } from '../store/paths.ts';
+import { markAccountDeleted } from '../store/tombstones.ts';
 
 export interface AccountDeletionDeps {
   db: Firestore;
@@ -31,6 +32,8 @@ export async function deleteAccount(
   deps: AccountDeletionDeps,
   req: AccountDeletionRequest,
 ): Promise<{ documents: number; objects: number }> {
+  // The tombstone first: from here on no import or stage can write the user's data back (store/tombstones.ts).
+  await markAccountDeleted(deps.db, req.uid);
   const removed = await deleteUserData(deps.db, deps.blobs, req.uid);
   await recordAudit(deps.db, {
     actorUid: req.actorUid,

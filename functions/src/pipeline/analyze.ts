@@ -10,6 +10,7 @@ import { errorText } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { paths } from '../store/paths.ts';
 import { traceField } from '../platform/tracing.ts';
+import { assertAccountLive } from '../store/tombstones.ts';
 import { computeAnalysis } from './analytics.ts';
 import { stageFailed } from './dead-letters.ts';
 import { claimStageFor, finishStage } from './jobs.ts';
@@ -25,14 +26,15 @@ export interface AnalyzeDeps {
 
 export type StageOutcome = { kind: 'skipped'; reason: string } | { kind: 'done'; status: string };
 
-async function createIfAbsent(db: Firestore, path: string, data: object): Promise<boolean> {
-  try {
-    await db.doc(path).create(data);
+/** Creates the document unless it exists, and never for a deleted account (store/tombstones.ts). */
+async function createIfAbsent(db: Firestore, uid: string, path: string, data: object): Promise<boolean> {
+  return db.runTransaction(async (tx) => {
+    await assertAccountLive(db, tx, uid);
+    const ref = db.doc(path);
+    if ((await tx.get(ref)).exists) return false;
+    tx.create(ref, data);
     return true;
-  } catch (e) {
-    if ((e as { code?: number }).code === 6) return false;
-    throw e;
-  }
+  });
 }
 
 export async function analyzeJob(
@@ -70,7 +72,7 @@ export async function analyzeJob(
       createdAt: FieldValue.serverTimestamp(),
       updatedAt: FieldValue.serverTimestamp(),
     };
-    const created = await createIfAbsent(deps.db, paths.analysis(uid, jobId), doc);
+    const created = await createIfAbsent(deps.db, uid, paths.analysis(uid, jobId), doc);
     if (!created) log.info('analyze.analysis_exists', {});
     let inferNote = noModel ? 'no model configured' : undefined;
     if (deps.enqueueInfer) {

@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger.ts';
 import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 import { deadLetterId, failJob, maxStageAttempts, releaseStage } from './jobs.ts';
 import { paths } from '../store/paths.ts';
+import { accountDeletedReason, isAccountDeleted } from '../store/tombstones.ts';
 
 export { deadLetterId };
 
@@ -60,8 +61,13 @@ export async function stageFailed(
   db: Firestore,
   input: { stage: StageName; uid: string; jobId: string; job: JobDoc; log: Logger },
   e: unknown,
-): Promise<{ kind: 'done'; status: 'failed' }> {
+): Promise<{ kind: 'done'; status: 'failed' } | { kind: 'skipped'; reason: string }> {
   const { stage, uid, jobId, job, log } = input;
+  if (isAccountDeleted(e)) {
+    // Deleted while the stage ran: nothing to retry, and no dead letter (it would store the uid again).
+    log.info(`${stage}.skipped`, { reason: accountDeletedReason });
+    return { kind: 'skipped', reason: accountDeletedReason };
+  }
   const attempts = job.stages[stage].attempts + 1;
   const cause = failureCause(e);
   if (isTransient(e) && attempts < maxStageAttempts) {

@@ -18,6 +18,7 @@ import { dayZone, refreshMinuteSeries, type DayKey } from '../store/minute-serie
 import { addCounts, writeSamples, zeroCounts } from '../store/series-writer.ts';
 import { writeActivitySummaries, writeWorkouts } from '../store/activity-docs-writer.ts';
 import { backgroundProgress, finishUpload, rejectUpload } from '../store/uploads.ts';
+import { isAccountDeleted } from '../store/tombstones.ts';
 import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 import {
   claimFileUpload,
@@ -170,6 +171,7 @@ export async function ingestAppleExport(
   try {
     imported = await runImporter(input, deps.blobs, options);
   } catch (e) {
+    if (isAccountDeleted(e)) throw e; // the trigger factory ends it (store/tombstones.ts)
     await progress.flush();
     // One classification (isTransient): a permanent failure (a bad file, a limit, a document Firestore
     // refuses, bad data meeting code) ends the upload rejected with its cause; a transient one is

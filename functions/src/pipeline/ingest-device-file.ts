@@ -32,6 +32,7 @@ import {
 import { finishUpload, recordUploadProgress, rejectUpload } from '../store/uploads.ts';
 import { refreshMinuteSeries, type DayKey } from '../store/minute-series-writer.ts';
 import { addCounts, sampleStatus, writeSamples, zeroCounts } from '../store/series-writer.ts';
+import { isAccountDeleted } from '../store/tombstones.ts';
 import {
   claimFileUpload,
   hashing,
@@ -131,6 +132,7 @@ export async function ingestDeviceFile(
     try {
       upload = await readDeviceUpload(file, kind, input.subject ? { subject: input.subject } : {});
     } catch (e) {
+      if (isAccountDeleted(e)) throw e; // the trigger factory ends it (store/tombstones.ts)
       if (e instanceof ClarityError && !e.retryable) return await reject(e, sha256);
       throw e;
     }

@@ -16,6 +16,7 @@ import {
 } from '@clarity/core';
 import type { BlobStore } from '../store/blob-store.ts';
 import { paths } from '../store/paths.ts';
+import { accountDeletedReason, isAccountDeleted } from '../store/tombstones.ts';
 import { claimUpload, finishUpload, finishedStatus, rejectUpload } from '../store/uploads.ts';
 import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
@@ -87,6 +88,10 @@ export async function ingestUpload(
     // upload ends rejected with the cause (what was written stays; a replay counts it as its own). A
     // transient failure is redelivered; maxIngestAttempts (store/uploads.ts) ends that too.
     if (isTransient(e)) throw e;
+    if (isAccountDeleted(e)) {
+      log.info('ingest.skipped', { reason: accountDeletedReason });
+      return { kind: 'skipped', reason: accountDeletedReason };
+    }
     const cause = failureCause(e);
     await rejectUpload(deps.db, uid, uploadId, cause);
     log.error('ingest.failed', { code: cause.code, error: errorText(e) });

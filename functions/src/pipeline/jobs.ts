@@ -22,6 +22,7 @@ import {
 } from '@clarity/core';
 import { paths } from '../store/paths.ts';
 import { traceField } from '../platform/tracing.ts';
+import { accountDeletedReason } from '../store/tombstones.ts';
 import { failureCause } from '../platform/errors.ts';
 import { setExhaustedDeadLetter } from '../store/dead-letter-docs.ts';
 import { jobConverter } from '../store/converters.ts';
@@ -178,6 +179,9 @@ export async function claimStage(
 ): Promise<Claim> {
   const ref = db.doc(paths.job(uid, jobId)).withConverter(jobConverter);
   return db.runTransaction(async (tx) => {
+    if ((await tx.get(db.doc(paths.deletedAccount(uid)))).exists) {
+      return { kind: 'skipped', reason: accountDeletedReason };
+    }
     const snap = await tx.get(ref);
     const job = snap.data();
     if (!job) return { kind: 'skipped', reason: 'job not found' };

@@ -17,6 +17,7 @@ import {
 } from '@clarity/core';
 import { activitySummaryConverter, readSnapshot } from './converters.ts';
 import { paths } from './paths.ts';
+import { assertAccountLive } from './tombstones.ts';
 import { zeroCounts } from './series-writer.ts';
 
 /** Firestore's getAll/transaction sizes stay far below the 500-write limit. */
@@ -32,6 +33,7 @@ export async function writeWorkouts(
   for (let i = 0; i < workouts.length; i += chunk) {
     const part = workouts.slice(i, i + chunk);
     const c = await db.runTransaction(async (tx) => {
+      await assertAccountLive(db, tx, uid);
       const refs = part.map((w) => db.doc(paths.workout(uid, w.id)));
       const snaps = await tx.getAll(...refs);
       const out = zeroCounts();
@@ -96,6 +98,7 @@ export async function writeActivitySummaries(
   for (let i = 0; i < list.length; i += chunk) {
     const part = list.slice(i, i + chunk);
     const c = await db.runTransaction(async (tx) => {
+      await assertAccountLive(db, tx, uid);
       const refs = part.map((s) => db.doc(paths.activitySummary(uid, s.date)));
       const snaps = await tx.getAll(...refs);
       const out = zeroCounts();

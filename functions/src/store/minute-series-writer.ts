@@ -16,6 +16,7 @@ import {
 } from '@clarity/core';
 import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
+import { assertAccountLive } from './tombstones.ts';
 import { samplesOf } from './series-samples.ts';
 
 /** @deprecated The core's `addDays`; kept as a re-export while other branches still import it. */
@@ -56,6 +57,7 @@ export async function refreshMinuteSeries(
       const { metric, date } = key;
       const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, addDays(date, k))));
       const did = await db.runTransaction(async (tx) => {
+        await assertAccountLive(db, tx, uid);
         const snaps = await tx.getAll(...refs);
         const minuteSeries = minuteSeriesOf(
           snaps.flatMap((s) => readSnapshot(seriesConverter, s) ?? []),

@@ -19,6 +19,7 @@ export const collections = {
   webhookSecrets: 'webhookSecrets',
   mail: 'mail',
   experiments: 'experiments',
+  deletedAccounts: 'deletedAccounts',
 } as const;
 export type TopCollection = keyof typeof collections;
 
@@ -86,6 +87,10 @@ export const userData: Record<TopCollection, UserDataRule> = {
   },
   mail: { kind: 'byField', field: 'uid' },
   experiments: { kind: 'none', why: 'per-variant counts of all users together, no uid' },
+  deletedAccounts: {
+    kind: 'kept',
+    why: 'the erasure tombstone (uid and time only), so running imports and stages cannot write data back',
+  },
 };
 
 const u = (uid: string) => `${collections.users}/${uid}`;
@@ -146,6 +151,8 @@ export const paths = {
   deadLetters: () => collections.deadLetters,
   deadLetter: (id: string) => `${collections.deadLetters}/${id}`,
   audit: () => collections.audit,
+  /** Written first when an account is erased (store/tombstones.ts). */
+  deletedAccount: (uid: string) => `${collections.deletedAccounts}/${uid}`,
   signingKey: (uid: string) => `${collections.signingKeys}/${uid}`,
   signatureNonce: (uid: string, nonce: string) => `${collections.signatureNonces}/${uid}_${nonce}`,
   rateLimit: (key: string) => `${collections.rateLimits}/${key}`,

@@ -18,6 +18,7 @@ import {
 import { minuteSeriesOf, type DayKey } from './minute-series-writer.ts';
 import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
+import { assertAccountLive } from './tombstones.ts';
 
 export function zeroCounts(): Counts {
   return { accepted: 0, duplicate: 0, rejected: 0 };
@@ -95,6 +96,7 @@ async function mergeDay(
   const ref = db.doc(paths.seriesDoc(uid, metric, date));
   const prevRef = db.doc(paths.seriesDoc(uid, metric, addDays(date, -1)));
   return db.runTransaction(async (tx) => {
+    await assertAccountLive(db, tx, uid);
     const [snap, prevSnap] = await tx.getAll(ref, prevRef);
     const existing = readSnapshot(seriesConverter, snap);
     const counts = zeroCounts();

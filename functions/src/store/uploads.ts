@@ -20,6 +20,7 @@ import {
 import { ClarityError, type UploadDoc, type UploadStatus } from '@clarity/core';
 import { readSnapshot, uploadConverter } from './converters.ts';
 import { paths } from './paths.ts';
+import { accountDeletedReason, assertAccountLive } from './tombstones.ts';
 import { setExhaustedDeadLetter } from './dead-letter-docs.ts';
 import { traceField } from '../platform/tracing.ts';
 
@@ -131,14 +132,14 @@ export async function createReceivedUpload(
     updatedAt: FieldValue.serverTimestamp(),
     statusTimes: { received: FieldValue.serverTimestamp() },
   };
-  try {
-    await uploadRef(db, uid, uploadId).create(doc);
+  // Never for an erased account (store/tombstones.ts): AccountDeletedError, which the API answers 404.
+  const ref = uploadRef(db, uid, uploadId);
+  return db.runTransaction(async (tx) => {
+    await assertAccountLive(db, tx, uid);
+    if ((await tx.get(ref)).exists) return false;
+    tx.create(ref, doc);
     return true;
-  } catch (e) {
-    // ALREADY_EXISTS
-    if ((e as { code?: number }).code !== 6) throw e;
-    return false;
-  }
+  });
 }
 
 /**
@@ -195,6 +196,7 @@ export async function claimUpload(
 ): Promise<UploadDoc | string> {
   const ref = uploadRef(db, uid, uploadId);
   return db.runTransaction(async (tx) => {
+    if ((await tx.get(db.doc(paths.deletedAccount(uid)))).exists) return accountDeletedReason;
     const doc = readSnapshot(uploadConverter, await tx.get(ref));
     if (!doc) return 'upload document not found';
     return refuse(doc) ?? claimExisting(tx, ref, doc, nowMs());
@@ -213,6 +215,7 @@ export async function createOrClaimUpload(
 ): Promise<UploadDoc | string> {
   const ref = uploadRef(db, uid, uploadId);
   return db.runTransaction(async (tx) => {
+    if ((await tx.get(db.doc(paths.deletedAccount(uid)))).exists) return accountDeletedReason;
     const existing = readSnapshot(uploadConverter, await tx.get(ref));
     if (existing) return claimExisting(tx, ref, existing, nowMs());
     const doc: UploadDoc = {

@@ -25,6 +25,7 @@ import { logger } from '../platform/logger.ts';
 import { captureError, flushSentry, sentrySecrets, withSentry } from '../platform/sentry.ts';
 import { inSpan, SpanKind, traceparentOf } from '../platform/tracing.ts';
 import { triggerDeps, type StageDeps } from '../pipeline/deps.ts';
+import { isAccountDeleted } from '../store/tombstones.ts';
 
 /**
  * Poison-event policy. Firestore, Storage and Auth events are redelivered until their handler succeeds: a
@@ -66,7 +67,13 @@ async function run(
       await flushSentry();
       return;
     }
-    await body(triggerDeps(log));
+    try {
+      await body(triggerDeps(log));
+    } catch (e) {
+      // The account was erased while this event's work ran (store/tombstones.ts): nothing left to do.
+      if (!isAccountDeleted(e)) throw e;
+      log.info('trigger.account_deleted', {});
+    }
   });
 }
 
