@@ -143,7 +143,14 @@ export async function generateInsight(
   const system = systemInstruction(ctx.locale, template, ctx.predictions !== undefined);
   const prompt = userPrompt(ctx);
   // Reserved before the call, settled after it: concurrent insights cannot all pass one check.
-  const reservation = await deps.budget.reserve(uid, deps.now(), reservedTokens({ system, prompt }));
+  let reservation: Awaited<ReturnType<TokenBudget['reserve']>>;
+  try {
+    reservation = await deps.budget.reserve(uid, deps.now(), reservedTokens({ system, prompt }));
+  } catch (e) {
+    // The budget cannot be checked (Firestore unavailable): no LLM call without it.
+    deps.log.warn('insight.budget_unavailable', { cause: causeOf(e) });
+    return rules(ctx, hash, `unavailable: the LLM token budget could not be reserved`);
+  }
   if (!reservation.ok) {
     deps.log.warn('insight.quota_exhausted', { scope: reservation.scope });
     const whose = reservation.scope === 'user' ? 'daily LLM token budget' : "project's daily LLM token cap";
