@@ -3,11 +3,18 @@
  * request metrics and the OpenAPI document.
  */
 import { describe, expect, it } from 'vitest';
-import { isClarityError, type SeriesDoc } from '@clarity/core';
+import { addDays, isClarityError, type SeriesDoc } from '@clarity/core';
 import { openApiDocument, operations } from '../../src/api/openapi.ts';
 import { RequestMetrics } from '../../src/api/request-metrics.ts';
 import { decodeCursor, encodeCursor } from '../../src/api/routes/insights.ts';
-import { aggregateTrend, metricSpec } from '../../src/api/routes/trends.ts';
+import {
+  addDailyValues,
+  aggregateTrend,
+  emptyDaily,
+  metricSpec,
+  trendChunkDays,
+  trendFromDaily,
+} from '../../src/api/routes/trends.ts';
 import { computeAnalysis } from '../../src/pipeline/analytics.ts';
 import { insightsQuery, parseInput, trendsQuery } from '../../src/api/schemas.ts';
 
@@ -117,6 +124,33 @@ describe('trend aggregation', () => {
     expect(sleepTrend.points[1]?.value).toBe(
       analysis.sleep?.nightly.find((n) => n.date === '2026-11-11')?.value,
     );
+  });
+
+  it('reading the window a week at a time (the route, finding 6) gives the same numbers as all at once', () => {
+    const zone = 'Europe/Berlin';
+    const start = '2026-10-20';
+    const days = 20; // across the end of summer time (Oct 25)
+    const docs: SeriesDoc[] = [];
+    for (let d = -1; d <= days; d++) {
+      const date = addDays(start, d);
+      const t = Date.parse(`${date}T21:50:00Z`);
+      // A walk across local midnight every evening, and a night's sleep from 22:00 to 06:30 local.
+      docs.push(stored('steps', date, [{ s: t, e: t + 30 * minute, v: 1000 + d * 10 }]));
+      docs.push(stored('sleep', date, [{ s: t, e: t + 500 * minute, st: 'asleepCore' }]));
+    }
+    const end = addDays(start, days - 1);
+    for (const metric of ['steps', 'sleep'] as const) {
+      const whole = aggregateTrend(metric, start, end, 'week', docs, zone);
+      const acc = emptyDaily();
+      for (let from = start; from <= end; from = addDays(from, trendChunkDays)) {
+        const to = [addDays(from, trendChunkDays - 1), end].sort()[0] as string;
+        // The route's query: one day either side of the part (without them this test fails).
+        const part = docs.filter((x) => x.date >= addDays(from, -1) && x.date <= addDays(to, 1));
+        addDailyValues(acc, metric, { start: from, end: to }, part, zone);
+      }
+      expect(trendFromDaily(metric, start, end, 'week', acc)).toEqual(whole);
+      expect(whole.points.every((p) => p.value !== null)).toBe(true);
+    }
   });
 
   it('reports null statistics, not NaN, when there is no data', () => {
