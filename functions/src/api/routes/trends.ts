@@ -55,13 +55,49 @@ export function aggregateTrend(
   docs: readonly SeriesDoc[],
   timezone = 'UTC',
 ): TrendsData {
-  const spec = metricSpec(metric);
+  const acc = emptyDaily();
+  addDailyValues(acc, metric, { start, end }, docs, timezone);
+  return trendFromDaily(metric, start, end, granularity, acc);
+}
+
+/** Daily values and stored sample counts by date, filled a part of the window at a time. */
+export interface DailyValues {
+  byDate: Map<string, number | null>;
+  stored: Map<string, number>;
+}
+
+export const emptyDaily = (): DailyValues => ({ byDate: new Map(), stored: new Map() });
+
+/**
+ * Adds the days of `part` to `acc`, from the series documents of part.start - 1 .. part.end + 1 (a sample is
+ * filed under its own offset's date, a night starts the evening before): the same numbers as over the
+ * whole window at once, so the route can read a long window a few days at a time.
+ */
+export function addDailyValues(
+  acc: DailyValues,
+  metric: string,
+  part: { start: string; end: string },
+  docs: readonly SeriesDoc[],
+  timezone: string,
+): void {
   const zone = isValidTimeZone(timezone) ? timezone : 'UTC';
   const mine = docs.filter((d) => d.metric === metric);
-  const daily = dailyMetricValues(windowMinutes(mine, { start, end }, zone), metric);
-  const byDate = new Map(daily.map((d) => [d.date, d.value]));
-  const stored = new Map<string, number>();
-  for (const d of mine) stored.set(d.date, (stored.get(d.date) ?? 0) + Object.keys(d.samples).length);
+  for (const d of dailyMetricValues(windowMinutes(mine, part, zone), metric)) acc.byDate.set(d.date, d.value);
+  for (const d of mine) {
+    if (d.date < part.start || d.date > part.end) continue;
+    acc.stored.set(d.date, (acc.stored.get(d.date) ?? 0) + Object.keys(d.samples).length);
+  }
+}
+
+/** Periods and trend statistics from the daily values (see aggregateTrend). */
+export function trendFromDaily(
+  metric: TrendsData['metric'],
+  start: string,
+  end: string,
+  granularity: 'day' | 'week',
+  { byDate, stored }: DailyValues,
+): TrendsData {
+  const spec = metricSpec(metric);
   const days = daysBetween(start, end) + 1;
   const step = granularity === 'day' ? 1 : 7;
   const points: TrendsData['points'] = [];
@@ -108,6 +144,11 @@ export function aggregateTrend(
   };
 }
 
+/** Days of series documents one trends request holds at a time (plus one either side). */
+export const trendChunkDays = 7;
+/** The fields of a series document the daily values need (not `minuteSeries`, 1440 slots a day). */
+const trendFields = ['metric', 'type', 'date', 'unit', 'samples', 'sampleCount', 'sources'];
+
 /** What the trend reads of a series document (written by the backend; bookkeeping fields may be absent). */
 const storedDay = seriesDocSchema.extend({
   sampleCount: z.number().int().nonnegative().default(0),
@@ -125,26 +166,28 @@ export function trendRoutes(deps: ApiDeps): Router {
   r.get('/trends', requireUser(deps), async (req, res) => {
     const q = parseInput(trendsQuery, req.query, 'query');
     const access = await authorizeRead(deps, callerOf(req), q.uid);
-    const [snap, profile] = await Promise.all([
-      deps.db
-        .collection(paths.series(access.uid))
-        .where(FieldPath.documentId(), '>=', `${q.metric}_${addDays(q.start, -1)}`)
-        .where(FieldPath.documentId(), '<=', `${q.metric}_${addDays(q.end, 1)}`)
-        .get(),
-      deps.db.doc(paths.user(access.uid)).get(),
-    ]);
-    const docs = snap.docs.flatMap((d) => {
-      const parsed = storedDay.safeParse({ updatedAt: null, ...d.data() });
-      return parsed.success && parsed.data.metric === q.metric ? [parsed.data] : [];
-    });
+    const profile = await deps.db.doc(paths.user(access.uid)).get();
     const tz: unknown = profile.get('timezone');
+    const zone = typeof tz === 'string' ? tz : 'UTC';
+    // A long window is read a few days at a time, only the fields the daily values need (not the stored
+    // minute series): what a request holds is bounded by trendChunkDays, whatever the window.
+    const acc = emptyDaily();
+    for (let from = q.start; from <= q.end; from = addDays(from, trendChunkDays)) {
+      const to = [addDays(from, trendChunkDays - 1), q.end].sort()[0] as string;
+      const snap = await deps.db
+        .collection(paths.series(access.uid))
+        .where(FieldPath.documentId(), '>=', `${q.metric}_${addDays(from, -1)}`)
+        .where(FieldPath.documentId(), '<=', `${q.metric}_${addDays(to, 1)}`)
+        .select(...trendFields)
+        .get();
+      const docs = snap.docs.flatMap((d) => {
+        const parsed = storedDay.safeParse({ updatedAt: null, ...d.data() });
+        return parsed.success && parsed.data.metric === q.metric ? [parsed.data] : [];
+      });
+      addDailyValues(acc, q.metric, { start: from, end: to }, docs, zone);
+    }
     await auditRead(deps, req, access, 'trends.read', paths.series(access.uid));
-    res.json(
-      envelope(
-        aggregateTrend(q.metric, q.start, q.end, q.granularity, docs, typeof tz === 'string' ? tz : 'UTC'),
-        state(req).requestId,
-      ),
-    );
+    res.json(envelope(trendFromDaily(q.metric, q.start, q.end, q.granularity, acc), state(req).requestId));
   });
   return r;
 }
