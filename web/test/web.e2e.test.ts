@@ -107,7 +107,10 @@ describe('web app in Chromium', () => {
     await page.locator('#charts[data-ready="true"]').waitFor({ timeout: 60_000 });
     const analysis = (await getFirestore(admin).doc(`users/${uid}/analyses/${insightId}`).get()).data() as {
       window: { start: string; end: string };
-      metrics: { sleep: { nightly: unknown[] } | null };
+      metrics: {
+        sleep: { nightly: unknown[] } | null;
+        circadian: { hourlyProfile?: (number | null)[] } | null;
+      };
     };
     const days = (Date.parse(analysis.window.end) - Date.parse(analysis.window.start)) / 86_400_000 + 1;
     const points = await page.evaluate(() => {
@@ -119,6 +122,14 @@ describe('web app in Chromium', () => {
     expect(points.sleep).toBeGreaterThan(0);
     expect(points.activity).toBe(days);
     expect(points.profile).toBe(24);
+    // The 24-h profile is the analysis's own (computed on the masked movement series), hour by hour.
+    const profileY = await page.evaluate(
+      () =>
+        (window as unknown as { __clarityCharts: Record<string, { data: unknown[][] }> }).__clarityCharts
+          .profile?.data[1],
+    );
+    expect(analysis.metrics.circadian?.hourlyProfile).toHaveLength(24);
+    expect(profileY).toEqual(analysis.metrics.circadian?.hourlyProfile);
     await page.locator('#charts').scrollIntoViewIfNeeded();
     await screen(page, 'charts');
     await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
