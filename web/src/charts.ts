@@ -60,10 +60,15 @@ export function renderChart(host: HTMLElement, spec: ChartSpec): void {
     height: 200,
     legend: { show: false },
     cursor: { show: true, drag: { x: false, y: false } },
-    scales: { x: { time: spec.timeAxis } },
+    // Bars start at zero (a bar's length is its value); lines keep uPlot's range around the data.
+    scales: {
+      x: { time: spec.timeAxis },
+      ...(spec.kind === 'bars' ? { y: { range: (_u, _min, max) => [0, max > 0 ? max : 1] } } : {}),
+    },
     axes: [
       { stroke: '#333', grid: { stroke: '#eee' } },
-      { stroke: '#333', grid: { stroke: '#eee' } },
+      // Room for five-digit daily counts ("20,000"); uPlot's default 50 px cut them.
+      { stroke: '#333', grid: { stroke: '#eee' }, size: 64 },
     ],
     series: [
       {},
