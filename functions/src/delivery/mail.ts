@@ -11,33 +11,47 @@
  */
 import { createHash } from 'node:crypto';
 import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
-import type { InsightLocale } from '@clarity/core';
+import { insightLocales } from '@clarity/core';
+import { z } from 'zod';
 import type { Logger } from '../platform/logger.ts';
+import { converter, readSnapshot } from '../store/converters.ts';
 import { paths } from '../store/paths.ts';
 import { insightEmail, type MailMessage } from './mail-template.ts';
 import type { MailTransport } from './mail-transport.ts';
 
-export type MailState = 'PENDING' | 'PROCESSING' | 'SUCCESS' | 'ERROR';
+const mailStates = ['PENDING', 'PROCESSING', 'SUCCESS', 'ERROR'] as const;
+export type MailState = (typeof mailStates)[number];
 
-export interface MailDoc {
-  uid: string;
-  to: string;
-  locale: InsightLocale;
-  jobId: string | null;
-  insightId: string | null;
+const timestamp = z.custom<Timestamp>((v) => v instanceof Timestamp, 'a Timestamp');
+
+const mailDocSchema = z.object({
+  uid: z.string(),
+  to: z.string(),
+  locale: z.enum(insightLocales),
+  jobId: z.string().nullable(),
+  insightId: z.string().nullable(),
   /** What to render at send time (mail-template.ts); only the insight email exists today. */
-  template: { name: 'insight'; data: { insightId: string } };
-  createdAt: Timestamp;
-  delivery: {
-    state: MailState;
-    attempts: number;
-    startTime: Timestamp | null;
-    endTime: Timestamp | null;
-    leaseExpireTime: Timestamp | null;
-    error: string | null;
-    info: { messageId: string; accepted: string[]; rejected: string[]; response: string } | null;
-  };
-}
+  template: z.object({ name: z.literal('insight'), data: z.object({ insightId: z.string() }) }),
+  createdAt: timestamp,
+  delivery: z.object({
+    state: z.enum(mailStates),
+    attempts: z.number().int(),
+    startTime: timestamp.nullable(),
+    endTime: timestamp.nullable(),
+    leaseExpireTime: timestamp.nullable(),
+    error: z.string().nullable(),
+    info: z
+      .object({
+        messageId: z.string(),
+        accepted: z.array(z.string()),
+        rejected: z.array(z.string()),
+        response: z.string(),
+      })
+      .nullable(),
+  }),
+});
+export type MailDoc = z.infer<typeof mailDocSchema>;
+const mailConverter = converter('mail', mailDocSchema);
 
 export interface MailTask {
   mailId: string;
@@ -118,7 +132,7 @@ export async function processMail(deps: MailDeps, task: MailTask): Promise<MailS
   const nowMs = deps.now();
   const claim = await db.runTransaction(async (tx): Promise<Claim> => {
     const snap = await tx.get(ref);
-    const d = snap.data() as MailDoc | undefined;
+    const d = readSnapshot(mailConverter, snap);
     if (!d) return { kind: 'skip', why: 'gone' };
     const st = d.delivery.state;
     if (st === 'SUCCESS') return { kind: 'skip', why: 'already sent' };
