@@ -2,6 +2,7 @@
 export { api } from './api/function.ts';
 export { onUploadCreated } from './triggers/upload-created.ts';
 export { onUploadObjectFinalized } from './triggers/upload-object-finalized.ts';
+export { ingestContinuation } from './triggers/ingest-continuation.ts';
 export { onUploadFinished } from './triggers/upload-finished.ts';
 export { onJobCreated } from './triggers/job-created.ts';
 export { inferTask } from './triggers/infer-task.ts';

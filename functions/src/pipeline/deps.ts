@@ -21,6 +21,7 @@ import type { DeliverDeps } from './deliver.ts';
 import type { InferDeps } from './infer.ts';
 import { createInferenceClient } from './inference-client.ts';
 import { inferQueueName, taskQueueEnqueuer } from './infer-queue.ts';
+import { continuationEnqueuer, ingestContinuationQueueName } from './ingest-continuation.ts';
 import type { FileIngestDeps } from './ingest-file.ts';
 import type { IngestDeps } from './ingest.ts';
 import type { InsightDeps } from './insight.ts';
@@ -48,6 +49,7 @@ export interface StageSettings {
   llmDailyTokensPerUser: number;
   llmDailyTokensProject: number;
   uploadJobDebounceMinutes: number;
+  ingestTimeBudgetSeconds: number;
 }
 
 /** The settings from the params (in the runtime) or the same names in the environment (the replay command). */
@@ -70,6 +72,7 @@ export function settingsFromConfig(): StageSettings {
     llmDailyTokensPerUser: config.paramValue(config.llmDailyTokensPerUser),
     llmDailyTokensProject: config.paramValue(config.llmDailyTokensProject),
     uploadJobDebounceMinutes: config.paramValue(config.uploadJobDebounceMinutes),
+    ingestTimeBudgetSeconds: config.paramValue(config.ingestTimeBudgetSeconds),
   };
 }
 
@@ -80,6 +83,8 @@ export interface DepsBase {
   now: () => number;
   /** Starts the infer stage (Cloud Tasks in the runtime); only used when a model is configured. */
   enqueueInfer?: AnalyzeDeps['enqueueInfer'];
+  /** Continues a long file import in a new invocation (Cloud Tasks in the runtime). */
+  continueIngest?: FileIngestDeps['continueIngest'];
   /** Webhook delivery for the deliver stage (Cloud Tasks in the runtime); absent: webhooks not configured. */
   webhooks?: (db: Firestore, log: Logger) => WebhookDeps;
   /** Push and email queues for the deliver stage (Cloud Tasks in the runtime); absent: not recorded. */
@@ -128,7 +133,15 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
   return {
     log,
     ingest: () => ({ db, blobs: base.blobs(), log, now }),
-    fileIngest: () => ({ db, blobs: base.blobs(), log, now }),
+    fileIngest: () => ({
+      db,
+      blobs: base.blobs(),
+      log,
+      now,
+      ...(base.continueIngest
+        ? { continueIngest: base.continueIngest, timeBudgetMs: s.ingestTimeBudgetSeconds * 1000 }
+        : {}),
+    }),
     uploadFinished: () => ({ jobs: firestoreJobStore(db), log, debounceMinutes: s.uploadJobDebounceMinutes }),
     analyze: () => ({
       db,
@@ -201,6 +214,11 @@ export function triggerDeps(log: Logger): StageDeps {
       now: Date.now,
       enqueueInfer: taskQueueEnqueuer(() =>
         getFunctions(adminApp()).taskQueue(`locations/${config.region.value()}/functions/${inferQueueName}`),
+      ),
+      continueIngest: continuationEnqueuer(() =>
+        getFunctions(adminApp()).taskQueue(
+          `locations/${config.region.value()}/functions/${ingestContinuationQueueName}`,
+        ),
       ),
       webhooks: (db, log) => webhookDeps(db, log),
       channels: channelDeps,

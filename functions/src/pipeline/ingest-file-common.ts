@@ -18,6 +18,24 @@ export interface FileIngestDeps {
   maxDeviceFileBytes?: number;
   /** Where device files are staged (default os.tmpdir()); each upload gets its own folder, removed after. */
   tmpDir?: string;
+  /**
+   * Time an Apple export import may take in one invocation before it checkpoints and hands off to a
+   * continuation (INGEST_TIME_BUDGET_SECONDS); only used with `continueIngest`.
+   */
+  timeBudgetMs?: number;
+  /** Enqueues the continuation of a handed-off import (Cloud Tasks in the runtime). */
+  continueIngest?: (task: IngestContinuation) => Promise<void>;
+}
+
+/** The continuation task of a handed-off import: the object again, and where the import stopped. */
+export interface IngestContinuation {
+  uid: string;
+  uploadId: string;
+  name: string;
+  size: number;
+  metadata?: Record<string, string>;
+  /** Batches stored when it handed off (part of the task id: one task per hand-off). */
+  batches: number;
 }
 
 export interface StorageObject {
@@ -34,6 +52,7 @@ export interface StorageObject {
 
 export type FileIngestOutcome =
   | { kind: 'skipped'; reason: string }
+  | { kind: 'continued'; batches: number; counts: Counts }
   | { kind: 'done'; status: 'ingested' | 'partial' | 'rejected'; counts: Counts };
 
 /**
@@ -46,9 +65,10 @@ export async function claimFileUpload(
   input: { uid: string; uploadId: string; rawPath: string; object: StorageObject },
   fields: Parameters<typeof createOrClaimUpload>[4],
   format: string,
+  resume = false,
 ): Promise<{ kind: 'claimed'; upload: UploadDoc; log: Logger } | FileIngestOutcome> {
   const { uid, uploadId, rawPath, object } = input;
-  const claimed = await createOrClaimUpload(deps.db, uid, uploadId, deps.now, fields);
+  const claimed = await createOrClaimUpload(deps.db, uid, uploadId, deps.now, fields, resume);
   if (typeof claimed === 'string') {
     deps.log.info('ingest_file.skipped', { uploadId, reason: claimed });
     return { kind: 'skipped', reason: claimed };

@@ -19,12 +19,24 @@ import { ingestAppleExport } from './ingest-apple-export.ts';
 import { ingestDeviceFile } from './ingest-device-file.ts';
 import {
   readHead,
+  type IngestContinuation,
   type FileIngestDeps,
   type FileIngestOutcome,
   type StorageObject,
 } from './ingest-file-common.ts';
 
-export type { FileIngestDeps, FileIngestOutcome, StorageObject } from './ingest-file-common.ts';
+export type {
+  FileIngestDeps,
+  FileIngestOutcome,
+  IngestContinuation,
+  StorageObject,
+} from './ingest-file-common.ts';
+
+/** The continuation of a handed-off Apple export import (the ingestContinuation task queue). */
+export function continueIngest(task: IngestContinuation, deps: FileIngestDeps): Promise<FileIngestOutcome> {
+  const object = { name: task.name, size: task.size, ...(task.metadata ? { metadata: task.metadata } : {}) };
+  return ingestStorageObject(object, deps, true);
+}
 
 export function parseUploadPath(
   name: string,
@@ -40,6 +52,7 @@ export function parseUploadPath(
 export async function ingestStorageObject(
   object: StorageObject,
   deps: FileIngestDeps,
+  resume = false,
 ): Promise<FileIngestOutcome> {
   const parsed = parseUploadPath(object.name);
   if (!parsed) {
@@ -57,7 +70,7 @@ export async function ingestStorageObject(
     kind === 'apple-zip' || kind === 'apple-xml' || (kind === undefined && /\.(xml|zip)$/i.test(filename));
   if (apple) {
     const isZip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
-    return ingestAppleExport({ uid, uploadId, rawPath, object, timezone, isZip }, deps);
+    return ingestAppleExport({ uid, uploadId, rawPath, object, timezone, isZip, resume }, deps);
   }
   const metaZone = object.metadata?.timezone;
   return ingestDeviceFile(

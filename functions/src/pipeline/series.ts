@@ -2,6 +2,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { addDays, seriesDocSchema, type AnalysisWindow, type SeriesDoc } from '@clarity/core';
 import { paths } from '../store/paths.ts';
+import { withShards } from '../store/series-days.ts';
 import { analysisConverter } from '../store/converters.ts';
 import { windowDays, type Baseline } from './analytics.ts';
 
@@ -20,10 +21,11 @@ export async function loadWindowSeries(
     .where('date', '>=', start)
     .where('date', '<=', end)
     .get();
-  return snap.docs.flatMap((d) => {
+  const heads = snap.docs.flatMap((d) => {
     const parsed = seriesDocSchema.safeParse(d.data());
     return parsed.success ? [parsed.data] : [];
   });
+  return withShards((...refs) => db.getAll(...refs), db, uid, heads);
 }
 
 /** The 7 days ending at the newest stored day, or undefined when the user has no series. */

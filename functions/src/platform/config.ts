@@ -223,6 +223,11 @@ export const uploadJobDebounceMinutes = defineInt('UPLOAD_JOB_DEBOUNCE_MINUTES',
   default: 10,
   description: 'Finished uploads of one user within one window of this many minutes share one analysis job',
 });
+export const ingestTimeBudgetSeconds = defineInt('INGEST_TIME_BUDGET_SECONDS', {
+  default: 480,
+  description:
+    'Seconds an Apple export import may run in one invocation (the Storage trigger has 540) before it checkpoints on the upload document and continues in the ingestContinuation task queue',
+});
 
 // --- Delivery: webhooks, email, push (functions/src/delivery/) ---
 export const webhookRetrySchedule = defineString('WEBHOOK_RETRY_SCHEDULE', {

@@ -14,7 +14,14 @@ import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-ad
 import { Timestamp } from 'firebase-admin/firestore';
 import type { BlobStore } from './blob-store.ts';
 import { listObjects } from './blob-listing.ts';
-import { collections, paths, userData, type TopCollection } from './paths.ts';
+import {
+  collections,
+  paths,
+  seriesCollections,
+  userCollections,
+  userData,
+  type TopCollection,
+} from './paths.ts';
 
 /** Storage prefixes that hold a user's objects. */
 export function userObjectPrefixes(uid: string): string[] {
@@ -109,11 +116,25 @@ export async function exportUserData(
     format: 'clarity-export-v1',
     uid,
     exportedAt: new Date(now()).toISOString(),
-    documents: docs
-      .map((d) => ({ path: d.ref.path, data: toJson(d.data() ?? {}) as Record<string, unknown> }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    documents: mergeSeriesShards(
+      docs.map((d) => ({ path: d.ref.path, data: toJson(d.data() ?? {}) as Record<string, unknown> })),
+    ).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     rawObjects: rawObjects.sort(),
   };
+}
+
+/** A dense day's shard documents folded into its series document: the export shows one logical day. */
+function mergeSeriesShards(
+  docs: { path: string; data: Record<string, unknown> }[],
+): { path: string; data: Record<string, unknown> }[] {
+  const byPath = new Map(docs.map((d) => [d.path, d]));
+  const shardSuffix = new RegExp(`^(.*/${userCollections.series}/[^/]+)/${seriesCollections.shards}/\\d+$`);
+  return docs.filter((d) => {
+    const head = byPath.get(shardSuffix.exec(d.path)?.[1] ?? '');
+    if (!head) return true;
+    head.data.samples = { ...(head.data.samples as object), ...(d.data.samples as object) };
+    return false;
+  });
 }
 
 /**

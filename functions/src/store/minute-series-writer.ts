@@ -18,6 +18,7 @@ import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { assertAccountLive } from './tombstones.ts';
 import { samplesOf } from './series-samples.ts';
+import { withShards } from './series-days.ts';
 
 /** @deprecated The core's `addDays`; kept as a re-export while other branches still import it. */
 export const shiftDate = addDays;
@@ -59,12 +60,13 @@ export async function refreshMinuteSeries(
       const did = await db.runTransaction(async (tx) => {
         await assertAccountLive(db, tx, uid);
         const snaps = await tx.getAll(...refs);
-        const minuteSeries = minuteSeriesOf(
-          snaps.flatMap((s) => readSnapshot(seriesConverter, s) ?? []),
-          metric,
-          date,
-          timezone,
+        const days = await withShards(
+          (...r) => tx.getAll(...r),
+          db,
+          uid,
+          snaps.map((s) => readSnapshot(seriesConverter, s)),
         );
+        const minuteSeries = minuteSeriesOf(days, metric, date, timezone);
         const target = snaps[1];
         if (!minuteSeries || !target) return false;
         if (target.exists) tx.update(target.ref, { minuteSeries });

@@ -43,6 +43,9 @@ export const userCollections = {
 /** Subcollections of experiments/{name}: per-variant counter shards. */
 export const experimentCollections = { counters: 'counters' } as const;
 
+/** Subcollections of users/{uid}/series/{metric}_{date}: the rest of a dense day's samples. */
+export const seriesCollections = { shards: 'shards' } as const;
+
 /** Subcollections of users/{uid}/webhooks/{id}. */
 export const webhookCollections = { attempts: 'attempts', deliveries: 'deliveries' } as const;
 
@@ -103,6 +106,9 @@ export const paths = {
   series: (uid: string) => `${u(uid)}/${userCollections.series}`,
   seriesDoc: (uid: string, metric: string, date: string) =>
     `${u(uid)}/${userCollections.series}/${metric}_${date}`,
+  /** Shard k (1, 2, ...) of a dense day: more of its samples (store/series-days.ts). */
+  seriesShard: (uid: string, metric: string, date: string, k: number) =>
+    `${u(uid)}/${userCollections.series}/${metric}_${date}/${seriesCollections.shards}/${k}`,
   jobs: (uid: string) => `${u(uid)}/${userCollections.jobs}`,
   job: (uid: string, jobId: string) => `${u(uid)}/${userCollections.jobs}/${jobId}`,
   analyses: (uid: string) => `${u(uid)}/${userCollections.analyses}`,

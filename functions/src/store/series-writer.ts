@@ -10,6 +10,7 @@ import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import {
   addDays,
   localDate,
+  maxSamplesPerSeriesDoc,
   sampleId,
   type CanonicalSample,
   type Counts,
@@ -19,6 +20,7 @@ import { minuteSeriesOf, type DayKey } from './minute-series-writer.ts';
 import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { assertAccountLive } from './tombstones.ts';
+import { placeSamples, shardRef, withShardSizes } from './series-days.ts';
 
 export function zeroCounts(): Counts {
   return { accepted: 0, duplicate: 0, rejected: 0 };
@@ -98,7 +100,12 @@ async function mergeDay(
   return db.runTransaction(async (tx) => {
     await assertAccountLive(db, tx, uid);
     const [snap, prevSnap] = await tx.getAll(ref, prevRef);
-    const existing = readSnapshot(seriesConverter, snap);
+    // A dense day is the head and its shards (series-days.ts): duplicates are judged against all of them.
+    const [day, prevDay] = await withShardSizes((...refs) => tx.getAll(...refs), db, uid, [
+      readSnapshot(seriesConverter, snap),
+      readSnapshot(seriesConverter, prevSnap),
+    ]);
+    const existing = day?.doc;
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
@@ -123,7 +130,7 @@ async function mergeDay(
     if (newCount > 0) {
       const unit = docUnit;
       const type = items[0]?.sample.type ?? null;
-      const prev = readSnapshot(seriesConverter, prevSnap);
+      const prev = prevDay?.doc;
       const docs = [
         ...(prev ? [prev] : []),
         {
@@ -132,8 +139,9 @@ async function mergeDay(
           samples: { ...existing?.samples, ...added },
         },
       ];
-      const day = minuteSeriesOf(docs, metric, date, timezone);
-      // merge: adds the new keys to the samples map without rewriting the others.
+      const minutes = minuteSeriesOf(docs, metric, date, timezone);
+      const { parts, shards } = placeSamples(day?.sizes ?? [0], added, maxSamplesPerSeriesDoc);
+      // merge: adds the new keys to the samples maps without rewriting the others.
       tx.set(
         ref,
         {
@@ -141,14 +149,24 @@ async function mergeDay(
           ...(type ? { type } : {}),
           date,
           unit,
-          samples: added,
+          samples: parts[0] ?? {},
           sampleCount: (existing?.sampleCount ?? 0) + newCount,
           sources: [...sources].sort(),
-          ...(day ? { minuteSeries: day } : {}),
+          ...(shards > 0 ? { shards } : {}),
+          ...(minutes ? { minuteSeries: minutes } : {}),
           updatedAt: FieldValue.serverTimestamp(),
         },
         { merge: true },
       );
+      for (let k = 1; k < parts.length; k++) {
+        const part = parts[k] ?? {};
+        if (Object.keys(part).length === 0) continue;
+        tx.set(
+          shardRef(db, uid, metric, date, k),
+          { metric, date, shard: k, samples: part },
+          { merge: true },
+        );
+      }
     }
     return counts;
   });

@@ -4,6 +4,8 @@
  *   received --claim--> parsing --finish--> ingested | partial | rejected
  *                       parsing --reject--> rejected
  *                       parsing --claim---> parsing   (only once the lease of the attempt that held it expired)
+ *                       parsing --checkpoint--> parsing, handed off --resume--> parsing   (a long import's
+ *                                                continuation, checkpointUpload)
  *
  * The API creates JSON uploads `received` (`createReceivedUpload`); the storage trigger creates file uploads
  * already claimed (`createOrClaimUpload`). Every status change stamps `statusTimes.<status>` and `updatedAt`;
@@ -17,7 +19,7 @@ import {
   type Firestore,
   type Transaction,
 } from 'firebase-admin/firestore';
-import { ClarityError, type UploadDoc, type UploadStatus } from '@clarity/core';
+import { ClarityError, type ImportCheckpoint, type UploadDoc, type UploadStatus } from '@clarity/core';
 import { readSnapshot, uploadConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { accountDeletedReason, assertAccountLive } from './tombstones.ts';
@@ -152,7 +154,18 @@ export function claimExisting(
   ref: DocumentReference,
   doc: UploadDoc,
   nowMs: number,
+  resume = false,
 ): UploadDoc | string {
+  // A handed-off import is taken at once by its continuation (resume), by anyone else after the lease.
+  const handedOff = doc.status === 'parsing' && doc.checkpoint?.handedOff === true;
+  if (handedOff && resume) {
+    tx.update(ref, {
+      updatedAt: FieldValue.serverTimestamp(),
+      attempts: FieldValue.increment(1),
+      'checkpoint.handedOff': false,
+    });
+    return doc;
+  }
   if (doc.status === 'parsing') {
     const updated = (doc.updatedAt as { toMillis?: () => number } | undefined)?.toMillis?.() ?? 0;
     if (nowMs - updated < leaseMs) {
@@ -212,12 +225,14 @@ export async function createOrClaimUpload(
   fields: Pick<UploadDoc, 'format' | 'byteSize' | 'rawPath' | 'timezone'> & {
     source?: UploadDoc['source'];
   },
+  resume = false,
 ): Promise<UploadDoc | string> {
   const ref = uploadRef(db, uid, uploadId);
   return db.runTransaction(async (tx) => {
     if ((await tx.get(db.doc(paths.deletedAccount(uid)))).exists) return accountDeletedReason;
     const existing = readSnapshot(uploadConverter, await tx.get(ref));
-    if (existing) return claimExisting(tx, ref, existing, nowMs());
+    if (existing) return claimExisting(tx, ref, existing, nowMs(), resume);
+    if (resume) return 'continuation of an upload that does not exist';
     const doc: UploadDoc = {
       ...traceField(),
       status: 'parsing',
@@ -276,6 +291,26 @@ export function backgroundProgress(
   };
 }
 
+/**
+ * A long import stops within its invocation's time and hands the upload to its continuation: the checkpoint
+ * (batches stored, the writer's totals) is recorded, the status stays `parsing`, and the attempt count starts
+ * again (each invocation stores at least one batch, so hand-offs cannot loop without progress).
+ */
+export async function checkpointUpload(
+  db: Firestore,
+  uid: string,
+  uploadId: string,
+  checkpoint: ImportCheckpoint,
+  progress: Record<string, number | null>,
+): Promise<void> {
+  await uploadRef(db, uid, uploadId).update({
+    checkpoint,
+    progress,
+    attempts: 0,
+    updatedAt: FieldValue.serverTimestamp(),
+  });
+}
+
 /** Ends a claimed upload as rejected, with the error and whatever else the ingest knows. */
 export async function rejectUpload(
   db: Firestore,
@@ -287,6 +322,7 @@ export async function rejectUpload(
   await uploadRef(db, uid, uploadId).update({
     ...statusFields('rejected'),
     error: { code: error.code, message: error.message },
+    checkpoint: null,
     ...fields,
   });
 }
@@ -299,7 +335,7 @@ export async function finishUpload(
   status: FinishedUploadStatus,
   fields: Record<string, unknown>,
 ): Promise<void> {
-  await uploadRef(db, uid, uploadId).update({ ...fields, ...statusFields(status) });
+  await uploadRef(db, uid, uploadId).update({ ...fields, checkpoint: null, ...statusFields(status) });
 }
 
 /** A dead-lettered upload back to `received` with a fresh attempt budget (npm run replay). */

@@ -12,6 +12,7 @@ import {
 } from '@clarity/core';
 import { dailyMetricValues, windowMinutes } from '../../pipeline/analytics.ts';
 import { paths } from '../../store/paths.ts';
+import { withShards } from '../../store/series-days.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
@@ -147,7 +148,7 @@ export function trendFromDaily(
 /** Days of series documents one trends request holds at a time (plus one either side). */
 export const trendChunkDays = 7;
 /** The fields of a series document the daily values need (not `minuteSeries`, 1440 slots a day). */
-const trendFields = ['metric', 'type', 'date', 'unit', 'samples', 'sampleCount', 'sources'];
+const trendFields = ['metric', 'type', 'date', 'unit', 'samples', 'sampleCount', 'sources', 'shards'];
 
 /** What the trend reads of a series document (written by the backend; bookkeeping fields may be absent). */
 const storedDay = seriesDocSchema.extend({
@@ -180,10 +181,12 @@ export function trendRoutes(deps: ApiDeps): Router {
         .where(FieldPath.documentId(), '<=', `${q.metric}_${addDays(to, 1)}`)
         .select(...trendFields)
         .get();
-      const docs = snap.docs.flatMap((d) => {
+      const heads = snap.docs.flatMap((d) => {
         const parsed = storedDay.safeParse({ updatedAt: null, ...d.data() });
         return parsed.success && parsed.data.metric === q.metric ? [parsed.data] : [];
       });
+      // A dense day's samples are spread over shard documents (store/series-days.ts): one logical day.
+      const docs = await withShards((...refs) => deps.db.getAll(...refs), deps.db, access.uid, heads);
       addDailyValues(acc, q.metric, { start: from, end: to }, docs, zone);
     }
     await auditRead(deps, req, access, 'trends.read', paths.series(access.uid));

@@ -25,6 +25,32 @@ export const fieldIssueSchema = z.object({
 /** How many rejection reasons an upload document keeps (the raw object keeps everything). */
 export const maxStoredRejections = 20;
 
+/**
+ * Where a file import that ran out of its invocation's time stopped (functions: store/uploads.ts writes it,
+ * pipeline/ingest-apple-export.ts reads it): the batches already stored and the writer's running totals, so
+ * the continuation re-reads the file without writing those batches again and ends with one run's counts.
+ */
+export const importCheckpointSchema = z.object({
+  /** Batches of the importer stored so far (the next invocation skips this many). */
+  batches: z.number().int().nonnegative(),
+  records: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  /** Invocations that have run so far (the first included). */
+  invocations: z.number().int().positive(),
+  /** True from the checkpoint until the continuation claims the upload. */
+  handedOff: z.boolean(),
+  /** The first invocation's clock for the future-date check, so every invocation judges records alike. */
+  nowMs: z.number().int(),
+  totals: z.object({
+    samples: countsSchema,
+    byType: z.record(z.string(), countsSchema),
+    workouts: countsSchema,
+    summaries: countsSchema,
+    zone: z.string().nullable(),
+  }),
+});
+export type ImportCheckpoint = z.infer<typeof importCheckpointSchema>;
+
 export const uploadDocSchema = z.object({
   status: z.enum(uploadStatuses),
   source: z.enum(['healthkit', 'apple_health_export', 'actigraphy', 'fitbit']),
@@ -50,6 +76,8 @@ export const uploadDocSchema = z.object({
   updatedAt: z.unknown(),
   /** When each status was reached: the app shows progress from this. */
   statusTimes: z.record(z.string(), z.unknown()),
+  /** Set while a file import continues over several invocations (importCheckpointSchema). */
+  checkpoint: importCheckpointSchema.nullable().optional(),
 });
 export type UploadDoc = z.infer<typeof uploadDocSchema>;
 
@@ -76,9 +104,22 @@ export const seriesDocSchema = z.object({
   samples: z.record(z.string(), storedSampleSchema),
   sampleCount: z.number().int().nonnegative(),
   sources: z.array(z.string()),
+  /**
+   * Shard documents beyond this one (users/{uid}/series/{id}/shards/{1..n}) that hold the rest of the day's
+   * samples when it has more than `maxSamplesPerSeriesDoc`; absent or 0: all samples are here.
+   */
+  shards: z.number().int().nonnegative().optional(),
   updatedAt: z.unknown(),
 });
 export type SeriesDoc = z.infer<typeof seriesDocSchema>;
+
+/**
+ * Most samples one series document (a day's head or one of its shards) holds. A Firestore document holds at
+ * most 1 MiB and 20 000 fields; a stored sample is about 150 bytes and up to 8 fields, and the head also
+ * carries the 1440-minute view, so 1000 keeps every document far inside both (continuous 5-s heart rate,
+ * 17 280 samples a day, takes the head and 17 shards).
+ */
+export const maxSamplesPerSeriesDoc = 1000;
 
 /**
  * users/{uid}/workouts/{id}: one workout from an Apple Health export. The id is the importer's
