@@ -55,7 +55,17 @@ export interface CircadianOptions {
   convention?: CircadianConvention;
   /** pyactigraphy convention only: false = binarize=False. */
   binarize?: boolean;
+  /**
+   * Least days of data (valid epochs x epoch length) for IS, IV and RA; below it they are not computed and
+   * `insufficient` says why. Default 2: IS compares each hour across days, so one day gives IS = 1 by
+   * construction, and RA of one day is that day's contrast, not a rhythm's (van Someren et al. 1999 advise
+   * 7 days or more for stable values).
+   */
+  minDays?: number;
 }
+
+/** Default least days of data for IS, IV and RA (CircadianOptions.minDays). */
+export const circadianMinDays = 2;
 
 export interface CosinorResult {
   mesor: number;
@@ -99,6 +109,8 @@ export interface CircadianResult {
   cosinor: CosinorResult;
   /** Valid bins (N) and bins per day (p) used by IS / IV. */
   bins: { valid: number; total: number; perDay: number };
+  /** Set when the recording is too short for IS, IV and RA (they are NaN then): the reason, in words. */
+  insufficient?: string;
   params: CircadianParams;
   provenance: Provenance;
 }
@@ -426,6 +438,12 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
       threshold: options.binarize === false ? null : (binarizeThreshold ?? 4),
     });
   }
+  const minDays = options.minDays ?? circadianMinDays;
+  const daysOfData = (validEpochs * series.epochSeconds) / DAY_SECONDS;
+  const insufficient =
+    daysOfData < minDays
+      ? `the recording has ${daysOfData.toFixed(2)} days of data; IS, IV and RA need at least ${minDays} (one day gives IS = 1 by construction)`
+      : undefined;
   const params: CircadianParams = {
     convention,
     ...(isiv ? { isiv: isiv.params } : {}),
@@ -441,12 +459,14 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
     cosinorTimeOrigin: 'local-midnight-first-day',
     acrophaseConvention: 'y = M + A cos(2 pi t/24 + phi), radians',
   };
+  const short = insufficient !== undefined;
   return {
-    IS: isiv ? isiv.IS : interdailyStability(bins, binsPerDay),
-    IV: isiv ? isiv.IV : intradailyVariability(bins),
+    IS: short ? Number.NaN : isiv ? isiv.IS : interdailyStability(bins, binsPerDay),
+    IV: short ? Number.NaN : isiv ? isiv.IV : intradailyVariability(bins),
     L5: lmx.L5,
     M10: lmx.M10,
-    RA: lmx.RA,
+    RA: short ? Number.NaN : lmx.RA,
+    ...(short ? { insufficient } : {}),
     L5Start: lmx.L5Start,
     M10Start: lmx.M10Start,
     cosinor: cosinor(series, { log1p: cosinorLog1p }),
@@ -460,7 +480,7 @@ export function circadianMetrics(series: EpochSeries, options: CircadianOptions 
         convention === 'clarity'
           ? 'textbook (Witting 1990, van Someren 1999); cosinor OLS'
           : `IS/IV as ${convention === 'ggir' ? 'GGIR g.IVIS' : 'pyActigraphy IS()/IV()'}; L5/M10/RA textbook; cosinor OLS`,
-      parameters: { ...params },
+      parameters: { ...params, minDays, ...(short ? { insufficient } : {}) },
       epochSeconds: series.epochSeconds,
       coverage: coverageOf(values.length, validEpochs),
     },

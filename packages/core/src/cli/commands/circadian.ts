@@ -48,7 +48,10 @@ Options:
   --user ID         Fitbit participant to analyse (required when the file holds several)
   --json            print {"IS","IV","L5","M10","RA","L5Start","M10Start","cosinor":{"mesor","amplitude",
                     "acrophase","acrotime","r2"},"params":{...}} (params.convention, params.isiv: the
-                    definition used)
+                    definition used), and "insufficient" (why) when the recording is too short
+
+A recording with under 2 days of data gets no IS, IV or RA (n/a, null in JSON) and a line saying so: IS
+compares each hour across days, so one day gives IS = 1 by construction.
   -h, --help        this help
 
 Acrophase: radians, y = MESOR + A cos(2 pi t/24 + acrophase); acrotime is the clock hour of the fitted peak.
@@ -126,6 +129,7 @@ function toJson(r: CircadianResult, extra: Record<string, unknown>): string {
       r2: finite(c.r2),
     },
     params: { ...r.params, ...extra },
+    ...(r.insufficient ? { insufficient: r.insufficient } : {}),
   });
 }
 
@@ -158,6 +162,7 @@ function toText(
     `IS/IV convention ${r.params.convention}${r.params.isiv ? ` (${String(r.params.isiv.reference)}; binarise ${String(r.params.isiv.binarize)})` : ''}`,
     `bins ${r.params.binMinutes} min from the recording start (${r.bins.valid} of ${r.bins.total} valid), ` +
       `binarise ${r.params.binarizeThreshold === null ? 'off' : `> ${r.params.binarizeThreshold}`}, cosinor on ${r.params.cosinorLog1p ? 'log(1+x)' : 'raw values'}`,
+    ...(r.insufficient ? [`too short: ${r.insufficient}`] : []),
     '',
     ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
     '',
