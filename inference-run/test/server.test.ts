@@ -128,6 +128,23 @@ describe('model server over HTTP', () => {
       path: ['sequences', 0, 'values', 9],
       message: 'out of range [0, 32767]',
     });
+    // Issue 15: an all-null week (and any week under 1 440 observed minutes) is invalid, as the README says.
+    const empty = await post(`${s.url}/v1/embed`, { sequences: [{ values: new Array(10_080).fill(null) }] });
+    expect(empty.status).toBe(400);
+    expect((empty.json.error as { details: { path: unknown[]; message: string }[] }).details[0]).toEqual({
+      path: ['sequences', 0, 'values'],
+      message: 'has 0 observed minutes; at least 1440 are needed for an embedding',
+    });
+    const day = new Array<number | null>(10_080).fill(null).fill(3, 0, 1439);
+    expect((await post(`${s.url}/v1/embed`, { sequences: [{ values: day }] })).status).toBe(400);
+    expect((await post(`${s.url}/v1/embed`, { sequences: [{ values: day.fill(3, 0, 1440) }] })).status).toBe(
+      200,
+    );
+    // A known path with another method: 405 and Allow, not 404.
+    const wrong = await fetch(`${s.url}/v1/embed`, { method: 'GET' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect((await fetch(`${s.url}/v1/nothing`, { method: 'GET' })).status).toBe(404);
     const media = await fetch(`${s.url}/v1/embed`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },

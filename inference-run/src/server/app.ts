@@ -47,6 +47,8 @@ export interface AppDeps {
 }
 
 const knownRoutes = new Set(routes.map((r) => r.path));
+/** The methods a path answers (empty: no such path). */
+const allowedOn = (path: string): string[] => routes.filter((r) => r.path === path).map((r) => r.method);
 
 /** A request under /v1/ needs a valid token (when auth is on) and a ready server. */
 async function admit(deps: AppDeps, state: ServerState, req: http.IncomingMessage): Promise<void> {
@@ -105,6 +107,9 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
       // The metrics include input statistics (drift): callers only, like the model routes.
       else if (route === '/metrics' && deps.verifier) await deps.verifier(req.headers.authorization);
       const match = routes.find((r) => r.path === route && r.method === req.method);
+      // A known path with another method is 405 with Allow (RFC 9110 15.5.6), as in the functions' API.
+      if (!match && allowedOn(route).length > 0)
+        throw new ClarityError('method_not_allowed', `${req.method ?? ''} is not allowed on ${route}`);
       if (!match) throw new ClarityError('not_found', `no route ${req.method ?? ''} ${route}`);
       const ctx: RouteContext = { deps, state, req, requestId, started };
       return match.handle(ctx);
@@ -126,6 +131,7 @@ export function createApp(deps: AppDeps, state: ServerState): http.RequestListen
         const status = err.httpStatus;
         const headers: Record<string, string> = { 'x-request-id': requestId, ...drainHeaders() };
         if (status === 503) headers['retry-after'] = String(config.retryAfterSeconds);
+        if (status === 405) headers.allow = allowedOn(route).join(', ');
         // A body we stopped reading cannot be left on a keep-alive connection.
         if (e instanceof HttpError) headers.connection = 'close';
         metrics.errors.inc({ route: route.startsWith('/v1/') ? route : 'other', code: err.code });

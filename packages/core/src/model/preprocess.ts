@@ -30,11 +30,14 @@ export interface AlignOptions {
   minObservedMinutes?: number;
 }
 
+/** Fewest observed minutes a sequence may have for an embedding: one day (alignToWeek, sequenceIssues). */
+export const minObservedMinutes = 1440;
+
 export function alignToWeek(
   series: ArrayLike<number | null | undefined>,
   options: AlignOptions = {},
 ): AlignedSequence {
-  const minObserved = options.minObservedMinutes ?? 1440;
+  const minObserved = options.minObservedMinutes ?? minObservedMinutes;
   const n = series.length;
   const truncated = Math.max(0, n - PAT_SEQUENCE_MINUTES);
   const padded = Math.max(0, PAT_SEQUENCE_MINUTES - n);
@@ -85,14 +88,23 @@ export function sequenceIssues(
     ];
   }
   const issues: FieldIssue[] = [];
+  let observed = 0;
   for (let i = 0; i < values.length && issues.length < limit; i++) {
     const v: unknown = values[i];
     if (v === null) continue;
+    observed++;
     if (typeof v !== 'number') issues.push({ path: [...path, i], message: 'must be a number or null' });
     else if (!Number.isFinite(v))
       issues.push({ path: [...path, i], message: 'must be finite (use null for a missing minute)' });
     else if (v < bounds.min || v > bounds.max)
       issues.push({ path: [...path, i], message: `out of range [${bounds.min}, ${bounds.max}]` });
+  }
+  // The same rule as alignToWeek: under one day of observed minutes an embedding describes the padding.
+  if (issues.length === 0 && observed < minObservedMinutes) {
+    issues.push({
+      path,
+      message: `has ${observed} observed minutes; at least ${minObservedMinutes} are needed for an embedding`,
+    });
   }
   return issues;
 }
