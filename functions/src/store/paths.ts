@@ -183,6 +183,18 @@ export const triggerDocuments = {
   insight: `${collections.users}/{uid}/${userCollections.insights}/{insightId}`,
 } as const;
 
+/**
+ * Every collection-group query of the code (GET /v1/system/metrics counts by status). A collection-group
+ * query needs an index of COLLECTION_GROUP scope, which Firestore does not create by itself and the emulator
+ * does not enforce: functions/test/ops/indexes.test.ts fails if one is not in firestore.indexes.json, or if
+ * the code calls collectionGroup elsewhere.
+ */
+export const collectionGroupQueries = {
+  uploadsByStatus: { group: userCollections.uploads, field: 'status' },
+  jobsByStatus: { group: userCollections.jobs, field: 'status' },
+  deadLettersByStatus: { group: collections.deadLetters, field: 'status' },
+} as const;
+
 /** Ids are path segments: refuse anything that could escape one. */
 export function isSafeId(id: string): boolean {
   return /^[A-Za-z0-9_-]{1,128}$/.test(id);

@@ -3,7 +3,7 @@ import { uploadStatuses, jobStatuses } from '@clarity/core';
 import { ClarityError } from '@clarity/core';
 import { experiments } from '../../llm/experiments.ts';
 import { experimentReports } from '../../store/engagement.ts';
-import { paths } from '../../store/paths.ts';
+import { collectionGroupQueries, paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser, sessionCookieOf } from '../middleware.ts';
 import { hasRole, requireRole } from '../rbac.ts';
@@ -28,10 +28,10 @@ function optionalUser(deps: ApiDeps): RequestHandler {
 /** Counts by status with count() aggregation queries (one cheap query per status, no documents read). */
 async function countByStatus(
   deps: ApiDeps,
-  group: string,
-  field: string,
+  query: { group: string; field: string },
   statuses: readonly string[],
 ): Promise<Record<string, number>> {
+  const { group, field } = query;
   const counts = await Promise.all(
     statuses.map(async (st) => {
       const snap = await deps.db.collectionGroup(group).where(field, '==', st).count().get();
@@ -97,9 +97,9 @@ export function systemRoutes(deps: ApiDeps, metrics?: RequestMetrics): Router {
   r.get('/metrics', requireUser(deps), requireRole('admin'), async (req, res) => {
     if (!metrics) throw new ClarityError('unavailable', 'request metrics are not enabled');
     const [uploads, jobs, deadLetters] = await Promise.all([
-      countByStatus(deps, 'uploads', 'status', uploadStatuses),
-      countByStatus(deps, 'jobs', 'status', jobStatuses),
-      countByStatus(deps, 'deadLetters', 'status', ['open', 'replayed']),
+      countByStatus(deps, collectionGroupQueries.uploadsByStatus, uploadStatuses),
+      countByStatus(deps, collectionGroupQueries.jobsByStatus, jobStatuses),
+      countByStatus(deps, collectionGroupQueries.deadLettersByStatus, ['open', 'replayed']),
     ]);
     res.json(
       envelope(
