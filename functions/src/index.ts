@@ -9,6 +9,7 @@ export { inferTask } from './triggers/infer-task.ts';
 export { onAnalysisReady } from './triggers/analysis-ready.ts';
 export { onInsightCreated } from './triggers/insight-created.ts';
 export { scheduledAnalysis } from './triggers/scheduled-analysis.ts';
+export { scheduleUserTask } from './triggers/schedule-user.ts';
 export { onAuthUserDeleted } from './triggers/auth-user-deleted.ts';
 export { onUploadEvent } from './triggers/upload-events.ts';
 export { onJobEvent } from './triggers/job-events.ts';

@@ -26,7 +26,15 @@ import type { FileIngestDeps } from './ingest-file.ts';
 import type { IngestDeps } from './ingest.ts';
 import type { InsightDeps } from './insight.ts';
 import { firestoreJobStore, type UploadFinishedDeps } from './upload-finished.ts';
-import { firestoreUserScan, type ScheduleDeps } from './schedule.ts';
+import {
+  firestoreHasData,
+  firestoreUserList,
+  scheduleTaskId,
+  scheduleUserQueueName,
+  type ScheduleDeps,
+  type ScheduleUserDeps,
+} from './schedule.ts';
+import { idempotentEnqueuer } from './task-queues.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { webhookDeps } from '../delivery/webhook-deps.ts';
 import { channelDeps } from '../delivery/channel-deps.ts';
@@ -83,6 +91,8 @@ export interface DepsBase {
   now: () => number;
   /** Starts the infer stage (Cloud Tasks in the runtime); only used when a model is configured. */
   enqueueInfer?: AnalyzeDeps['enqueueInfer'];
+  /** One user's daily analysis task (Cloud Tasks in the runtime). */
+  enqueueScheduledUser?: ScheduleDeps['enqueue'];
   /** Continues a long file import in a new invocation (Cloud Tasks in the runtime). */
   continueIngest?: FileIngestDeps['continueIngest'];
   /** Webhook delivery for the deliver stage (Cloud Tasks in the runtime); absent: webhooks not configured. */
@@ -122,6 +132,7 @@ export interface StageDeps {
   insight: () => InsightDeps;
   deliver: () => DeliverDeps;
   schedule: () => ScheduleDeps;
+  scheduleUser: () => ScheduleUserDeps;
   account: () => AccountDeletionDeps;
 }
 
@@ -195,7 +206,14 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
       ...(base.webhooks ? { webhooks: base.webhooks(db, log) } : {}),
       ...(base.channels ? { channels: base.channels() } : {}),
     }),
-    schedule: () => ({ users: firestoreUserScan(db), jobs: firestoreJobStore(db), log }),
+    schedule: () => ({
+      users: firestoreUserList(db),
+      enqueue:
+        base.enqueueScheduledUser ??
+        (() => Promise.reject(new Error('no task queue for the scheduled fan-out'))),
+      log,
+    }),
+    scheduleUser: () => ({ hasData: firestoreHasData(db), jobs: firestoreJobStore(db), log }),
     account: () => ({ db, blobs: base.blobs(), log }),
   };
 }
@@ -219,6 +237,13 @@ export function triggerDeps(log: Logger): StageDeps {
         getFunctions(adminApp()).taskQueue(
           `locations/${config.region.value()}/functions/${ingestContinuationQueueName}`,
         ),
+      ),
+      enqueueScheduledUser: idempotentEnqueuer(
+        () =>
+          getFunctions(adminApp()).taskQueue(
+            `locations/${config.region.value()}/functions/${scheduleUserQueueName}`,
+          ),
+        scheduleTaskId,
       ),
       webhooks: (db, log) => webhookDeps(db, log),
       channels: channelDeps,

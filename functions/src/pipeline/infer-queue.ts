@@ -1,6 +1,6 @@
 /** Starting the infer stage: one Cloud Tasks task per job, so a redelivered analyze event starts it once. */
 import type { AnalyzeDeps } from './analyze.ts';
-import { traceHeaders } from '../platform/tracing.ts';
+import { idempotentEnqueuer, type TaskQueueLike as TaskQueueOf } from './task-queues.ts';
 
 /** Attempts of the infer task queue (the handler degrades on the last one). */
 export const inferMaxAttempts = 3;
@@ -17,24 +17,15 @@ export function inferTaskId(task: InferTask): string {
   return `infer-${task.uid}-${task.jobId}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** The slice of firebase-admin's TaskQueue this needs. */
-export interface TaskQueueLike {
-  enqueue(data: InferTask, options: { id: string; headers?: Record<string, string> }): Promise<void>;
-}
+export type TaskQueueLike = TaskQueueOf<InferTask>;
 
 /**
  * An enqueue that treats "this task already exists" as done (it is the same job's task). The task's
- * request carries the enqueuing span's `traceparent` header, which the task function's span continues.
+ * request carries the enqueuing span's `traceparent` header (task-queues.ts), which the task function's
+ * span continues.
  */
 export function taskQueueEnqueuer(queue: () => TaskQueueLike): NonNullable<AnalyzeDeps['enqueueInfer']> {
-  return async (task) => {
-    try {
-      const headers = traceHeaders();
-      await queue().enqueue(task, { id: inferTaskId(task), ...(headers.traceparent ? { headers } : {}) });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'functions/task-already-exists') throw e;
-    }
-  };
+  return idempotentEnqueuer(queue, inferTaskId);
 }
 
 /**

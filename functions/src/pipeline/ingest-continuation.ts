@@ -3,6 +3,7 @@
  * hand-off, with a deterministic id, so an enqueue repeated by a redelivered event adds no second task.
  */
 import type { IngestContinuation } from './ingest-file-common.ts';
+import { idempotentEnqueuer, type TaskQueueLike } from './task-queues.ts';
 
 /** The task queue function's name (triggers/ingest-continuation.ts). */
 export const ingestContinuationQueueName = 'ingestContinuation';
@@ -23,20 +24,9 @@ export function continuationTaskId(task: IngestContinuation): string {
   return `ingest-${task.uid}-${task.uploadId}-${task.batches}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-/** The slice of firebase-admin's TaskQueue this needs. */
-export interface ContinuationQueue {
-  enqueue(data: IngestContinuation, options: { id: string }): Promise<void>;
-}
-
 /** An enqueue that treats "this task already exists" as done (the same hand-off's task). */
 export function continuationEnqueuer(
-  queue: () => ContinuationQueue,
+  queue: () => TaskQueueLike<IngestContinuation>,
 ): (task: IngestContinuation) => Promise<void> {
-  return async (task) => {
-    try {
-      await queue().enqueue(task, { id: continuationTaskId(task) });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'functions/task-already-exists') throw e;
-    }
-  };
+  return idempotentEnqueuer(queue, continuationTaskId);
 }

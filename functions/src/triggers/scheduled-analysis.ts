@@ -1,9 +1,9 @@
-/** Every day at 04:00 UTC -> one analysis job per user with data (pipeline/schedule.ts). */
-import { scheduleDailyJobs } from '../pipeline/schedule.ts';
+/** Every day at 04:00 UTC -> one task per user (pipeline/schedule.ts), each making that user's job. */
+import { fanOutDailyJobs } from '../pipeline/schedule.ts';
 import { scheduled } from './factory.ts';
 
 export const scheduledAnalysis = scheduled(
   'scheduledAnalysis',
   { schedule: 'every day 04:00', timeZone: 'UTC' },
-  (event, deps) => scheduleDailyJobs(event, deps.schedule()),
+  (event, deps) => fanOutDailyJobs(event, deps.schedule()),
 );

@@ -8,7 +8,12 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { becameReady } from '../../src/pipeline/analysis-ready.ts';
 import { inferInput, inferTaskId, taskQueueEnqueuer } from '../../src/pipeline/infer-queue.ts';
 import { jobIdFor, uploadJobId, type CreateJobInput } from '../../src/pipeline/jobs.ts';
-import { scheduleDailyJobs } from '../../src/pipeline/schedule.ts';
+import {
+  fanOutDailyJobs,
+  scheduleTaskId,
+  scheduleUserJob,
+  type ScheduleUserTask,
+} from '../../src/pipeline/schedule.ts';
 import { jobForFinishedUpload, type JobStore } from '../../src/pipeline/upload-finished.ts';
 
 const log = createLogger({ test: 'handlers' });
@@ -128,16 +133,31 @@ describe('upload finished -> analysis job', () => {
 });
 
 describe('daily schedule', () => {
-  it('creates one job per user with data, keyed by the day, and counts only new ones', async () => {
-    const jobs = fakeJobs({ [jobIdFor('u2', 'schedule', '2026-12-02')]: 'own' });
+  it('fans out one task per user, with a deterministic id per user and day; no user data is read', async () => {
+    const tasks: ScheduleUserTask[] = [];
     const users = async function* () {
       for (const uid of ['u1', 'u2', 'u3']) yield await Promise.resolve(uid);
     };
-    const n = await scheduleDailyJobs(
+    const n = await fanOutDailyJobs(
       { scheduleTime: '2026-12-02T04:00:00.000Z' },
-      { users, jobs: jobs.store, log },
+      { users, enqueue: (t) => Promise.resolve(void tasks.push(t)), log },
     );
-    expect(n).toBe(2);
+    expect(n).toBe(3);
+    expect(tasks).toEqual(['u1', 'u2', 'u3'].map((uid) => ({ uid, day: '2026-12-02' })));
+    expect(tasks.map(scheduleTaskId)).toEqual([
+      'schedule-2026-12-02-u1',
+      'schedule-2026-12-02-u2',
+      'schedule-2026-12-02-u3',
+    ]);
+  });
+
+  it("each user's task creates the day's job when the user has data, once", async () => {
+    const jobs = fakeJobs({ [jobIdFor('u2', 'schedule', '2026-12-02')]: 'own' });
+    const deps = { hasData: (uid: string) => Promise.resolve(uid !== 'u4'), jobs: jobs.store, log };
+    const made = [];
+    for (const uid of ['u1', 'u2', 'u3', 'u4'])
+      made.push(await scheduleUserJob({ uid, day: '2026-12-02' }, deps));
+    expect(made).toEqual([true, false, true, false]);
     expect(jobs.created.map((c) => [c.uid, c.reason, c.key, c.requestedBy, c.correlationId])).toEqual([
       ['u1', 'schedule', '2026-12-02', 'schedule', 'schedule-2026-12-02'],
       ['u3', 'schedule', '2026-12-02', 'schedule', 'schedule-2026-12-02'],

@@ -47,6 +47,7 @@ describe('trigger factory', () => {
         'insight',
         'log',
         'schedule',
+        'scheduleUser',
         'uploadFinished',
       ].sort(),
     );
