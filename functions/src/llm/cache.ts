@@ -1,6 +1,7 @@
 /**
  * Response cache by input hash (llmCache/{hash}, server-only): the same template, model and context reuse
- * the earlier answer instead of paying for another call. Entries expire after `ttlMs` (the stored
+ * the earlier answer instead of paying for another call. Each entry names the user it was made for (`uid`),
+ * so GDPR export and erasure find it (store/paths.ts `userData`). Entries expire after `ttlMs` (the stored
  * `expiresAt` can also drive a Firestore TTL policy).
  */
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
@@ -29,8 +30,10 @@ export function firestoreInsightCache(
         usage: snap.get('usage') as CachedInsight['usage'],
       };
     },
-    async put(hash, value) {
-      await db.doc(paths.llmCache(hash)).set({ ...value, expiresAt: Timestamp.fromMillis(now() + ttlMs) });
+    async put(hash, value, uid) {
+      await db
+        .doc(paths.llmCache(hash))
+        .set({ ...value, uid, expiresAt: Timestamp.fromMillis(now() + ttlMs) });
     },
   };
 }

@@ -31,7 +31,8 @@ import {
 
 export interface InsightCache {
   get(hash: string): Promise<CachedInsight | undefined>;
-  put(hash: string, value: CachedInsight): Promise<void>;
+  /** `uid`: the user whose data the answer was made from (GDPR export and erasure find it by this). */
+  put(hash: string, value: CachedInsight, uid: string): Promise<void>;
 }
 
 export interface CachedInsight {
@@ -208,7 +209,7 @@ export async function generateInsight(
       removed: safe.removed,
       usage: lastUsage,
     };
-    await deps.cache.put(hash, value);
+    await deps.cache.put(hash, value, uid);
     return {
       ...value,
       inputHash: hash,

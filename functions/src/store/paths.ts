@@ -64,6 +64,9 @@ export type UserDataRule =
   | { kind: 'byField'; field: string; notExported?: string }
   | { kind: 'kept' | 'none'; why: string };
 
+/** Document id prefix of a signed-in user's rate-limit counter (rateLimits/u_{uid}). */
+export const rateLimitUserPrefix = 'u_';
+
 export const userData: Record<TopCollection, UserDataRule> = {
   users: { kind: 'tree' },
   audit: {
@@ -78,7 +81,8 @@ export const userData: Record<TopCollection, UserDataRule> = {
   },
   signatureNonces: { kind: 'byField', field: 'uid' },
   rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
-  llmCache: { kind: 'none', why: 'keyed by an input hash, no uid; entries expire' },
+  // Insight answers derived from the user's data, stamped with the uid of the user they were made for.
+  llmCache: { kind: 'byField', field: 'uid' },
   system: {
     kind: 'none',
     why: 'the health-check document, the emulator-only delivery sinks and the project-wide daily LLM usage, no uid',

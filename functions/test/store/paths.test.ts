@@ -143,12 +143,14 @@ describe('paths module', () => {
         { collection: 'deadLetters', field: 'uid' },
         { collection: 'webhookSecrets', field: 'uid' },
         { collection: 'mail', field: 'uid' },
+        { collection: 'llmCache', field: 'uid' },
       ]),
     );
-    expect(userKeyedQueries).toHaveLength(4);
+    expect(userKeyedQueries).toHaveLength(5);
     // Credentials are erased but not exported; everything else about the user is in the export.
     expect(exportedTopLevel.map((e) => e.collection).sort()).toEqual([
       'deadLetters',
+      'llmCache',
       'mail',
       'signatureNonces',
     ]);
@@ -160,12 +162,12 @@ describe('paths module', () => {
     // collection declared `none`, in an unknown top-level collection, or a Storage prefix not erased.
     const leaky = {
       ok: (uid: string) => `users/${uid}/anything/x`,
-      cacheByUser: (uid: string) => `llmCache/${uid}`,
+      limitByUser: (uid: string) => `rateLimits/${uid}`,
       unknown: (uid: string, id: string) => `newCollection/${uid}_${id}`,
       objects: (uid: string) => `exports/${uid}/`,
     };
     expect(uncoveredUserPaths(leaky)).toEqual([
-      'cacheByUser -> llmCache/UID (rule none)',
+      'limitByUser -> rateLimits/UID (rule none)',
       'unknown -> newCollection/UID_a (no rule)',
       'objects -> exports/UID/ (no rule)',
     ]);
