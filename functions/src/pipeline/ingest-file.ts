@@ -17,6 +17,7 @@ import { classifyHeadBytes, classifyUpload, isValidTimeZone } from '@clarity/cor
 import { isSafeId, paths, uploadObjectPattern } from '../store/paths.ts';
 import { ingestAppleExport } from './ingest-apple-export.ts';
 import { ingestDeviceFile } from './ingest-device-file.ts';
+import { auditIngest } from './ingest-audit.ts';
 import {
   readHead,
   type IngestContinuation,
@@ -68,10 +69,34 @@ export async function ingestStorageObject(
   // An unrecognised .xml/.zip goes to the Apple importer, whose reasons (no export.xml, bad XML) are specific.
   const apple =
     kind === 'apple-zip' || kind === 'apple-xml' || (kind === undefined && /\.(xml|zip)$/i.test(filename));
+  let out: FileIngestOutcome;
   if (apple) {
     const isZip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
-    return ingestAppleExport({ uid, uploadId, rawPath, object, timezone, isZip, resume }, deps);
+    out = await ingestAppleExport({ uid, uploadId, rawPath, object, timezone, isZip, resume }, deps);
+  } else out = await ingestDevice(object, parsed, rawPath, kind, timezone, deps);
+  // Every ingest that ended (ingested, partial or rejected) is audited, as the JSON batch is.
+  if (out.kind === 'done') {
+    const via = apple ? 'apple-export' : `device-file:${kind ?? 'unknown'}`;
+    await auditIngest(deps.db, {
+      uid,
+      uploadId,
+      correlationId: `upload-${uploadId}`,
+      status: out.status,
+      counts: out.counts,
+      via,
+    });
   }
+  return out;
+}
+
+function ingestDevice(
+  object: StorageObject,
+  { uid, uploadId, filename }: { uid: string; uploadId: string; filename: string },
+  rawPath: string,
+  kind: ReturnType<typeof classifyUpload>,
+  timezone: string | null,
+  deps: FileIngestDeps,
+): Promise<FileIngestOutcome> {
   const metaZone = object.metadata?.timezone;
   return ingestDeviceFile(
     {

@@ -21,7 +21,7 @@ import { claimUpload, finishUpload, finishedStatus, rejectUpload } from '../stor
 import { dayZone, refreshMinuteSeries } from '../store/minute-series-writer.ts';
 import { writeSamples, zeroCounts } from '../store/series-writer.ts';
 import type { Logger } from '../platform/logger.ts';
-import { recordAudit } from '../platform/audit.ts';
+import { auditIngest } from './ingest-audit.ts';
 import { errorText, failureCause, isTransient } from '../platform/errors.ts';
 
 export interface IngestDeps {
@@ -104,20 +104,13 @@ export async function ingestUpload(
   const status = finishedStatus(counts);
   await finishUpload(deps.db, uid, uploadId, status, { counts, byType, rejections });
   // Audit: the pipeline mutated this user's health data (identifiers and counts only).
-  await recordAudit(deps.db, {
-    actorUid: 'system:ingest',
-    actorRoles: ['system'],
-    action: 'health.ingest',
-    targetUid: uid,
-    resource: paths.upload(uid, uploadId),
-    requestId: claimed.correlationId,
-    details: {
-      uploadId,
-      status,
-      accepted: counts.accepted,
-      duplicate: counts.duplicate,
-      rejected: counts.rejected,
-    },
+  await auditIngest(deps.db, {
+    uid,
+    uploadId,
+    correlationId: claimed.correlationId,
+    status,
+    counts,
+    via: 'json',
   });
   log.info('ingest.finished', {
     status,

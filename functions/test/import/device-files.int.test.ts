@@ -144,6 +144,20 @@ describe('Actiwatch .AWD', () => {
     });
     expect(await blobs.exists(`raw/${uid}/bad1/example_02.AWD`)).toBe(true);
     expect((await db().collection(`users/${uid}/series`).get()).size).toBe(0);
+    // Audited like every ingest (issue 15), rejected ones included.
+    const audit = await db().collection('audit').where('targetUid', '==', uid).get();
+    expect(audit.docs.map((d) => [d.get('action'), d.get('resource'), d.get('details')])).toEqual([
+      [
+        'health.ingest',
+        `users/${uid}/uploads/bad1`,
+        expect.objectContaining({
+          uploadId: 'bad1',
+          status: 'rejected',
+          via: 'device-file:awd',
+          accepted: 0,
+        }),
+      ],
+    ]);
   });
 });
 

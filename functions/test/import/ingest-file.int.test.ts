@@ -81,6 +81,24 @@ describe('ingestStorageObject', () => {
     });
     expect(doc.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await blobs.get(`raw/${uid}/up1/export.xml`)).equals(xml)).toBe(true);
+    // Audited like every ingest (issue 15): identifiers and counts only.
+    const audit = await db().collection('audit').where('targetUid', '==', uid).get();
+    expect(audit.docs.map((d) => d.data())).toEqual([
+      expect.objectContaining({
+        actorUid: 'system:ingest',
+        action: 'health.ingest',
+        resource: `users/${uid}/uploads/up1`,
+        requestId: 'upload-up1',
+        details: {
+          uploadId: 'up1',
+          status: 'ingested',
+          via: 'apple-export',
+          accepted: records,
+          duplicate: 0,
+          rejected: 0,
+        },
+      }),
+    ]);
   });
 
   it('a generated export with one record of every documented HealthKit identifier round-trips with its unit', async () => {
