@@ -146,7 +146,7 @@ describe('Actiwatch .AWD', () => {
     expect((await db().collection(`users/${uid}/series`).get()).size).toBe(0);
     // Audited like every ingest (issue 15), rejected ones included.
     const audit = await db().collection('audit').where('targetUid', '==', uid).get();
-    expect(audit.docs.map((d) => [d.get('action'), d.get('resource'), d.get('details')])).toEqual([
+    expect(audit.docs.map((d): unknown[] => [d.get('action'), d.get('resource'), d.get('details')])).toEqual([
       [
         'health.ingest',
         `users/${uid}/uploads/bad1`,
