@@ -5,6 +5,7 @@
  */
 import type { Firestore } from 'firebase-admin/firestore';
 import { getAuth } from 'firebase-admin/auth';
+import { importLimits, parseLimitOverrides } from '@clarity/core';
 import { getFunctions } from 'firebase-admin/functions';
 import { breakerFor, createBreaker, type Breaker, type BreakerOptions } from '../platform/circuit-breaker.ts';
 import * as config from '../platform/config.ts';
@@ -58,6 +59,8 @@ export interface StageSettings {
   llmDailyTokensProject: number;
   uploadJobDebounceMinutes: number;
   ingestTimeBudgetSeconds: number;
+  /** IMPORT_LIMITS: NAME=VALUE overrides of the importers' limits ('' = the defaults). */
+  importLimits: string;
 }
 
 /** The settings from the params (in the runtime) or the same names in the environment (the replay command). */
@@ -81,6 +84,7 @@ export function settingsFromConfig(): StageSettings {
     llmDailyTokensProject: config.paramValue(config.llmDailyTokensProject),
     uploadJobDebounceMinutes: config.paramValue(config.uploadJobDebounceMinutes),
     ingestTimeBudgetSeconds: config.paramValue(config.ingestTimeBudgetSeconds),
+    importLimits: config.paramValue(config.importLimitOverrides),
   };
 }
 
@@ -149,6 +153,7 @@ export function stageDeps(base: DepsBase, s: StageSettings): StageDeps {
       blobs: base.blobs(),
       log,
       now,
+      limits: importLimits(parseLimitOverrides(s.importLimits)),
       ...(base.continueIngest
         ? { continueIngest: base.continueIngest, timeBudgetMs: s.ingestTimeBudgetSeconds * 1000 }
         : {}),

@@ -252,6 +252,7 @@ export async function ingestAppleExport(
     ...(input.timezone ? { timezone: input.timezone } : {}),
     // The future-date check must judge every invocation's records alike: the first invocation's "now".
     nowMs: checkpoint?.nowMs ?? deps.now(),
+    ...(deps.limits ? { limits: deps.limits } : {}),
     onBatch: async (batch) => {
       // Stored by an earlier invocation (the checkpoint counts them): read again, not written again.
       if (++batches <= skip) return;

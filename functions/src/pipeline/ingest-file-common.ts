@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { Counts, UploadDoc } from '@clarity/core';
+import type { Counts, ImportLimits, UploadDoc } from '@clarity/core';
 import type { Logger } from '../platform/logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { createOrClaimUpload } from '../store/uploads.ts';
@@ -23,6 +23,8 @@ export interface FileIngestDeps {
    * continuation (INGEST_TIME_BUDGET_SECONDS); only used with `continueIngest`.
    */
   timeBudgetMs?: number;
+  /** The importers' resource limits (IMPORT_LIMITS overrides of the defaults); absent: the defaults. */
+  limits?: ImportLimits;
   /** Enqueues the continuation of a handed-off import (Cloud Tasks in the runtime). */
   continueIngest?: (task: IngestContinuation) => Promise<void>;
 }

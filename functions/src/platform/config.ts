@@ -228,6 +228,11 @@ export const ingestTimeBudgetSeconds = defineInt('INGEST_TIME_BUDGET_SECONDS', {
   description:
     'Seconds an Apple export import may run in one invocation (the Storage trigger has 540) before it checkpoints on the upload document and continues in the ingestContinuation task queue',
 });
+export const importLimitOverrides = defineString('IMPORT_LIMITS', {
+  default: '',
+  description:
+    "Overrides of the importers' named resource limits, NAME=VALUE,NAME=VALUE (packages/core/src/importers/limits.ts), e.g. maxDistinctTypes=5000; empty = the defaults",
+});
 
 // --- Delivery: webhooks, email, push (functions/src/delivery/) ---
 export const webhookRetrySchedule = defineString('WEBHOOK_RETRY_SCHEDULE', {

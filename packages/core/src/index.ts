@@ -10,6 +10,13 @@ export * from './analytics/activity/index.ts';
 export * from './analytics/trends/index.ts';
 export * from './importers/apple-health/index.ts';
 export * from './importers/device/index.ts';
+export {
+  defaultImportLimits,
+  importLimits,
+  parseLimitOverrides,
+  type ImportLimits,
+  type LimitName,
+} from './importers/limits.ts';
 export * from './model/index.ts';
 export * from './insights/index.ts';
 export * from './util/stored-zip.ts';

@@ -15,8 +15,10 @@ import {
 import type { CliCommand, CliIO, CliOptionValues } from '../command.ts';
 import { keyValues, table, toJson } from '../format.ts';
 import { requireFile } from '../input.ts';
+import { importLimits, parseLimitOverrides } from '../../importers/limits.ts';
 
 const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming] [--subject ID]
+                     [--limit NAME=VALUE[,NAME=VALUE...]]
 
 Reads a health-data file locally and reports what an upload of it would store.
 FILE: Apple Health export.xml or export.zip (the zip's apple_health_export/export.xml is streamed, never
@@ -38,6 +40,9 @@ Options:
   --timezone ZONE     IANA zone to assign local days in (default: each sample's own UTC offset)
   --parser P          XML front end: auto (default; fast path with a conforming fallback), fast, conforming
   --subject ID        Fitbit minuteStepsWide: the participant Id to convert (default: list all participants)
+  --limit N=V,...     raise (or lower) the named resource limits of the Apple Health reader for this file,
+                      e.g. --limit maxDistinctTypes=5000,maxEntryBytes=100000000000 (names and defaults:
+                      packages/core/README-import.md; the Storage trigger reads the same from IMPORT_LIMITS)
   -h, --help          this help
 
 A progress bar is shown on stderr for files over 8 MB when stderr is a terminal.
@@ -275,6 +280,9 @@ async function run({
   if (subject !== undefined && (typeof subject !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(subject))) {
     throw new ClarityError('invalid_argument', '--subject must be an Id from the file, e.g. 1503960366');
   }
+  const limits = importLimits(
+    parseLimitOverrides(typeof values.limit === 'string' ? values.limit : undefined),
+  );
   const kind = await detect(file);
   if (kind !== 'apple-xml' && kind !== 'apple-zip') {
     const r = await importOther(file, kind, typeof tz === 'string' ? tz : undefined, subject);
@@ -287,6 +295,7 @@ async function run({
   const summary = await importAppleHealthFile(file, {
     uid: 'local',
     parser,
+    limits,
     ...(typeof tz === 'string' ? { timezone: tz } : {}),
     onProgress: (p) => bar.update(p.bytes, p.totalBytes, p.records),
   });
@@ -310,6 +319,7 @@ export const command: CliCommand = {
     timezone: { type: 'string' },
     parser: { type: 'string' },
     subject: { type: 'string' },
+    limit: { type: 'string' },
   },
   run,
 };
