@@ -22,7 +22,11 @@ export interface ImportLimits {
   maxAttributeChars: number;
   /** Child elements of one top-level element (metadata entries, beats, events). [~ 100] */
   maxChildren: number;
-  /** Distinct record type names in one export (they become document keys). [~ 120] */
+  /**
+   * Distinct record type names in one export (they become document keys, and each stored type is its own
+   * series documents: the Storage trigger writes one transaction per type and day). [~ 120; HealthKit
+   * defines about 200 identifiers]
+   */
   maxDistinctTypes: number;
   /** Distinct metadata keys in one export (they become document keys). [~ 200] */
   maxDistinctMetadataKeys: number;
@@ -55,7 +59,7 @@ export const defaultImportLimits: Readonly<ImportLimits> = Object.freeze({
   maxAttributes: 256,
   maxAttributeChars: 64 * 1024,
   maxChildren: 100_000,
-  maxDistinctTypes: 2_000,
+  maxDistinctTypes: 500,
   maxDistinctMetadataKeys: 5_000,
   maxNameChars: 200,
   maxEntityExpansionChars: 16 * 1024 * 1024,

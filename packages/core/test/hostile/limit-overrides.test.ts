@@ -43,6 +43,6 @@ describe('limit overrides', () => {
     expect(unknown.err).toMatch(/unknown import limit maxTypes; known: maxDtdBytes/);
     expect(() => importLimits(parseLimitOverrides('maxDepth=0'))).toThrow(/maxDepth must be a positive/);
     expect(() => parseLimitOverrides('maxDepth=lots')).toThrow(/"maxDepth=lots" is not NAME=NUMBER/);
-    expect(importLimits(parseLimitOverrides('')).maxDistinctTypes).toBe(2000);
+    expect(importLimits(parseLimitOverrides('')).maxDistinctTypes).toBe(500);
   });
 });
