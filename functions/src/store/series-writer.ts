@@ -54,6 +54,8 @@ export interface WriteResult {
 export const sampleStatus = { accepted: 1, duplicate: 2 } as const;
 
 const seriesConcurrency = 8;
+/** Samples one series transaction writes at most (about 400 bytes each in a commit request). */
+const maxSamplesPerTransaction = 2 * maxSamplesPerSeriesDoc;
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
@@ -109,7 +111,12 @@ async function mergeDay(
     const counts = zeroCounts();
     const added: Record<string, StoredSample> = {};
     const sources = new Set(existing?.sources ?? []);
-    const docUnit = existing ? existing.unit : (items[0]?.sample.unit ?? null);
+    // A day that holds only a neighbour's spill-over minutes (sampleCount 0) takes its unit from its first
+    // own samples, as a day created by them would: the import's result must not depend on write order.
+    const docUnit =
+      existing && existing.sampleCount > 0
+        ? existing.unit
+        : (items[0]?.sample.unit ?? existing?.unit ?? null);
     for (const { id, sample, index } of items) {
       const prior = existing?.samples[id];
       let dup = false;
@@ -196,10 +203,24 @@ export async function writeSamples(
     if (!g) groups.set(key, (g = { metric: sample.metric, date, type: sample.type, items: [] }));
     g.items.push({ id: sample.id ?? sampleId(uid, sample), sample, index });
   }
-  const perGroup = await mapLimit([...groups.values()], seriesConcurrency, async (g) => ({
-    g,
-    c: await mergeDay(db, uid, uploadId, g.metric, g.date, g.items, timezone, status),
-  }));
+  const perGroup = await mapLimit([...groups.values()], seriesConcurrency, async (g) => {
+    // The same sample twice in one call is a duplicate (judged here, before a dense day is split).
+    const seen = new Set<string>();
+    let c = zeroCounts();
+    const unique = g.items.filter((x) => {
+      if (!seen.has(x.id)) return seen.add(x.id);
+      status[x.index] = sampleStatus.duplicate;
+      c.duplicate++;
+      return false;
+    });
+    // A dense day goes in several transactions, each well under a commit's size (the emulator refuses
+    // requests over 4 MiB; a 5-s heart-rate day is about 7 MB of writes).
+    for (let i = 0; i < unique.length; i += maxSamplesPerTransaction) {
+      const part = unique.slice(i, i + maxSamplesPerTransaction);
+      c = addCounts(c, await mergeDay(db, uid, uploadId, g.metric, g.date, part, timezone, status));
+    }
+    return { g, c };
+  });
   let counts = zeroCounts();
   const byType: Record<string, Counts> = {};
   for (const { g, c } of perGroup) {

@@ -115,11 +115,12 @@ export type SeriesDoc = z.infer<typeof seriesDocSchema>;
 
 /**
  * Most samples one series document (a day's head or one of its shards) holds. A Firestore document holds at
- * most 1 MiB and 20 000 fields; a stored sample is about 150 bytes and up to 8 fields, and the head also
- * carries the 1440-minute view, so 1000 keeps every document far inside both (continuous 5-s heart rate,
- * 17 280 samples a day, takes the head and 17 shards).
+ * most 1 MiB and 20 000 fields; a stored sample is about 150 bytes and 7 fields with its key, and the head
+ * also carries the 1440-minute view (up to 4 arrays of 1440), so 1500 keeps every document inside both and a
+ * day of one-minute samples in one document (continuous 5-s heart rate, 17 280 a day, takes the head and 11
+ * shards).
  */
-export const maxSamplesPerSeriesDoc = 1000;
+export const maxSamplesPerSeriesDoc = 1500;
 
 /**
  * users/{uid}/workouts/{id}: one workout from an Apple Health export. The id is the importer's
