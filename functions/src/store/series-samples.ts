@@ -5,6 +5,7 @@ import {
   type CanonicalSample,
   type HealthTypeId,
   type SeriesDoc,
+  type StoredSample,
 } from '@clarity/core';
 
 /** The HealthKit type behind each metric (one type per metric in the health-types table). */
@@ -16,7 +17,8 @@ const typeOfMetric = new Map<string, HealthTypeId>(
 );
 
 /**
- * Stored samples of series documents as canonical samples. The stored form keeps absolute instants only, so
+ * Stored samples of series documents as canonical samples (each document's in sample-id order). The stored
+ * form keeps absolute instants only, so
  * `offsetMinutes` is 0: callers cut days in an explicit zone.
  */
 export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
@@ -24,7 +26,10 @@ export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
   for (const doc of docs) {
     const type = doc.type ?? typeOfMetric.get(doc.metric);
     if (!type) continue;
-    for (const s of Object.values(doc.samples)) {
+    // In sample-id order, whatever order the map was built in (read back, or merged in a transaction): the
+    // minute view resolves overlapping samples in order, so the same samples must always give the same view.
+    for (const id of Object.keys(doc.samples).sort()) {
+      const s = doc.samples[id] as StoredSample;
       out.push({
         type,
         metric: doc.metric,
