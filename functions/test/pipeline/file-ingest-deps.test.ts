@@ -14,6 +14,7 @@ const settings = (over: Partial<StageSettings>): StageSettings => ({
   inferenceUrl: '',
   inferenceModel: '',
   inferenceTimeoutMs: 1000,
+  inferenceHeads: [],
   vertexProject: '',
   vertexLocation: '',
   geminiModel: '',
