@@ -10,7 +10,7 @@ import { maxSamplesPerSeriesDoc, type CanonicalSample } from '@clarity/core';
 import { writeSamples } from '../../src/store/series-writer.ts';
 import { loadWindowSeries } from '../../src/pipeline/series.ts';
 import { adminDb } from '../support/emulators.ts';
-import { call, startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
+import { call, signedCall, startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
 
 const project = 'demo-clarity-dense';
 const db = () => adminDb(project);
@@ -92,7 +92,7 @@ describe('a day of 17 280 samples', () => {
     expect(res.body.data.points[0].value).toBeCloseTo(79.5, 6);
 
     // GDPR export: one document for the day, holding every sample.
-    const exp = await call(gw.base, 'GET', '/v1/account/export', { token: u.token });
+    const exp = await signedCall(gw.base, 'GET', '/v1/account/export', { token: u.token });
     expect(exp.status).toBe(200);
     const docs = (exp.body.data?.documents ?? exp.body.documents) as {
       path: string;
