@@ -22,6 +22,7 @@ const settings = (over: Partial<StageSettings>): StageSettings => ({
   llmTimeoutMs: 1000,
   llmMaxConcurrency: 1,
   llmDailyTokensPerUser: 1,
+  llmDailyTokensProject: 1,
   uploadJobDebounceMinutes: 10,
   ingestTimeBudgetSeconds: 480,
   importLimits: '',
