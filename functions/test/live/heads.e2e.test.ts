@@ -36,7 +36,7 @@ import {
 
 let db: Firestore;
 let standin: VertexStandin;
-let app: AppUser | undefined;
+const apps: AppUser[] = [];
 const inference = new InferenceServer(['--allow-unvalidated-heads']);
 
 /**
@@ -94,61 +94,72 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await closeApp(app);
+  await Promise.all(apps.map(closeApp));
   await inference.dispose();
   await standin.close();
 });
 
 describe('task heads in the pipeline', () => {
-  it('a validated head reaches the insight with its confidence; the unvalidated head never does', async () => {
-    const models = (await (await fetch(`${inference.url}/v1/models`)).json()) as {
-      models: { heads: { task: string; validated: boolean }[] }[];
-    };
-    expect(models.models[0]?.heads).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ task: 'late-sleeper', validated: true }),
-        expect.objectContaining({ task: 'demo', validated: false }),
-      ]),
-    );
-    app = await signUpApp('heads');
-    const week = await realWeek();
-    const watch = watchJob(app);
-    await upload(app, { samples: week.samples, timezone: week.timezone });
-    const { jobId, job } = await watch.done;
-    expect(job.status).toBe('complete');
+  it(
+    'a validated head reaches the insight with its confidence; the unvalidated head never does',
+    { timeout: 480_000 },
+    async () => {
+      const models = (await (await fetch(`${inference.url}/v1/models`)).json()) as {
+        models: { heads: { task: string; validated: boolean }[] }[];
+      };
+      expect(models.models[0]?.heads).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ task: 'late-sleeper', validated: true }),
+          expect.objectContaining({ task: 'demo', validated: false }),
+        ]),
+      );
+      const week = await realWeek();
+      // The functions' inference circuit breaker stays open for 30 s after an earlier live scenario killed
+      // inference-run (faults.e2e), and an infer stage that meets it degrades. Upload again, as a fresh user,
+      // until the infer stage is done (a condition, at most 4 uploads).
+      let jobId = '';
+      let uid = '';
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const app = await signUpApp(`heads${attempt}`);
+        apps.push(app);
+        const watch = watchJob(app);
+        await upload(app, { samples: week.samples, timezone: week.timezone });
+        const done = await watch.done;
+        expect(done.job.status).toBe('complete');
+        jobId = done.jobId;
+        uid = app.uid;
+        if (done.job.stages.infer.status === 'done') break;
+      }
 
-    const analysis = analysisDocSchema.parse(
-      (await db.doc(`users/${app.uid}/analyses/${jobId}`).get()).data(),
-    );
-    const preds = analysis.inference.predictions ?? [];
-    const late = preds.find((p) => p.task === 'late-sleeper');
-    const demo = preds.find((p) => p.task === 'demo');
-    expect(late).toMatchObject({ validated: true, positive: 'late' });
-    expect(late?.metrics?.auroc).toBeGreaterThanOrEqual(0.8);
-    expect(late?.confidence).toBeCloseTo(Math.max(late!.probability, 1 - late!.probability), 9);
-    expect(demo).toMatchObject({ validated: false });
+      const analysis = analysisDocSchema.parse((await db.doc(`users/${uid}/analyses/${jobId}`).get()).data());
+      const preds = analysis.inference.predictions ?? [];
+      const late = preds.find((p) => p.task === 'late-sleeper');
+      const demo = preds.find((p) => p.task === 'demo');
+      expect(late).toMatchObject({ validated: true, positive: 'late' });
+      expect(late?.metrics?.auroc).toBeGreaterThanOrEqual(0.8);
+      expect(late?.confidence).toBeCloseTo(Math.max(late!.probability, 1 - late!.probability), 9);
+      expect(demo).toMatchObject({ validated: false });
 
-    const insight = insightDocSchema.parse((await db.doc(`users/${app.uid}/insights/${jobId}`).get()).data());
-    expect(insight.generator).toBe('rules');
-    const k = insight.keyInsights.find((x) => x.title === messages.en.predictionTitle);
-    expect(k?.metrics).toEqual(['predictions.late-sleeper.probability']);
-    expect(k?.detail).toContain(`${Math.round(late!.probability * 100)}%`);
-    expect(k?.detail).toContain('Late sleep timing');
-    expect(k?.detail).toContain(messages.en.predictionCaveat);
-    expect(insight.figures['predictions.late-sleeper.probability']).toBe(late!.probability);
-    const text = JSON.stringify([insight.narrative, insight.keyInsights, insight.recommendations]);
-    expect(text).not.toContain('demo');
-    expect(text).not.toContain('Untrained demo head');
-    expect(insight.keyInsights.every((x) => !hasDiagnosisLanguage(x.detail))).toBe(true);
-    expect(Object.keys(insight.figures).filter((f) => f.startsWith('predictions.'))).toEqual([
-      'predictions.late-sleeper.probability',
-    ]);
-    // What went to Gemini carried the validated estimate only.
-    const prompts = standin.requests.map((r) => JSON.stringify(r.body ?? null));
-    expect(prompts.length).toBeGreaterThan(0);
-    for (const p of prompts) {
-      expect(p).toContain('late-sleeper');
-      expect(p).not.toContain('\\"task\\":\\"demo\\"');
-    }
-  });
+      const insight = insightDocSchema.parse((await db.doc(`users/${uid}/insights/${jobId}`).get()).data());
+      expect(insight.generator).toBe('rules');
+      const k = insight.keyInsights.find((x) => x.title === messages.en.predictionTitle);
+      expect(k?.metrics).toEqual(['predictions.late-sleeper.probability']);
+      expect(k?.detail).toContain(`${Math.round(late!.probability * 100)}%`);
+      expect(k?.detail).toContain('Late sleep timing');
+      expect(k?.detail).toContain(messages.en.predictionCaveat);
+      expect(insight.figures['predictions.late-sleeper.probability']).toBe(late!.probability);
+      const text = JSON.stringify([insight.narrative, insight.keyInsights, insight.recommendations]);
+      expect(text).not.toContain('demo');
+      expect(text).not.toContain('Untrained demo head');
+      expect(insight.keyInsights.every((x) => !hasDiagnosisLanguage(x.detail))).toBe(true);
+      expect(Object.keys(insight.figures).filter((f) => f.startsWith('predictions.'))).toEqual([
+        'predictions.late-sleeper.probability',
+      ]);
+      // What went to Gemini carried the validated estimate only
+      const prompts = standin.requests.map((r) => JSON.stringify(r.body ?? null));
+      // (an attempt that met the open breaker sent a context without predictions)
+      expect(prompts.some((p) => p.includes('late-sleeper'))).toBe(true);
+      for (const p of prompts) expect(p).not.toContain('\\"task\\":\\"demo\\"');
+    },
+  );
 });
