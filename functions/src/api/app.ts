@@ -11,6 +11,7 @@ import { RequestMetrics } from './request-metrics.ts';
 import { accountRoutes } from './routes/account.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
 import { authRoutes } from './routes/auth.ts';
+import { fhirRoutes } from './routes/fhir.ts';
 import { fileRoutes } from './routes/files.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { trendRoutes } from './routes/trends.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDeps): Express {
     analyzeRoutes(deps),
     statusRoutes(deps),
   );
+  app.use('/v1/fhir', fhirRoutes(deps));
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
   app.use('/v1/webhooks', webhookRoutes(deps));
   app.use('/v1/notifications', anonLimitFor('/unsubscribe', anonLimit), unsubscribeRoutes(deps));

@@ -128,10 +128,15 @@ export function sessionCookieOf(req: Request): string | undefined {
 }
 
 /** 415 unless the body is JSON (checked before the body is read). */
-export function requireJson(): RequestHandler {
+export function requireJson(...others: string[]): RequestHandler {
   return (req, _res, next) => {
-    if (!req.is('application/json')) {
-      next(new ClarityError('unsupported_media_type', 'Content-Type must be application/json'));
+    if (!req.is(['application/json', ...others])) {
+      next(
+        new ClarityError(
+          'unsupported_media_type',
+          `Content-Type must be ${['application/json', ...others].join(' or ')}`,
+        ),
+      );
       return;
     }
     next();

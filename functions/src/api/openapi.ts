@@ -21,6 +21,8 @@ interface Operation {
   body?: z.ZodType;
   status: number;
   response: z.ZodType;
+  /** The success body's media type when it is not the {data, meta} JSON envelope (FHIR). */
+  mediaType?: 'application/fhir+json';
 }
 
 export const operations: Operation[] = [
@@ -45,7 +47,8 @@ export const operations: Operation[] = [
   {
     method: 'post',
     path: '/v1/health/upload',
-    summary: 'Upload a HealthKit-style JSON batch; 202 with the upload id',
+    summary:
+      'Upload a HealthKit-style JSON batch, or (Content-Type application/fhir+json) a FHIR R4 Bundle of Observations ingested like one; 202 with the upload id',
     auth: 'bearer',
     roles: 'user (own data)',
     body: healthKitUploadSchema,
@@ -138,10 +141,24 @@ export const operations: Operation[] = [
   {
     method: 'get',
     path: '/v1/account/export',
-    summary: 'All of your data as a JSON archive (GDPR access/portability; signed request required)',
+    summary:
+      'All of your data as a JSON archive, or with format=fhir as a FHIR R4 collection Bundle (GDPR access/portability; signed request required)',
     auth: 'signed',
+    query: s.accountExportQuery,
     status: 200,
     response: s.exportResponse,
+  },
+  {
+    method: 'get',
+    path: '/v1/fhir/Patient/{uid}/$everything',
+    summary:
+      "A user's data as a FHIR R4 searchset Bundle (application/fhir+json): Patient, Device, Observation (LOINC/UCUM), Provenance, Communication; _since, _type, paged by _count/_offset; every read audited",
+    auth: 'bearer',
+    roles: 'user (own), clinician in the care team, admin',
+    query: s.fhirEverythingQuery,
+    status: 200,
+    response: s.fhirBundleResponse,
+    mediaType: 'application/fhir+json',
   },
   {
     method: 'delete',
@@ -358,7 +375,9 @@ export function openApiDocument(version: string): Json {
     const responses: Json = {
       [String(op.status)]: {
         description: 'Success',
-        content: { 'application/json': { schema: schemaOf(s.enveloped(op.response), 'output') } },
+        content: op.mediaType
+          ? { [op.mediaType]: { schema: schemaOf(op.response, 'output') } }
+          : { 'application/json': { schema: schemaOf(s.enveloped(op.response), 'output') } },
       },
       '400': errorResponse,
       '500': errorResponse,

@@ -98,12 +98,24 @@ export async function auditOwnMutation(
   resource: string,
   details?: Record<string, string | number | boolean | null>,
 ): Promise<void> {
+  await auditAccess(deps, req, action, callerOf(req).uid, resource, details);
+}
+
+/** One audit entry for an access by the caller to `targetUid`'s data, whoever the caller is (FHIR reads). */
+export async function auditAccess(
+  deps: Pick<ApiDeps, 'db'>,
+  req: Request,
+  action: string,
+  targetUid: string,
+  resource: string,
+  details?: Record<string, string | number | boolean | null>,
+): Promise<void> {
   const caller = callerOf(req);
   await recordAudit(deps.db, {
     actorUid: caller.uid,
     actorRoles: caller.roles,
     action,
-    targetUid: caller.uid,
+    targetUid,
     resource,
     requestId: state(req).requestId,
     ...(details ? { details } : {}),

@@ -3,7 +3,7 @@
  * and the OpenAPI document (openapi.ts) is generated from these same objects, so the two cannot drift.
  */
 import { z } from 'zod';
-import { ClarityError, daysBetween, fieldIssues, metricIds } from '@clarity/core';
+import { ClarityError, daysBetween, fieldIssues, metricIds, parseInstant } from '@clarity/core';
 import { webhookEventTypes } from '../delivery/webhooks.ts';
 
 const uid = z
@@ -209,6 +209,65 @@ export const experimentsResponse = z.object({
 // ---- GET /v1/health/trends ------------------------------------------------------------------------------
 
 /** Every canonical metric with a per-day series (the core's list, so the API cannot drift from it). */
+/** Resource types of the FHIR export (the `_type` filter of $everything). */
+export const fhirResourceTypes = ['Patient', 'Device', 'Observation', 'Provenance', 'Communication'] as const;
+
+/** GET /v1/fhir/Patient/{uid}/$everything query (FHIR's own parameter names). */
+export const fhirEverythingQuery = z
+  .object({
+    _since: z
+      .string()
+      .max(40)
+      .refine(
+        (v) => parseInstant(v) !== undefined,
+        'must be an instant with a UTC offset, e.g. 2026-11-20T00:00:00Z',
+      )
+      .optional()
+      .describe('Only what was stored at or after this instant'),
+    _type: z
+      .string()
+      .max(200)
+      .refine(
+        (v) => v.split(',').every((t) => (fhirResourceTypes as readonly string[]).includes(t)),
+        `must be a comma-separated list of ${fhirResourceTypes.join(', ')}`,
+      )
+      .optional()
+      .describe('Only these resource types'),
+    _count: z.coerce.number().int().min(1).max(1000).default(200).describe('Resources per page'),
+    _offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100_000_000)
+      .default(0)
+      .describe('First resource of the page'),
+    start: isoDate.optional().describe('Only series days and analysis windows on or after this date'),
+    end: isoDate.optional().describe('Only series days and analysis windows on or before this date'),
+  })
+  .strict()
+  .refine((q) => !q.start || !q.end || q.start <= q.end, {
+    path: ['start'],
+    message: 'start must not be after end',
+  });
+
+/** The searchset Bundle the FHIR routes answer with (application/fhir+json; validated against the R4 schema in the tests). */
+export const fhirBundleResponse = z.object({
+  resourceType: z.literal('Bundle'),
+  id: z.string(),
+  type: z.enum(['searchset', 'collection']),
+  timestamp: z.string(),
+  total: z.number().int().optional(),
+  link: z.array(z.object({ relation: z.string(), url: z.string() })).optional(),
+  entry: z.array(z.object({ fullUrl: z.string(), resource: z.record(z.string(), z.unknown()) })),
+});
+
+export const accountExportQuery = z.object({
+  format: z
+    .enum(['clarity', 'fhir'])
+    .default('clarity')
+    .describe('clarity: the JSON archive; fhir: an R4 Bundle'),
+});
+
 export const trendMetrics = metricIds;
 
 export const trendsQuery = z

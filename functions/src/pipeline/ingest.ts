@@ -9,6 +9,8 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import {
   ClarityError,
+  fhirRawObjectSuffix,
+  fhirUploadBody,
   maxStoredRejections,
   validateHealthKitUpload,
   type Counts,
@@ -62,6 +64,8 @@ export async function ingestUpload(
     } catch {
       throw new ClarityError('parse_error', 'raw upload is not valid JSON');
     }
+    // A FHIR upload's raw object is the Bundle as sent: converted again, exactly as the API checked it.
+    if (claimed.rawPath.endsWith(fhirRawObjectSuffix)) body = fhirUploadBody(body).body;
     validation = validateHealthKitUpload(body, deps.now());
   } catch (e) {
     // One classification (isTransient): permanent failures end the upload now, with their cause.

@@ -2,7 +2,7 @@
 import {
   categoryTypes,
   quantityTypes,
-  type CanonicalSample,
+  type ExportSample,
   type HealthTypeId,
   type SeriesDoc,
   type StoredSample,
@@ -17,12 +17,12 @@ const typeOfMetric = new Map<string, HealthTypeId>(
 );
 
 /**
- * Stored samples of series documents as canonical samples (each document's in sample-id order). The stored
- * form keeps absolute instants only, so
- * `offsetMinutes` is 0: callers cut days in an explicit zone.
+ * Stored samples of series documents as canonical samples (each document's in sample-id order), with their
+ * ids and the upload that stored them. The stored form keeps absolute instants only, so `offsetMinutes` is
+ * 0: callers cut days in an explicit zone.
  */
-export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
-  const out: CanonicalSample[] = [];
+export function samplesOf(docs: readonly SeriesDoc[]): ExportSample[] {
+  const out: ExportSample[] = [];
   for (const doc of docs) {
     const type = doc.type ?? typeOfMetric.get(doc.metric);
     if (!type) continue;
@@ -31,6 +31,8 @@ export function samplesOf(docs: readonly SeriesDoc[]): CanonicalSample[] {
     for (const id of Object.keys(doc.samples).sort()) {
       const s = doc.samples[id] as StoredSample;
       out.push({
+        id,
+        uploadId: s.up,
         type,
         metric: doc.metric,
         startMs: s.s,

@@ -90,6 +90,15 @@ export async function readUploadFields(
   return (await uploadRef(db, uid, uploadId).get()).data();
 }
 
+/** Every upload document of a user, id and stored fields (for the FHIR export's Provenance). */
+export async function listUploadFields(
+  db: Firestore,
+  uid: string,
+): Promise<{ id: string; fields: Record<string, unknown> }[]> {
+  const snap = await db.collection(paths.uploads(uid)).get();
+  return snap.docs.map((d) => ({ id: d.id, fields: d.data() }));
+}
+
 /** When each status of an upload was reached (Firestore timestamps), from its stored fields. */
 export function uploadStatusTimes(doc: Record<string, unknown>): Record<string, unknown> {
   const t = doc.statusTimes;

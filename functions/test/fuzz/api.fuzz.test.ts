@@ -259,6 +259,7 @@ export const endpoints: Endpoint[] = [
       ['PUT', '/v1/notifications/preferences'],
       ['PUT', '/v1/devices/{token}'],
       ['DELETE', '/v1/devices/{token}'],
+      ['GET', '/v1/fhir/Patient/{uid}/$everything'],
     ] as const
   ).map(([method, path]): Endpoint => ({ method, path, oracle: authGuarded })),
   // The email's unsubscribe link: anonymous, the signed token is the credential; fuzzed tokens never verify.

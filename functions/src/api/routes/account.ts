@@ -7,7 +7,8 @@ import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { callerOf } from '../rbac.ts';
-import { careTeamBody, parseInput } from '../schemas.ts';
+import { accountExportQuery, careTeamBody, parseInput } from '../schemas.ts';
+import { exportFhir } from './fhir.ts';
 
 /**
  * The caller's own account: GDPR export and erasure, and the care team (who may read their data).
@@ -24,6 +25,10 @@ export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
   r.get('/export', requireUser(deps), signed, async (req, res) => {
     const s = state(req);
     const caller = callerOf(req);
+    if (parseInput(accountExportQuery, req.query, 'query').format === 'fhir') {
+      await exportFhir(deps, req, res);
+      return;
+    }
     const archive = await exportUserData(deps.db, deps.blobs, caller.uid, deps.now);
     await recordAudit(deps.db, {
       actorUid: caller.uid,

@@ -22,3 +22,5 @@ export {
 export { fhirResources, fhirBundle, deviceFamily, type FhirResource, type FhirBundle } from './fhir.ts';
 export { omhRecords, omhNdjson, type OmhDataPoint } from './omh.ts';
 export { exportInputFromFile, type FileExportOptions } from '../importers/file-export-input.ts';
+export { analysisResults, type StoredAnalysis } from './analysis.ts';
+export { fhirUploadBody, fhirIssuePaths, fhirRawObjectSuffix, type FhirUploadBody } from './fhir-import.ts';

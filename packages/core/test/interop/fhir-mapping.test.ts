@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fhirUploadBody,
   fhirBundle,
   fhirResources,
   omhRecords,
@@ -253,5 +254,54 @@ describe('FHIR mapping of a HealthKit batch', () => {
     for (const p of points) expect(omhErrors(p)).toEqual([]);
     const sleep = points.find((p) => p.header.schema_id.name === 'sleep-episode');
     expect(sleep?.body.total_sleep_time).toEqual({ value: 410, unit: 'min' });
+  });
+});
+
+describe('FHIR import of the export', () => {
+  it('gives back the same samples with the same ids, and skips the computed summaries', () => {
+    const original = input();
+    const bundle = fhirBundle(fhirResources(original), {
+      type: 'collection',
+      base: 'urn:test',
+      timestampMs: now,
+    });
+    const conv = fhirUploadBody(JSON.parse(JSON.stringify(bundle)));
+    expect(conv.issues).toEqual([]);
+    const v = validateHealthKitUpload(conv.body, now);
+    expect(v.issues).toEqual([]);
+    const ids = (xs: readonly Parameters<typeof sampleId>[1][]) => xs.map((x) => sampleId('u1', x)).sort();
+    expect(ids(v.samples)).toEqual(ids(original.samples));
+    expect(v.samples.find((x) => x.metric === 'oxygen_saturation')?.value).toBeCloseTo(0.97, 12);
+    // Patient, 4 Devices, day totals, the sleep episode, the result, Provenance, Communication.
+    expect(conv.skipped).toBe(bundle.entry.length - original.samples.length);
+  });
+
+  it('names the entry and the reason for what it cannot store', () => {
+    const conv = fhirUploadBody({
+      resourceType: 'Bundle',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Observation',
+            code: { coding: [{ system: 'http://loinc.org', code: '0000-0' }] },
+          },
+        },
+        {
+          resource: {
+            resourceType: 'Observation',
+            code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+            effectiveDateTime: '2026-11-20T07:00:00Z',
+            valueQuantity: { value: 60, code: 'kg', system: 'http://unitsofmeasure.org' },
+          },
+        },
+      ],
+    });
+    expect(conv.issues.map((i) => i.path)).toEqual([
+      ['entry', 0, 'resource', 'code'],
+      ['entry', 1, 'resource', 'valueQuantity'],
+    ]);
+    expect(fhirUploadBody({ resourceType: 'Patient' }).issues).toEqual([
+      { path: ['resourceType'], message: 'must be "Bundle"' },
+    ]);
   });
 });
