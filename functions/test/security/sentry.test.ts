@@ -47,14 +47,13 @@ let base: string;
 beforeAll(async () => {
   standin = await startSentryStandin();
   initSentryForTest(standin.dsn);
+  // Every write fails with an error message full of what must never reach Sentry: the upload's document is
+  // created directly or, since the deletion tombstone check, in a transaction.
+  const fail = () =>
+    Promise.reject(new Error(`write failed for ${email}: heart rate ${heartRate}, hrv ${hrv}, token ${jwt}`));
   const failingDb = {
-    doc: () => ({
-      get: () => Promise.resolve({ exists: false }),
-      create: () =>
-        Promise.reject(
-          new Error(`write failed for ${email}: heart rate ${heartRate}, hrv ${hrv}, token ${jwt}`),
-        ),
-    }),
+    doc: () => ({ get: () => Promise.resolve({ exists: false }), create: fail }),
+    runTransaction: fail,
   } as unknown as Firestore;
   const fakeAuth = {
     verifyIdToken: () => Promise.resolve({ uid: 'sentry-user', email, auth_time: 1 }),
