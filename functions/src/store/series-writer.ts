@@ -156,7 +156,8 @@ async function mergeDay(
           ...(type ? { type } : {}),
           date,
           unit,
-          samples: parts[0] ?? {},
+          // Only when the head takes some: merging an empty map would REPLACE the head's samples.
+          ...(Object.keys(parts[0] ?? {}).length > 0 ? { samples: parts[0] } : {}),
           sampleCount: (existing?.sampleCount ?? 0) + newCount,
           sources: [...sources].sort(),
           ...(shards > 0 ? { shards } : {}),

@@ -623,8 +623,7 @@ describe('GDPR: export and deletion', () => {
 
     const unsigned = await call(gw.base, 'DELETE', '/v1/account', { token: u.token });
     expect(unsigned.status).toBe(401);
-    // The user's tree (seeded less the two top-level documents) is all still there.
-    expect((await userDocuments(db(), u.uid)).length).toBe(seeded.paths.length - 2);
+    expect((await userDocuments(db(), u.uid)).length).toBe(seeded.paths.length);
 
     const key = await call(gw.base, 'POST', '/v1/security/signing-key', { token: u.token });
     expect(key.status).toBe(201);
