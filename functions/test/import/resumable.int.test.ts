@@ -51,6 +51,20 @@ async function place(uid: string): Promise<{ name: string; size: number }> {
   return { name, size };
 }
 
+/**
+ * JSON with every object's keys sorted: Firestore gives no order to a map's keys (the same minute view read
+ * back after a create and after an update lists its fields in different orders), so the digests compare
+ * content, not the order a document was written in.
+ */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 /** Every series document of a user: count, sources, minute view and a digest of its samples' values. */
 async function seriesOf(uid: string): Promise<Map<string, string>> {
   const snap = await db().collection(`users/${uid}/series`).get();
@@ -58,10 +72,10 @@ async function seriesOf(uid: string): Promise<Map<string, string>> {
   for (const d of snap.docs) {
     const data = d.data();
     const samples = Object.values((data.samples ?? {}) as Record<string, unknown>)
-      .map((s) => JSON.stringify(s))
+      .map(canonicalJson)
       .sort();
     const h = createHash('sha256')
-      .update(JSON.stringify([data.sampleCount, data.sources, data.minuteSeries ?? null, samples]))
+      .update(canonicalJson([data.sampleCount, data.sources, data.minuteSeries ?? null, samples]))
       .digest('hex');
     out.set(d.id, h);
   }

@@ -22,7 +22,7 @@ import {
   type InsightLlmOutput,
 } from '@clarity/core';
 import { jobIdFor } from '../../src/pipeline/jobs.ts';
-import { repoRoot } from '../support/emulators.ts';
+import { eventually, repoRoot } from '../support/emulators.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
 import { realWeek } from '../pipeline/fixtures.ts';
 import type { WeekBatch } from '../pipeline/week-batch.ts';
@@ -376,6 +376,8 @@ describe('live pipeline (model server + Vertex stand-in configured)', () => {
     const jobId = jobIdFor(u.uid, 'schedule', day);
     const scheduled = db.doc(`users/${u.uid}/jobs/${jobId}`);
     for (let i = 0; i < 3; i++) await fireSchedule('scheduledAnalysis', scheduleTime); // redelivered too
+    // The schedule fans out one task per user (scheduleUserTask); the job appears when the user's task has run.
+    await eventually(async () => ((await scheduled.get()).exists ? true : undefined), 180_000, 500);
 
     const jobs = await db.collectionGroup('jobs').where('reason', '==', 'schedule').get();
     // One per user with data (the earlier scenarios' users included), each under the deterministic id.
