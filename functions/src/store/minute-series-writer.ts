@@ -20,9 +20,6 @@ import { assertAccountLive } from './tombstones.ts';
 import { samplesOf } from './series-samples.ts';
 import { withShards } from './series-days.ts';
 
-/** @deprecated The core's `addDays`; kept as a re-export while other branches still import it. */
-export const shiftDate = addDays;
-
 export interface DayKey {
   metric: string;
   date: string;
