@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { appUrl, launchChromium } from '../web/test/chromium.ts';
+import { appUrl, launchChromium } from '../web/test/support/chromium.ts';
 import { buildWeb } from './build-web.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

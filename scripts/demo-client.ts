@@ -9,7 +9,7 @@
  * which stores it where the Storage SDK would and delivers the same finalize event to the storage trigger):
  * its counts are stored as activity_counts. Then a
  * HealthKit batch of heart rate and HRV generated from the same activity goes through the API
- * (functions/test/pipeline/week-batch.ts explains how), and the demo follows the job of that upload.
+ * (functions/test/support/week-batch.ts explains how), and the demo follows the job of that upload.
  * Without ../shared/data, a generated week is uploaded through the API instead.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { addDays } from '@clarity/core';
 import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
 import { paths } from '../functions/src/store/paths.ts';
-import { apiBaseUrl as api, origin, projectId, signedInClient } from '../packages/client/test/emulators.ts';
+import {
+  apiBaseUrl as api,
+  origin,
+  projectId,
+  signedInClient,
+} from '../packages/client/test/support/emulators.ts';
 import { registerDemoChannels, reportDelivery, startDemoDelivery } from './demo-delivery.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

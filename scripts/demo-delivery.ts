@@ -11,9 +11,9 @@ import { initializeApp as adminInit } from 'firebase-admin/app';
 import { getFirestore as adminFirestore } from 'firebase-admin/firestore';
 import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
 import { paths } from '../functions/src/store/paths.ts';
-import { startPushSink, type PushSink } from '../functions/test/delivery/push-sink.ts';
-import { startSmtpSink, type SmtpSink } from '../functions/test/delivery/smtp-support.ts';
-import { startReceiver, type Receiver } from '../functions/test/delivery/support.ts';
+import { startPushSink, type PushSink } from '../functions/test/support/push-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../functions/test/support/smtp.ts';
+import { startReceiver, type Receiver } from '../functions/test/support/webhook-receiver.ts';
 
 export interface DemoDelivery {
   receiver: Receiver;

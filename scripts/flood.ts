@@ -1,5 +1,5 @@
 /**
- * `npm run test:flood`: the rate limiter's flood test (functions/test/security/flood.ts) on its own.
+ * `npm run test:flood`: the rate limiter's flood test (functions/test/support/flood.ts) on its own.
  * Writes .cache/flood/params.env (every param of functions/.env.demo-clarity, with the small rate limits
  * below, so a 2-core machine can offer 10x the global limit), runs the test inside `firebase emulators:exec`
  * (scripts/emulators.ts: it takes the emulator lock and starts the emulators), then prints the test's
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
         'exec',
         '--',
         'node',
-        'functions/test/security/flood.ts',
+        'functions/test/support/flood.ts',
         '--params',
         params,
         '--out',

@@ -3,7 +3,7 @@
  * (POST /v1/traces, what @opentelemetry/exporter-trace-otlp-http sends) and lists the spans it received
  * (GET /spans, flattened: trace and span ids in hex, parent, name, kind, service, attributes as plain
  * values). The emulator harness (scripts/emulators.ts) starts one on an ephemeral port and points the
- * functions at it through OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; tests read it back (functions/test/tracing).
+ * functions at it through OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; tests read it back (functions/test/support/traces.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

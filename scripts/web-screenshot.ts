@@ -1,8 +1,8 @@
 /**
- * A screenshot of the web app's dashboard for a signed-in user, in Chromium as web/test/chromium.ts launches
+ * A screenshot of the web app's dashboard for a signed-in user, in Chromium as web/test/support/chromium.ts launches
  * it (npm run demo -- --screenshot docs/dashboard.png writes the README's picture after the demo's upload).
  */
-import { launchChromium } from '../web/test/chromium.ts';
+import { launchChromium } from '../web/test/support/chromium.ts';
 
 export async function screenshotDashboard(opts: {
   url: string;

@@ -29,8 +29,8 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import { adminDb, emulatorOrigin, projectId as defaultProject } from '../test/support/emulators.ts';
-import { realWeek } from '../test/pipeline/fixtures.ts';
-import { InferenceServer, liveProject, vertexPort } from '../test/live/support.ts';
+import { realWeek } from '../test/support/pipeline.ts';
+import { InferenceServer, liveProject, vertexPort } from '../test/support/live.ts';
 import { startVertexStandin, type VertexStandin } from '../test/support/vertex-standin.ts';
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import { getFirestore } from 'firebase-admin/firestore';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from '@clarity/core/testing';
-import { appUrl, axeViolations, launchChromium, repoRoot, type LaunchedBrowser } from './browser.ts';
+import { appUrl, axeViolations, launchChromium, repoRoot, type LaunchedBrowser } from './support/browser.ts';
 
 const shots = path.join(repoRoot, '.cache', 'screenshots');
 const admin =

@@ -51,7 +51,7 @@ function emulatorObjectFinalizer(): ObjectFinalizer | undefined {
 
 /**
  * The API as the function runs it, built from the params (platform/config.ts) and the process-wide
- * clients. Exported for the flood test, which serves it on loopback (functions/test/security/flood.ts).
+ * clients. Exported for the flood test, which serves it on loopback (functions/test/support/flood.ts).
  */
 export function apiFromParams(): Express {
   return createApp({

@@ -190,7 +190,7 @@ export const triggerDocuments = {
 /**
  * Every collection-group query of the code (GET /v1/system/metrics counts by status). A collection-group
  * query needs an index of COLLECTION_GROUP scope, which Firestore does not create by itself and the emulator
- * does not enforce: functions/test/ops/indexes.test.ts fails if one is not in firestore.indexes.json, or if
+ * does not enforce: functions/test/store/indexes.test.ts fails if one is not in firestore.indexes.json, or if
  * the code calls collectionGroup elsewhere.
  */
 export const collectionGroupQueries = {

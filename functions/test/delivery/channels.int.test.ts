@@ -17,9 +17,9 @@ import { deliverPush, type PushTask } from '../../src/delivery/push.ts';
 import { structuredLogger } from '@clarity/core';
 import { collections, paths } from '../../src/store/paths.ts';
 import { adminDb } from '../support/emulators.ts';
-import { startPushSink, type PushSink } from './push-sink.ts';
-import { startSmtpSink, type SmtpSink } from './smtp-support.ts';
-import { LocalQueue } from './support.ts';
+import { startPushSink, type PushSink } from '../support/push-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
+import { LocalQueue } from '../support/webhook-receiver.ts';
 
 const project = 'demo-clarity-channels';
 const run = Date.now().toString(36);

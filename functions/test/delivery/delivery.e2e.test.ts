@@ -20,10 +20,10 @@ import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebas
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/store/paths.ts';
 import { adminDb, emulatorOrigin, eventually, projectId } from '../support/emulators.ts';
-import { realWeek } from '../pipeline/fixtures.ts';
-import { startPushSink, type PushSink } from './push-sink.ts';
-import { startSmtpSink, type SmtpSink } from './smtp-support.ts';
-import { startReceiver, type Receiver } from './support.ts';
+import { realWeek } from '../support/pipeline.ts';
+import { startPushSink, type PushSink } from '../support/push-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
+import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
 const firestoreHost = new URL(emulatorOrigin('firestore'));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMail } from '../../src/delivery/mail.ts';
 import { smtpTransport } from '../../src/delivery/mail-transport.ts';
 import { unsubscribeToken, verifyUnsubscribeToken } from '../../src/delivery/unsubscribe.ts';
-import { startSmtpSink, type SmtpSink } from './smtp-support.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
 
 let sink: SmtpSink;
 beforeAll(async () => {

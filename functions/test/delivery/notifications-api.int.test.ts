@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsubscribeToken } from '../../src/delivery/unsubscribe.ts';
 import { paths } from '../../src/store/paths.ts';
 import { adminDb } from '../support/emulators.ts';
-import { signingSecret, startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
+import { signingSecret, startGateway, userWithRoles, type Gateway } from '../support/gateway.ts';
 
 const project = 'demo-clarity-notifications-api';
 let gw: Gateway;

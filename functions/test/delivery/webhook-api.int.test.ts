@@ -10,8 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/platform/logger.ts';
 import { adminDb } from '../support/emulators.ts';
-import { startGateway, userWithRoles, type Gateway } from '../gateway/support.ts';
-import { localWebhookDeps, startReceiver, type LocalQueue, type Receiver } from './support.ts';
+import { startGateway, userWithRoles, type Gateway } from '../support/gateway.ts';
+import {
+  localWebhookDeps,
+  startReceiver,
+  type LocalQueue,
+  type Receiver,
+} from '../support/webhook-receiver.ts';
 
 const project = 'demo-clarity-webhook-api';
 const records: Record<string, string[]> = {

@@ -18,7 +18,7 @@ import { webhookDeadLetterId } from '../../src/store/dead-letter-docs.ts';
 import { replayDeadLetter } from '../../src/pipeline/replay.ts';
 import { deadLetterDocSchema } from '@clarity/core';
 import { adminDb } from '../support/emulators.ts';
-import { hang, LocalQueue, startReceiver, status, type Receiver } from './support.ts';
+import { hang, LocalQueue, startReceiver, status, type Receiver } from '../support/webhook-receiver.ts';
 
 const project = 'demo-clarity-delivery';
 let db: Firestore;

@@ -28,7 +28,7 @@ import {
   jsonBody,
   queryArb,
   uploadBatch,
-} from './arbitraries.ts';
+} from '../support/arbitraries.ts';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 150);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);

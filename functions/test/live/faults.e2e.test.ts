@@ -24,10 +24,17 @@ import {
 import { jobIdFor } from '../../src/pipeline/jobs.ts';
 import { eventually, repoRoot } from '../support/emulators.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
-import { realWeek } from '../pipeline/fixtures.ts';
-import type { WeekBatch } from '../pipeline/week-batch.ts';
-import { startReceiver, type Receiver } from '../delivery/support.ts';
-import { allowedAttributes, callerTrace, kind, timeline, waitForTrace, type ReceivedSpan } from './traces.ts';
+import { realWeek } from '../support/pipeline.ts';
+import type { WeekBatch } from '../support/week-batch.ts';
+import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
+import {
+  allowedAttributes,
+  callerTrace,
+  kind,
+  timeline,
+  waitForTrace,
+  type ReceivedSpan,
+} from '../support/traces.ts';
 import {
   apiUrl,
   InferenceServer,
@@ -45,7 +52,7 @@ import {
   vertexPort,
   watchJob,
   type AppUser,
-} from './support.ts';
+} from '../support/live.ts';
 
 let db: Firestore;
 let week: WeekBatch;

@@ -21,7 +21,7 @@ import {
 } from '@clarity/core';
 import { repoRoot } from '../support/emulators.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
-import { realWeek } from '../pipeline/fixtures.ts';
+import { realWeek } from '../support/pipeline.ts';
 import {
   InferenceServer,
   closeApp,
@@ -32,7 +32,7 @@ import {
   vertexPort,
   watchJob,
   type AppUser,
-} from './support.ts';
+} from '../support/live.ts';
 
 let db: Firestore;
 let standin: VertexStandin;

@@ -24,7 +24,7 @@ const liveOverrides = [
   'VERTEX_PROJECT',
   'VERTEX_BASE_URL',
   'LLM_TIMEOUT_MS',
-  // Spans exported to the harness's loopback collector (functions/test/tracing).
+  // Spans exported to the harness's loopback collector (functions/test/support/traces.ts).
   'TRACE_EXPORTER',
   // The unsubscribe links name the live project's API.
   'PUBLIC_API_URL',

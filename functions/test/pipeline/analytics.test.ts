@@ -17,7 +17,7 @@ import {
 import { computeAnalysis, stepMinutes, windowMinutes } from '../../src/pipeline/analytics.ts';
 import { weekOfMinutes } from '../../src/pipeline/infer.ts';
 import { seriesDocsOf } from '../support/series.ts';
-import { blockMinutes, countsPerStep, weekBatch } from './week-batch.ts';
+import { blockMinutes, countsPerStep, weekBatch } from '../support/week-batch.ts';
 
 const awd = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

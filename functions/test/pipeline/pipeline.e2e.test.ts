@@ -18,8 +18,8 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisDocSchema, insightDocSchema, type JobDoc } from '@clarity/core';
 import { emulatorOrigin, projectId } from '../support/emulators.ts';
-import { uploadAsClient } from '../import/storage-events.ts';
-import { realWeekWithDeviceFile } from './fixtures.ts';
+import { uploadAsClient } from '../support/storage-events.ts';
+import { realWeekWithDeviceFile } from '../support/pipeline.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
 const firestoreHost = new URL(emulatorOrigin('firestore'));

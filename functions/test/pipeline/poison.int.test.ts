@@ -13,7 +13,7 @@ import { ingestUpload, maxIngestAttempts } from '../../src/pipeline/ingest.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { adminDb } from '../support/emulators.ts';
 import { morningBatch } from '../support/samples.ts';
-import { ingestBatch, testLog } from './fixtures.ts';
+import { ingestBatch, testLog } from '../support/pipeline.ts';
 
 const project = 'demo-clarity-poison';
 let db: Firestore;

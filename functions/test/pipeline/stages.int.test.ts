@@ -24,8 +24,8 @@ import { firestoreTokenBudget, Semaphore } from '../../src/platform/llm-limiter.
 import { adminDb, repoRoot } from '../support/emulators.ts';
 import { startInferenceRun } from '../support/inference-run.ts';
 import { startVertexStandin, type VertexStandin } from '../support/vertex-standin.ts';
-import { ingestBatch, realWeek, testLog } from './fixtures.ts';
-import type { WeekBatch } from './week-batch.ts';
+import { ingestBatch, realWeek, testLog } from '../support/pipeline.ts';
+import type { WeekBatch } from '../support/week-batch.ts';
 
 const project = 'demo-clarity-pipeline';
 let db: Firestore;

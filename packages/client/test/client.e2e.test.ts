@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sharedData } from '@clarity/core/testing';
 import { readAwdFile } from '@clarity/core';
 import { ClarityApiError, finishedStageStatuses, type Insight, type Job } from '../src/index.ts';
-import { apiBaseUrl, signedInClient, type SignedIn } from './emulators.ts';
+import { apiBaseUrl, signedInClient, type SignedIn } from './support/emulators.ts';
 
 const opened: SignedIn[] = [];
 afterAll(async () => {

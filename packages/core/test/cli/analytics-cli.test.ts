@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../support/shared-data.ts';
-import { GT3X, local, readReferenceCsv } from '../sleep/actilife-reference.ts';
+import { GT3X, local, readReferenceCsv } from '../support/actilife-reference.ts';
 
 const cli = (...argv: string[]) => runCliCaptured(argv);
 

@@ -9,7 +9,7 @@ import {
   type WorkoutElement,
 } from '../../src/importers/apple-health/index.ts';
 import { sharedData } from '../support/shared-data.ts';
-import { collect, countRecordsByRegex } from './support.ts';
+import { collect, countRecordsByRegex } from '../support/apple-health.ts';
 
 const files = ['tdda_export6s3sample.xml', 'dogsheep_tests_export.xml', 'dogsheep_zip_contents_export.xml'];
 const nowMs = Date.parse('2026-11-25T00:00:00Z');

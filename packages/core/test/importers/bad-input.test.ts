@@ -9,7 +9,7 @@ import {
   type ImportSummary,
 } from '../../src/importers/apple-health/index.ts';
 import { sharedData } from '../support/shared-data.ts';
-import { bufferSource, chunks, makeZip } from './support.ts';
+import { bufferSource, chunks, makeZip } from '../support/apple-health.ts';
 
 const nowMs = Date.parse('2026-11-25T00:00:00Z');
 const tdda = (): Buffer => readFileSync(sharedData('apple_health', 'tdda_export6s3sample.xml'));

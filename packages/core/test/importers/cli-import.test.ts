@@ -5,7 +5,7 @@ import { runCliCaptured } from '../support/run-cli.ts';
 import { describe, expect, it } from 'vitest';
 import type { ImportSummary } from '../../src/importers/apple-health/index.ts';
 import { sharedData } from '../support/shared-data.ts';
-import { makeZip } from './support.ts';
+import { makeZip } from '../support/apple-health.ts';
 
 const cli = (args: string[], tty = false) => runCliCaptured(args, tty);
 

@@ -7,7 +7,7 @@ import { generateAppleExport } from '../../bench/generate-apple-export.ts';
 import { seededRandom } from '../../src/util/seeded-random.ts';
 import { fileChunks } from '../../src/importers/apple-health/file-chunks.ts';
 import { readExportElements, type ExportElement } from '../../src/importers/apple-health/index.ts';
-import { collect } from './support.ts';
+import { collect } from '../support/apple-health.ts';
 
 /**
  * Differential tests: the fast scanner (mode 'auto', and 'fast' where the input stays on its subset) must

@@ -9,7 +9,7 @@ import {
   type ImportBatch,
   type ImportSummary,
 } from '../../src/importers/apple-health/index.ts';
-import { chunks } from './support.ts';
+import { chunks } from '../support/apple-health.ts';
 
 const nowMs = Date.parse('2026-11-25T00:00:00Z');
 

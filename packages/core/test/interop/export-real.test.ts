@@ -12,7 +12,7 @@ import { fhirBundleErrors } from '../support/fhir-schema.ts';
 import { omhErrors } from '../support/omh-schemas.ts';
 import { runCliCaptured } from '../support/run-cli.ts';
 import { sharedData } from '../support/shared-data.ts';
-import { codesUsed, resourcesOf, withTag } from './support.ts';
+import { codesUsed, resourcesOf, withTag } from '../support/interop.ts';
 
 const readme = readFileSync(
   path.join(path.dirname(fileURLToPath(import.meta.url)), '../../README-interop.md'),
