@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   say(`demo: signed in as ${user.email} (uid ${user.uid})`);
 
   const weekModule = (await import(
-    pathToFileURL(path.join(repoRoot, 'functions', 'test', 'pipeline', 'week-batch.ts')).href
+    pathToFileURL(path.join(repoRoot, 'functions', 'test', 'support', 'week-batch.ts')).href
   )) as WeekBatchModule;
   const endDate = weekModule.yesterday();
   let samples: Record<string, unknown>[];

@@ -51,7 +51,7 @@ export interface FloodFigures {
 
 /** Starts flood-server.ts and resolves with its loopback origin. */
 function startServer(paramsFile: string): Promise<{ origin: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join('test', 'security', 'flood-server.ts'), paramsFile], {
+  const child = spawn(process.execPath, [path.join('test', 'support', 'flood-server.ts'), paramsFile], {
     cwd: path.join(repoRoot, 'functions'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
