@@ -28,7 +28,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { ClarityError } from '@clarity/core';
-import { collections, rateLimitUserPrefix } from '../store/paths.ts';
+import { collections, rateLimitUserKey } from '../store/paths.ts';
 import { state } from './context.ts';
 
 export const rateLimitCollection = collections.rateLimits;
@@ -242,7 +242,7 @@ export class RateLimiter {
 
   /** Store keys: `u_{uid}`, `ip_{sha256(address)}`; pools `pool_{class}_{shard}`. */
   static callerKey(cls: CallerClass, id: string): string {
-    if (cls === 'user') return `${rateLimitUserPrefix}${id}`;
+    if (cls === 'user') return rateLimitUserKey(id);
     return `ip_${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
   }
 

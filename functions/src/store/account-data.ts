@@ -4,8 +4,9 @@
  *    insights, devices, webhooks, feedback, usage, and any subcollection added later: nothing is listed
  *    by name, the tree is walked);
  *  - top-level documents keyed by the user, as `userData` in paths.ts declares for each top-level
- *    collection (signingKeys/{uid}; signatureNonces, deadLetters, webhookSecrets and mail where
- *    uid == the user); all are erased, and exported except the credentials marked `notExported`;
+ *    collection (signingKeys/{uid}, rateLimits/u_{uid}; signatureNonces, deadLetters, webhookSecrets, mail
+ *    and llmCache where uid == the user); all are erased, and exported except the credentials marked
+ *    `notExported`;
  *  - Storage: raw/{uid}/ (what the API stored) and uploads/{uid}/ (what the app uploaded directly).
  * The audit trail is NOT erased: it holds identifiers only and is kept as the record of who accessed and
  * deleted what (a legal obligation, Art. 17(3)(b)); it is not exported either (it is about the accessors).
@@ -30,10 +31,27 @@ export function userObjectPrefixes(uid: string): string[] {
 
 const topCollections = Object.keys(userData) as TopCollection[];
 
-/** Top-level collections whose document id is the uid (paths.ts `userData`). */
-export const userKeyedCollections: string[] = topCollections
-  .filter((c) => userData[c].kind === 'byId')
-  .map((c) => collections[c]);
+/** A top-level collection's documents of one user: the one whose id derives from the uid, or a query. */
+export type TopLevelSelector =
+  | { collection: string; docId: (uid: string) => string }
+  | { collection: string; field: string };
+
+const sameUid = (uid: string) => uid;
+
+function selectorOf(c: TopCollection): TopLevelSelector | undefined {
+  const rule = userData[c];
+  if (rule.kind === 'byId') return { collection: collections[c], docId: rule.id ?? sameUid };
+  if (rule.kind === 'byField') return { collection: collections[c], field: rule.field };
+  return undefined;
+}
+
+/** Paths of the top-level documents whose id is (derived from) the uid (paths.ts `userData` byId). */
+export function userKeyedDocuments(uid: string): string[] {
+  return topCollections.flatMap((c) => {
+    const s = selectorOf(c);
+    return s && 'docId' in s ? [`${s.collection}/${s.docId(uid)}`] : [];
+  });
+}
 
 /** Top-level collections queried by a uid field (paths.ts `userData`). */
 export const userKeyedQueries: { collection: string; field: string }[] = topCollections.flatMap((c) => {
@@ -42,22 +60,20 @@ export const userKeyedQueries: { collection: string; field: string }[] = topColl
 });
 
 /** The top-level documents of the user that the export includes (paths.ts `userData`, not `notExported`). */
-export const exportedTopLevel: { collection: string; field: string | null }[] = topCollections.flatMap(
-  (c) => {
-    const rule = userData[c];
-    if ((rule.kind !== 'byId' && rule.kind !== 'byField') || rule.notExported) return [];
-    return [{ collection: collections[c], field: rule.kind === 'byField' ? rule.field : null }];
-  },
-);
+export const exportedTopLevel: TopLevelSelector[] = topCollections.flatMap((c) => {
+  const rule = userData[c];
+  const s = selectorOf(c);
+  return s && !('notExported' in rule && rule.notExported) ? [s] : [];
+});
 
 async function topLevelDocuments(db: Firestore, uid: string): Promise<DocumentSnapshot[]> {
   const found = await Promise.all(
-    exportedTopLevel.map(async ({ collection, field }) => {
-      if (field === null) {
-        const snap = await db.collection(collection).doc(uid).get();
+    exportedTopLevel.map(async (s) => {
+      if ('docId' in s) {
+        const snap = await db.collection(s.collection).doc(s.docId(uid)).get();
         return snap.exists ? [snap] : [];
       }
-      return (await db.collection(collection).where(field, '==', uid).get()).docs;
+      return (await db.collection(s.collection).where(s.field, '==', uid).get()).docs;
     }),
   );
   return found.flat();
@@ -152,8 +168,8 @@ export async function deleteUserData(
     documents++;
   });
   await db.recursiveDelete(db.doc(paths.user(uid)), writer);
-  for (const c of userKeyedCollections) {
-    const ref = db.collection(c).doc(uid);
+  for (const p of userKeyedDocuments(uid)) {
+    const ref = db.doc(p);
     if ((await ref.get()).exists) {
       await ref.delete();
       documents++;

@@ -53,19 +53,19 @@ export const webhookCollections = { attempts: 'attempts', deliveries: 'deliverie
  * What GDPR export (Art. 15/20) and erasure (Art. 17) do with each top-level collection. A new collection
  * does not compile until it says:
  *  - `tree`: users/{uid} and everything below it, walked recursively (no subcollection is listed by name);
- *  - `byId`: the document whose id is the uid;
+ *  - `byId`: the document whose id is the uid, or `id(uid)` when the id is derived from it;
  *  - `byField`: the documents whose `field` equals the uid;
  *  - `notExported` (byId, byField): erased but left out of the export, and why (credentials, not data);
  *  - `kept` / `none`: not exported or erased, and why.
  */
 export type UserDataRule =
   | { kind: 'tree' }
-  | { kind: 'byId'; notExported?: string }
+  | { kind: 'byId'; id?: (uid: string) => string; notExported?: string }
   | { kind: 'byField'; field: string; notExported?: string }
   | { kind: 'kept' | 'none'; why: string };
 
-/** Document id prefix of a signed-in user's rate-limit counter (rateLimits/u_{uid}). */
-export const rateLimitUserPrefix = 'u_';
+/** Document id of a signed-in user's rate-limit counter (rateLimits/u_{uid}; api/rate-limit.ts). */
+export const rateLimitUserKey = (uid: string): string => `u_${uid}`;
 
 export const userData: Record<TopCollection, UserDataRule> = {
   users: { kind: 'tree' },
@@ -80,7 +80,10 @@ export const userData: Record<TopCollection, UserDataRule> = {
       'the request-signing key: a credential derived from a server secret, not data about the user',
   },
   signatureNonces: { kind: 'byField', field: 'uid' },
-  rateLimits: { kind: 'none', why: 'counters per caller key and window, expiring with the window' },
+  // The signed-in user's counter (its GCRA time and expiry: when the user last called the API) is theirs.
+  // The other documents name no user: anonymous callers are keyed by a hash of the address, and the pool
+  // shards (pool_{class}_{i}) count all callers together.
+  rateLimits: { kind: 'byId', id: rateLimitUserKey },
   // Insight answers derived from the user's data, stamped with the uid of the user they were made for.
   llmCache: { kind: 'byField', field: 'uid' },
   system: {
@@ -166,6 +169,8 @@ export const paths = {
   signingKey: (uid: string) => `${collections.signingKeys}/${uid}`,
   signatureNonce: (uid: string, nonce: string) => `${collections.signatureNonces}/${uid}_${nonce}`,
   rateLimit: (key: string) => `${collections.rateLimits}/${key}`,
+  /** The signed-in user's rate-limit counter. */
+  rateLimitUser: (uid: string) => `${collections.rateLimits}/${rateLimitUserKey(uid)}`,
   systemHealth: () => `${collections.system}/health`,
   /** Emulator only: the loopback SMTP port and push sink URL a test or the demo started (emulator-sinks.ts). */
   deliverySinks: () => `${collections.system}/deliverySinks`,

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferenceReadiness, llmConfiguration } from '../../src/api/dependency-checks.ts';
 import { deriveSigningKey, signRequest } from '../../src/api/signing.ts';
 import { operations } from '../../src/api/openapi.ts';
+import { FirestoreRateLimitStore, RateLimiter } from '../../src/api/rate-limit.ts';
+import { defaultSecurity } from '../../src/api/security.ts';
+import { firestoreInsightCache } from '../../src/llm/cache.ts';
 import { listObjects } from '../../src/store/blob-listing.ts';
 import { toJson, userDocuments } from '../../src/store/account-data.ts';
 import {
@@ -547,6 +550,48 @@ describe('GDPR: export and deletion', () => {
     return rule.kind === 'byField' ? [{ collection: collections[c], field: rule.field, rule }] : [];
   });
 
+  // A gateway that keeps its rate-limit counters in Firestore, as the deployed function does: every request of
+  // the user writes rateLimits/u_{uid}. Same blob store as `gw`.
+  let limited: Gateway;
+  beforeAll(async () => {
+    const rateLimiter = new RateLimiter(
+      new FirestoreRateLimitStore(db()),
+      {
+        windowSeconds: 60,
+        user: { perCaller: 600, burst: 100, pool: 100_000 },
+        anon: { perCaller: 600, burst: 100, pool: 100_000 },
+        poolShards: 4,
+      },
+      // A loaded machine: never let the in-instance fallback decide (it writes nothing).
+      { timeoutMs: 60_000 },
+    );
+    limited = await startGateway(project, {
+      blobs: gw.blobs,
+      security: { ...defaultSecurity, signingSecret, rateLimiter },
+    });
+  });
+  afterAll(async () => limited.close());
+
+  /**
+   * Every top-level document that names the user (in its id or anywhere in its data), found by listing every
+   * top-level collection the emulator holds, not by the rules of paths.ts: a collection that code writes per
+   * user and no rule covers shows up here. Collections whose rule keeps them (`kept`: audit, tombstones) are
+   * left out, and so are those whose rule says `notExported` when `forExport`.
+   */
+  async function topLevelMentions(uid: string, forExport: boolean): Promise<string[]> {
+    const out: string[] = [];
+    for (const col of await db().listCollections()) {
+      if (col.id === collections.users) continue;
+      const key = (Object.keys(collections) as TopCollection[]).find((k) => collections[k] === col.id);
+      const rule = key ? userData[key] : undefined;
+      if (rule?.kind === 'kept') continue;
+      if (forExport && rule && 'notExported' in rule && rule.notExported) continue;
+      for (const d of (await col.get()).docs)
+        if (d.id.includes(uid) || JSON.stringify(d.data()).includes(uid)) out.push(d.ref.path);
+    }
+    return out.sort();
+  }
+
   async function seedEverything(
     uid: string,
   ): Promise<{ paths: string[]; exported: string[]; objects: string[] }> {
@@ -579,6 +624,24 @@ describe('GDPR: export and deletion', () => {
         .set({ [b.field]: uid, kind: b.collection });
       if (!b.rule.notExported) exported.push(p);
     }
+    // An insight answer cached by the real cache (llm/cache.ts) for this user.
+    await firestoreInsightCache(db(), Date.now).put(
+      `cached-${uid}`,
+      {
+        output: {
+          narrative: 'Your sleep was regular.',
+          keyInsights: [{ title: 'Regular', detail: 'Bedtimes within 30 min.', metrics: [] }],
+          recommendations: [],
+          confidence: 'medium',
+        },
+        generator: 'gemini',
+        templateVersion: 't1',
+        removed: 0,
+        usage: { promptTokens: 10, outputTokens: 20 },
+      },
+      uid,
+    );
+    exported.push(`llmCache/cached-${uid}`);
     const objects = [`raw/${uid}/up1/batch.json`, `raw/${uid}/up2/export.zip`, `uploads/${uid}/file-1.xml`];
     for (const o of objects) await gw.blobs.put(o, Buffer.from(`bytes of ${o}`));
     return { paths: paths.sort(), exported: exported.sort(), objects: objects.sort() };
@@ -589,7 +652,7 @@ describe('GDPR: export and deletion', () => {
     const bystander = await userWithRoles('bystander');
     const seeded = await seedEverything(u.uid);
     await seedEverything(bystander.uid);
-    const res = await signedCall(gw.base, 'GET', '/v1/account/export', { token: u.token });
+    const res = await signedCall(limited.base, 'GET', '/v1/account/export', { token: u.token });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toMatch(
       /^attachment; filename="clarity-export-\d{4}-\d{2}-\d{2}\.json"$/,
@@ -600,7 +663,16 @@ describe('GDPR: export and deletion', () => {
     // The signed export request's own nonce is the user's too, so it is in the archive.
     const ownNonce = exportedPaths.filter((p) => p.startsWith(`signatureNonces/${u.uid}_`));
     expect(ownNonce).toHaveLength(1);
-    expect(exportedPaths.filter((p) => !ownNonce.includes(p))).toEqual(seeded.exported);
+    // So is the rate-limit counter its requests wrote (rateLimits/u_{uid}).
+    const counter = `rateLimits/u_${u.uid}`;
+    expect((await db().doc(counter).get()).exists).toBe(true);
+    expect(exportedPaths).toContain(counter);
+    expect(exportedPaths.filter((p) => !ownNonce.includes(p) && p !== counter)).toEqual(seeded.exported);
+    // Every top-level document that names the user, wherever code wrote it, is in the export.
+    const mentions = await topLevelMentions(u.uid, true);
+    expect(mentions).toContain(counter);
+    expect(mentions).toContain(`llmCache/cached-${u.uid}`);
+    expect(mentions.filter((p) => !exportedPaths.includes(p))).toEqual([]);
     expect(seeded.exported).toContain(`mail/mail-${u.uid}`);
     expect(seeded.exported).not.toContain(`webhookSecrets/webhookSecrets-${u.uid}`);
     expect(archive.rawObjects).toEqual(seeded.objects);
@@ -628,18 +700,21 @@ describe('GDPR: export and deletion', () => {
     const seeded = await seedEverything(u.uid);
     const other = await seedEverything(bystander.uid);
 
-    const unsigned = await call(gw.base, 'DELETE', '/v1/account', { token: u.token });
+    const unsigned = await call(limited.base, 'DELETE', '/v1/account', { token: u.token });
     expect(unsigned.status).toBe(401);
     expect((await userDocuments(db(), u.uid)).length).toBe(seeded.paths.length);
+    // The requests wrote the user's rate-limit counter.
+    expect((await db().doc(`rateLimits/u_${u.uid}`).get()).exists).toBe(true);
 
-    const key = await call(gw.base, 'POST', '/v1/security/signing-key', { token: u.token });
+    const key = await call(limited.base, 'POST', '/v1/security/signing-key', { token: u.token });
     expect(key.status).toBe(201);
     expect(key.body.data.key).toBe(deriveSigningKey(signingSecret, u.uid, 1));
     const headers = signRequest({ key: key.body.data.key, method: 'DELETE', path: '/v1/account' });
-    const res = await call(gw.base, 'DELETE', '/v1/account', { token: u.token, headers });
+    const res = await call(limited.base, 'DELETE', '/v1/account', { token: u.token, headers });
     expect(res.status).toBe(200);
-    // Seeded docs + one per byField collection + signingKeys/{uid} + the request's own nonce.
-    const removed = seeded.paths.length + byField.length + 2;
+    // Seeded docs + one per byField collection + the cached insight + signingKeys/{uid} + the request's own
+    // nonce + the rate-limit counter rateLimits/u_{uid}.
+    const removed = seeded.paths.length + byField.length + 4;
     expect(res.body.data.deleted).toEqual({
       documents: removed,
       objects: seeded.objects.length,
@@ -654,6 +729,9 @@ describe('GDPR: export and deletion', () => {
       const left = await db().collection(b.collection).where(b.field, '==', u.uid).get();
       expect(left.size, b.collection).toBe(0);
     }
+    // Nothing at top level names the user any more, whatever collection code wrote it in (only the kept
+    // audit trail and the erasure tombstone do).
+    expect(await topLevelMentions(u.uid, false)).toEqual([]);
     await expect(adminAuth().getUser(u.uid)).rejects.toMatchObject({ code: 'auth/user-not-found' });
     const audit = await db()
       .collection('audit')
@@ -668,6 +746,6 @@ describe('GDPR: export and deletion', () => {
     expect((await userDocuments(db(), bystander.uid)).map((d) => d.ref.path).sort()).toEqual(other.paths);
     expect(await listObjects(gw.blobs, `raw/${bystander.uid}/`)).toHaveLength(2);
     // The deleted token no longer works.
-    expect((await call(gw.base, 'GET', '/v1/health/insights', { token: u.token })).status).toBe(401);
+    expect((await call(limited.base, 'GET', '/v1/health/insights', { token: u.token })).status).toBe(401);
   });
 });

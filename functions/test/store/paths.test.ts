@@ -16,10 +16,11 @@ import {
 import { pipelinePaths } from '../../src/store/pipeline-paths.ts';
 import {
   exportedTopLevel,
-  userKeyedCollections,
+  userKeyedDocuments,
   userKeyedQueries,
   userObjectPrefixes,
 } from '../../src/store/account-data.ts';
+import { RateLimiter } from '../../src/api/rate-limit.ts';
 
 const srcDir = join(import.meta.dirname, '../../src');
 const scriptsDir = join(import.meta.dirname, '../../../scripts');
@@ -136,7 +137,8 @@ describe('paths module', () => {
 
   it('derives the GDPR lists from the per-collection rules', () => {
     expect(Object.keys(userData).sort()).toEqual(Object.keys(collections).sort());
-    expect(userKeyedCollections).toEqual(['signingKeys']);
+    // Documents whose id derives from the uid: the signing key, and the rate-limit counter of the user.
+    expect(userKeyedDocuments('UID')).toEqual(['signingKeys/UID', 'rateLimits/u_UID']);
     expect(userKeyedQueries).toEqual(
       expect.arrayContaining([
         { collection: 'signatureNonces', field: 'uid' },
@@ -152,22 +154,38 @@ describe('paths module', () => {
       'deadLetters',
       'llmCache',
       'mail',
+      'rateLimits',
       'signatureNonces',
     ]);
+  });
+
+  it("covers the rate limiter's per-user counter: the key it writes is the document the rules erase", () => {
+    // api/rate-limit.ts keys a signed-in caller's bucket by the uid; an anonymous caller by a hash of the
+    // address (no uid in it); the pool shards are everyone's.
+    const key = RateLimiter.callerKey('user', 'UID');
+    expect(`${collections.rateLimits}/${key}`).toBe(paths.rateLimitUser('UID'));
+    expect(userKeyedDocuments('UID')).toContain(paths.rateLimitUser('UID'));
+    expect(RateLimiter.callerKey('anon', '203.0.113.9')).not.toContain('203.0.113.9');
   });
 
   it('covers every user-scoped path: each path built from a uid is in the GDPR export and erasure', () => {
     expect(uncoveredUserPaths(paths)).toEqual([]);
     // The check catches a new user-scoped collection that no rule covers: a path keyed by the uid in a
-    // collection declared `none`, in an unknown top-level collection, or a Storage prefix not erased.
+    // collection declared `none`, in an unknown top-level collection, a document of a `byId` collection
+    // other than the one its rule derives from the uid, or a Storage prefix not erased.
     const leaky = {
       ok: (uid: string) => `users/${uid}/anything/x`,
-      limitByUser: (uid: string) => `rateLimits/${uid}`,
+      okCounter: (uid: string) => `rateLimits/u_${uid}`,
+      counterById: (uid: string) => `rateLimits/${uid}`,
+      perDay: (uid: string, day: string) => `signingKeys/${uid}_${day}`,
+      usage: (uid: string) => `experiments/${uid}`,
       unknown: (uid: string, id: string) => `newCollection/${uid}_${id}`,
       objects: (uid: string) => `exports/${uid}/`,
     };
     expect(uncoveredUserPaths(leaky)).toEqual([
-      'limitByUser -> rateLimits/UID (rule none)',
+      'counterById -> rateLimits/UID (rule byId: rateLimits/u_UID)',
+      'perDay -> signingKeys/UID_a (rule byId: signingKeys/UID)',
+      'usage -> experiments/UID (rule none)',
       'unknown -> newCollection/UID_a (no rule)',
       'objects -> exports/UID/ (no rule)',
     ]);
@@ -177,7 +195,9 @@ describe('paths module', () => {
 /**
  * Path builders whose first parameter is the uid, called with a marker uid: each result must be under
  * users/{uid} (the walked tree), a Storage prefix that erasure deletes, or a top-level collection whose
- * rule finds the user's documents (byId, byField; `kept` says why it stays).
+ * rule finds the user's documents (byId: exactly the document its rule derives from the uid; byField;
+ * `kept` says why it stays). Code that keys a top-level document by the uid without a builder here is
+ * caught on the emulators instead (gateway.int.test.ts lists every top-level collection after erasure).
  */
 function uncoveredUserPaths(builders: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -193,7 +213,12 @@ function uncoveredUserPaths(builders: Record<string, unknown>): string[] {
     const top = p.split('/')[0]!;
     const key = (Object.keys(collections) as TopCollection[]).find((k) => collections[k] === top);
     const rule = key ? userData[key] : undefined;
-    if (rule && ['byId', 'byField', 'kept'].includes(rule.kind)) continue;
+    if (rule?.kind === 'byId') {
+      const own = `${top}/${(rule.id ?? ((u: string) => u))('UID')}`;
+      if (p !== own) out.push(`${name} -> ${p} (rule byId: ${own})`);
+      continue;
+    }
+    if (rule && ['byField', 'kept'].includes(rule.kind)) continue;
     out.push(`${name} -> ${p} (${rule ? `rule ${rule.kind}` : 'no rule'})`);
   }
   return out;
