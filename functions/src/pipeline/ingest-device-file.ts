@@ -130,7 +130,10 @@ export async function ingestDeviceFile(
     await pipeline(deps.blobs.openRead(rawPath), h.stream, createWriteStream(file));
     sha256 = h.digest();
     try {
-      upload = await readDeviceUpload(file, kind, input.subject ? { subject: input.subject } : {});
+      upload = await readDeviceUpload(file, kind, {
+        ...(input.subject ? { subject: input.subject } : {}),
+        ...(deps.limits ? { limits: deps.limits } : {}),
+      });
     } catch (e) {
       if (isAccountDeleted(e)) throw e; // the trigger factory ends it (store/tombstones.ts)
       if (e instanceof ClarityError && !e.retryable) return await reject(e, sha256);

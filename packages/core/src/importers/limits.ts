@@ -74,6 +74,12 @@ export const defaultImportLimits: Readonly<ImportLimits> = Object.freeze({
 
 export type LimitName = keyof ImportLimits;
 
+/**
+ * The limits the device readers apply (AWD, .agd, ActiLife CSV, Fitbit): each takes them from its options,
+ * which `readDeviceUpload` fills for `clarity import --limit` and the Storage trigger's IMPORT_LIMITS.
+ */
+export type DeviceFileLimits = Pick<ImportLimits, 'maxEpochs' | 'maxSpanDays' | 'maxLineChars'>;
+
 /** The limits with overrides (unknown names and non-positive values are refused). */
 export function importLimits(overrides: Partial<Record<string, number>> = {}): ImportLimits {
   const out: ImportLimits = { ...defaultImportLimits };

@@ -1,7 +1,8 @@
 import { ClarityError } from '../errors.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
+import { defaultImportLimits, type DeviceFileLimits } from '../importers/limits.ts';
 import { RegularGrid } from './grid.ts';
-import { forEachLineOfFile, forEachLineOfText, type LineReadOptions } from './lines.ts';
+import { forEachLineOfFile, forEachLineOfText, lineOptions, type DeviceReaderOptions } from './lines.ts';
 import { msToLocalIso, partsToMs } from './local-time.ts';
 
 /**
@@ -25,6 +26,8 @@ export type ActiGraphAxis = 'axis1' | 'axis2' | 'axis3' | 'vm';
 
 export interface ActiLifeCsvOptions {
   axis?: ActiGraphAxis;
+  /** Span, epoch and line limits (default defaultImportLimits). */
+  limits?: DeviceFileLimits;
 }
 
 export interface ActiLifeCsvRecording {
@@ -109,8 +112,11 @@ class ActiLifeCsvParser {
   private idx = { value: -1, a1: -1, a2: -1, a3: -1, ts: -1, date: -1, time: -1 };
   private lastLine = 0;
 
+  private readonly limits: DeviceFileLimits;
+
   constructor(options: ActiLifeCsvOptions) {
     this.axis = options.axis ?? 'axis1';
+    this.limits = options.limits ?? defaultImportLimits;
   }
 
   line(text: string, lineNo: number): void {
@@ -186,7 +192,7 @@ class ActiLifeCsvParser {
       else
         fail(lineNo, 'no timestamp (or Date and Time) column and no ActiLife header block with a start time');
     }
-    this.grid = new RegularGrid('ActiLife CSV', this.epochSeconds, 16_384);
+    this.grid = new RegularGrid('ActiLife CSV', this.epochSeconds, 16_384, this.limits);
   }
 
   private number(cell: string | undefined, lineNo: number, name: string): number {
@@ -270,16 +276,16 @@ class ActiLifeCsvParser {
 /** Parses the text of an ActiLife / ActiGraph count CSV. */
 export function parseActiLifeCsv(text: string, options: ActiLifeCsvOptions = {}): ActiLifeCsvRecording {
   const p = new ActiLifeCsvParser(options);
-  forEachLineOfText(text, (l, n) => p.line(l, n));
+  forEachLineOfText(text, (l, n) => p.line(l, n), (options.limits ?? defaultImportLimits).maxLineChars);
   return p.finish();
 }
 
 /** Reads an ActiLife / ActiGraph count CSV file (streamed when large). */
 export async function readActiLifeCsvFile(
   file: string,
-  options: ActiLifeCsvOptions & LineReadOptions = {},
+  options: ActiLifeCsvOptions & DeviceReaderOptions = {},
 ): Promise<ActiLifeCsvRecording> {
   const p = new ActiLifeCsvParser(options);
-  await forEachLineOfFile(file, (l, n) => p.line(l, n), options);
+  await forEachLineOfFile(file, (l, n) => p.line(l, n), lineOptions(options));
   return p.finish();
 }

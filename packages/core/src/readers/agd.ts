@@ -3,6 +3,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { ClarityError } from '../errors.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
 import type { ActiGraphAxis } from './actilife-csv.ts';
+import { defaultImportLimits, type DeviceFileLimits } from '../importers/limits.ts';
 import { RegularGrid } from './grid.ts';
 import { msToLocalIso } from './local-time.ts';
 
@@ -58,7 +59,7 @@ async function importSqliteQuietly(): Promise<typeof Sqlite> {
  */
 export async function readAgdFile(
   file: string,
-  options: { axis?: ActiGraphAxis } = {},
+  options: { axis?: ActiGraphAxis; limits?: DeviceFileLimits } = {},
 ): Promise<AgdRecording> {
   const axis = options.axis ?? 'axis1';
   const { DatabaseSync: Db } = await importSqliteQuietly();
@@ -100,7 +101,12 @@ export async function readAgdFile(
 
     const stmt = db.prepare(`SELECT dataTimestamp AS t, ${valueExpr} AS v FROM data ORDER BY dataTimestamp`);
     stmt.setReadBigInts(true);
-    const grid = new RegularGrid('AGD data', epochSeconds, Number(settings.epochcount) || 4096);
+    const grid = new RegularGrid(
+      'AGD data',
+      epochSeconds,
+      Number(settings.epochcount) || 4096,
+      options.limits ?? defaultImportLimits,
+    );
     let row = 0;
     for (const r of stmt.iterate()) {
       row++;

@@ -1,8 +1,8 @@
 import { ClarityError } from '../errors.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
-import { defaultImportLimits, limitExceeded } from '../importers/limits.ts';
+import { defaultImportLimits, limitExceeded, type DeviceFileLimits } from '../importers/limits.ts';
 import { GrowableFloat64 } from './growable.ts';
-import { forEachLineOfFile, forEachLineOfText, type LineReadOptions } from './lines.ts';
+import { forEachLineOfFile, forEachLineOfText, lineOptions, type DeviceReaderOptions } from './lines.ts';
 import { msToLocalIso, partsToMs } from './local-time.ts';
 
 /**
@@ -66,11 +66,25 @@ class AwdParser {
   private readonly markers: number[] = [];
   private blankAt = 0;
   private header: AwdHeader | undefined;
+  private readonly limits: DeviceFileLimits;
+  /** Epochs the limits allow (maxEpochs, and maxSpanDays at the header's epoch length). */
+  private maxValues: number;
+
+  constructor(limits: DeviceFileLimits = defaultImportLimits) {
+    this.limits = limits;
+    this.maxValues = limits.maxEpochs;
+  }
 
   line(text: string, lineNo: number): void {
     if (lineNo <= 7) {
       this.headerLines.push(text.trim());
-      if (lineNo === 7) this.header = parseHeader(this.headerLines);
+      if (lineNo === 7) {
+        const h = parseHeader(this.headerLines);
+        this.header = h;
+        // Epoch k starts k epochs after the first: the span allows floor(days / epoch) + 1 epochs.
+        const bySpan = Math.floor((this.limits.maxSpanDays * 86_400) / h.epochSeconds) + 1;
+        this.maxValues = Math.min(this.limits.maxEpochs, bySpan);
+      }
       return;
     }
     // Parse a count by hand: this loop runs once per epoch and a regex per line costs more than the I/O.
@@ -120,13 +134,23 @@ class AwdParser {
       fail(lineNo, 'expected a non-negative activity count, optionally followed by the marker M');
     }
     if (marker) this.markers.push(this.values.length);
-    if (this.values.length >= defaultImportLimits.maxEpochs)
+    if (this.values.length >= this.maxValues) this.tooLong(lineNo);
+    this.values.push(value);
+  }
+
+  private tooLong(lineNo: number): never {
+    const l = this.limits;
+    if (this.values.length >= l.maxEpochs)
       throw limitExceeded(
         'maxEpochs',
-        defaultImportLimits.maxEpochs,
-        `AWD line ${lineNo}: the recording holds more than ${defaultImportLimits.maxEpochs} epochs`,
+        l.maxEpochs,
+        `AWD line ${lineNo}: the recording holds more than ${l.maxEpochs} epochs`,
       );
-    this.values.push(value);
+    throw limitExceeded(
+      'maxSpanDays',
+      l.maxSpanDays,
+      `AWD line ${lineNo}: the recording would span more than ${l.maxSpanDays} days`,
+    );
   }
 
   finish(): AwdRecording {
@@ -162,15 +186,15 @@ function parseHeader(lines: string[]): AwdHeader {
 }
 
 /** Parses the text of an AWD file. */
-export function parseAwd(text: string): AwdRecording {
-  const p = new AwdParser();
-  forEachLineOfText(text, (l, n) => p.line(l, n));
+export function parseAwd(text: string, limits: DeviceFileLimits = defaultImportLimits): AwdRecording {
+  const p = new AwdParser(limits);
+  forEachLineOfText(text, (l, n) => p.line(l, n), limits.maxLineChars);
   return p.finish();
 }
 
 /** Reads an AWD file (streamed when large). */
-export async function readAwdFile(file: string, options: LineReadOptions = {}): Promise<AwdRecording> {
-  const p = new AwdParser();
-  await forEachLineOfFile(file, (l, n) => p.line(l, n), options);
+export async function readAwdFile(file: string, options: DeviceReaderOptions = {}): Promise<AwdRecording> {
+  const p = new AwdParser(options.limits);
+  await forEachLineOfFile(file, (l, n) => p.line(l, n), lineOptions(options));
   return p.finish();
 }

@@ -10,7 +10,7 @@
  * Hours absent from the minute file are missing (NaN) in the series, never 0 steps.
  */
 import { ClarityError } from '../errors.ts';
-import { defaultImportLimits, limitExceeded } from '../importers/limits.ts';
+import { defaultImportLimits, limitExceeded, type DeviceFileLimits } from '../importers/limits.ts';
 import { forEachLineOfChunks } from './lines.ts';
 import { createEpochSeries, type EpochSeries } from '../contracts/epoch-series.ts';
 import { localIsoToMs, msToLocalIso, partsToMs } from './local-time.ts';
@@ -21,8 +21,11 @@ const DAY_MS = 86_400_000;
 export type TextChunks = AsyncIterable<string | Uint8Array>;
 
 /** Lines of a chunk stream (lines.ts: LF or CRLF, BOM dropped, bounded line length). */
-const forEachLine = (chunks: TextChunks, onLine: (line: string, lineNo: number) => void): Promise<void> =>
-  forEachLineOfChunks(chunks, onLine);
+const forEachLine = (
+  chunks: TextChunks,
+  onLine: (line: string, lineNo: number) => void,
+  maxLineChars: number = defaultImportLimits.maxLineChars,
+): Promise<void> => forEachLineOfChunks(chunks, onLine, { maxLineChars });
 
 function parseError(line: number, message: string): ClarityError {
   return new ClarityError('parse_error', `line ${line}: ${message}`, {
@@ -99,8 +102,14 @@ export interface FitbitMinuteReadResult {
 
 const MINUTE_COLUMNS = Array.from({ length: 60 }, (_, i) => `Steps${String(i).padStart(2, '0')}`);
 
-/** Reads `minuteStepsWide_merged.csv` into one 60-s steps series per user (ids in order of appearance). */
-export async function readFitbitMinuteStepsWide(chunks: TextChunks): Promise<FitbitMinuteReadResult> {
+/**
+ * Reads `minuteStepsWide_merged.csv` into one 60-s steps series per user (ids in order of appearance), within
+ * the limits (span per user, minutes of all users together, line length; default defaultImportLimits).
+ */
+export async function readFitbitMinuteStepsWide(
+  chunks: TextChunks,
+  limits: DeviceFileLimits = defaultImportLimits,
+): Promise<FitbitMinuteReadResult> {
   // Per user: hour (naive ms) -> 60 minute values. Rows are usually grouped by user and sorted, but need not be.
   const byUser = new Map<string, Map<number, Float64Array>>();
   let rows = 0;
@@ -132,7 +141,7 @@ export async function readFitbitMinuteStepsWide(chunks: TextChunks): Promise<Fit
     }
     hours.set(hour, minutes);
     rows++;
-  });
+  }, limits.maxLineChars);
   if (!headerSeen) throw parseError(1, 'empty file');
   const users: FitbitUserSeries[] = [];
   let totalEpochs = 0;
@@ -145,18 +154,18 @@ export async function readFitbitMinuteStepsWide(chunks: TextChunks): Promise<Fit
     }
     const nHours = (last - first) / HOUR_MS + 1;
     // Checked before allocating: two rows years apart must not become millions of epochs (issue 15).
-    if (last - first > defaultImportLimits.maxSpanDays * 86_400_000)
+    if (last - first > limits.maxSpanDays * 86_400_000)
       throw limitExceeded(
         'maxSpanDays',
-        defaultImportLimits.maxSpanDays,
+        limits.maxSpanDays,
         `Fitbit user ${id}: the rows span ${Math.round((last - first) / 86_400_000)} days`,
       );
     totalEpochs += nHours * 60;
-    if (totalEpochs > defaultImportLimits.maxEpochs)
+    if (totalEpochs > limits.maxEpochs)
       throw limitExceeded(
         'maxEpochs',
-        defaultImportLimits.maxEpochs,
-        `the file's users together span more than ${defaultImportLimits.maxEpochs} minutes`,
+        limits.maxEpochs,
+        `the file's users together span more than ${limits.maxEpochs} minutes`,
       );
     const values = new Float64Array(nHours * 60).fill(Number.NaN);
     for (const [h, minutes] of hours) values.set(minutes, ((h - first) / HOUR_MS) * 60);

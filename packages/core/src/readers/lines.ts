@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { defaultImportLimits, limitExceeded } from '../importers/limits.ts';
+import { defaultImportLimits, limitExceeded, type DeviceFileLimits } from '../importers/limits.ts';
 
 /** Called once per line (without its CR/LF) with its 1-based line number. */
 export type LineHandler = (line: string, lineNo: number) => void;
@@ -42,6 +42,17 @@ export interface LineReadOptions {
   maxLineChars?: number;
 }
 
+/** The options of a device reader: how to read its lines, and its limits (default defaultImportLimits). */
+export interface DeviceReaderOptions extends LineReadOptions {
+  limits?: DeviceFileLimits;
+}
+
+/** Line options with the limits' maxLineChars (an explicit maxLineChars wins). */
+export function lineOptions(options: DeviceReaderOptions): LineReadOptions {
+  const { limits, ...rest } = options;
+  return { ...rest, maxLineChars: options.maxLineChars ?? (limits ?? defaultImportLimits).maxLineChars };
+}
+
 function longLine(lineNo: number, max: number) {
   return limitExceeded(
     'maxLineChars',
@@ -62,7 +73,7 @@ export async function forEachLineOfFile(
 ): Promise<void> {
   const { size } = await stat(file);
   if (size <= (options.streamThresholdBytes ?? STREAM_THRESHOLD_BYTES)) {
-    forEachLineOfText(await readFile(file, 'utf8'), onLine);
+    forEachLineOfText(await readFile(file, 'utf8'), onLine, options.maxLineChars);
     return;
   }
   // Split by hand, not node:readline: readline buffers a line whole, so a file without line breaks would be

@@ -5,12 +5,12 @@ import type { EpochSeries } from '../contracts/epoch-series.ts';
 import { readActiLifeCsvFile, type ActiGraphAxis } from './actilife-csv.ts';
 import { readAgdFile } from './agd.ts';
 import { readAwdFile } from './awd.ts';
-import type { LineReadOptions } from './lines.ts';
+import type { DeviceReaderOptions } from './lines.ts';
 
 /** What a device file turned out to be. */
 export type DeviceFormat = 'awd' | 'actilife-csv' | 'agd' | 'nn-intervals';
 
-export interface LoadOptions extends LineReadOptions {
+export interface LoadOptions extends DeviceReaderOptions {
   /** ActiGraph axis to analyse (default axis1). Ignored for AWD. */
   axis?: ActiGraphAxis;
 }

@@ -23,12 +23,15 @@ const subject = '1503960366';
 const dir = mkdtempSync(path.join(tmpdir(), 'clarity-device-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A tidy count CSV with two rows `days` apart at 60-s epochs: all of it a gap but for two epochs. */
-function twoRows(days: number): string {
-  const file = path.join(dir, `two-rows-${days}.csv`);
+/** A tidy count CSV of 5-min epochs whose third row comes `days` after the first: nearly all of it a gap. */
+function sparseRows(days: number): string {
+  const file = path.join(dir, `sparse-${days}.csv`);
   const t0 = Date.UTC(2020, 0, 1);
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
-  writeFileSync(file, `timestamp,axis1\n${iso(t0)},10\n${iso(t0 + days * 86_400_000)},20\n`);
+  const row = (ms: number, v: number) => `${new Date(ms).toISOString().slice(0, 19)},${v}\n`;
+  writeFileSync(
+    file,
+    `timestamp,axis1\n${row(t0, 10)}${row(t0 + 300_000, 20)}${row(t0 + days * 86_400_000, 30)}`,
+  );
   return file;
 }
 
@@ -66,7 +69,7 @@ describe('limit overrides in the device readers', () => {
   });
 
   it('a raised limit lets a generated file pass that the defaults refuse', async () => {
-    const file = twoRows(1200); // over maxSpanDays (3 x 366), 1 728 001 epochs (under maxEpochs)
+    const file = sparseRows(1200); // over maxSpanDays (3 x 366); 345 601 epochs, under maxEpochs
     const plain = await importCli(file);
     expect(plain.code).toBe(2);
     expect(plain.err).toMatch(
@@ -74,12 +77,13 @@ describe('limit overrides in the device readers', () => {
     );
     const raised = await importCli(file, '--limit', 'maxSpanDays=1500');
     expect(raised.code, raised.err).toBe(0);
-    const r = JSON.parse(raised.out) as { epochs: number; missing: number };
-    expect(r.epochs).toBe(1200 * 1440 + 1);
-    expect(r.missing).toBe(1200 * 1440 - 1);
+    const r = JSON.parse(raised.out) as { epochs: number; missing: number; epochSeconds: number };
+    expect(r.epochSeconds).toBe(300);
+    expect(r.epochs).toBe(1200 * 288 + 1);
+    expect(r.missing).toBe(1200 * 288 + 1 - 3);
     // Raised span, lowered epochs: the epoch limit still holds.
-    const both = await importCli(file, '--limit', 'maxSpanDays=1500,maxEpochs=1000000');
-    expect(both.err).toMatch(/\(limit maxEpochs = 1000000\)/);
+    const both = await importCli(file, '--limit', 'maxSpanDays=1500,maxEpochs=100000');
+    expect(both.err).toMatch(/\(limit maxEpochs = 100000\)/);
   });
 
   it('readDeviceUpload (the read of clarity import and the Storage trigger) applies the limits it is given', async () => {

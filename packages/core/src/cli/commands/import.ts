@@ -15,7 +15,7 @@ import {
 import type { CliCommand, CliIO, CliOptionValues } from '../command.ts';
 import { keyValues, table, toJson } from '../format.ts';
 import { requireFile } from '../input.ts';
-import { importLimits, parseLimitOverrides } from '../../importers/limits.ts';
+import { importLimits, parseLimitOverrides, type ImportLimits } from '../../importers/limits.ts';
 
 const help = `Usage: clarity import FILE [--json] [--timezone ZONE] [--parser auto|fast|conforming] [--subject ID]
                      [--limit NAME=VALUE[,NAME=VALUE...]]
@@ -40,9 +40,10 @@ Options:
   --timezone ZONE     IANA zone to assign local days in (default: each sample's own UTC offset)
   --parser P          XML front end: auto (default; fast path with a conforming fallback), fast, conforming
   --subject ID        Fitbit minuteStepsWide: the participant Id to convert (default: list all participants)
-  --limit N=V,...     raise (or lower) the named resource limits of the Apple Health reader for this file,
-                      e.g. --limit maxDistinctTypes=5000,maxEntryBytes=100000000000 (names and defaults:
-                      packages/core/README-import.md; the Storage trigger reads the same from IMPORT_LIMITS)
+  --limit N=V,...     raise (or lower) the named resource limits of the readers for this file: Apple Health
+                      (e.g. maxDistinctTypes=5000,maxEntryBytes=100000000000) and device files (maxSpanDays,
+                      maxEpochs, maxLineChars); names and defaults: packages/core/README-import.md; the
+                      Storage trigger reads the same from IMPORT_LIMITS
   -h, --help          this help
 
 A progress bar is shown on stderr for files over 8 MB when stderr is a terminal.
@@ -142,8 +143,12 @@ async function importDevice(
   kind: StorableDeviceKind,
   timezone: string | undefined,
   subject: string | undefined,
+  limits: ImportLimits,
 ): Promise<Record<string, unknown>> {
-  const upload = await readDeviceUpload(file, kind, subject === undefined ? {} : { subject });
+  const upload = await readDeviceUpload(file, kind, {
+    limits,
+    ...(subject === undefined ? {} : { subject }),
+  });
   const zone = timezone ?? 'UTC';
   const streams = upload.streams.map((st) => {
     const s = st.series;
@@ -186,12 +191,13 @@ async function importOther(
   kind: Exclude<UploadKind, 'apple-xml' | 'apple-zip'> | 'unknown',
   timezone: string | undefined,
   subject: string | undefined,
+  limits: ImportLimits,
 ): Promise<Record<string, unknown>> {
   const name = path.basename(file);
   if (kind === 'unknown') throw unsupported(name);
   if (kind === 'fitbit-minute' && subject === undefined) {
     // The Fitabase file holds many participants: summarise them all (an upload imports one, by subject).
-    const r = await readFitbitMinuteStepsWide(createReadStream(file));
+    const r = await readFitbitMinuteStepsWide(createReadStream(file), limits);
     return {
       format: 'fitbit_minute_steps_wide',
       rows: r.rows,
@@ -221,7 +227,7 @@ async function importOther(
       intervals: text.split(/\r?\n/).filter((l) => l.trim() !== '').length,
     };
   }
-  return importDevice(file, kind, timezone, subject);
+  return importDevice(file, kind, timezone, subject, limits);
 }
 
 const scalar = (v: unknown): v is string | number | boolean =>
@@ -285,7 +291,7 @@ async function run({
   );
   const kind = await detect(file);
   if (kind !== 'apple-xml' && kind !== 'apple-zip') {
-    const r = await importOther(file, kind, typeof tz === 'string' ? tz : undefined, subject);
+    const r = await importOther(file, kind, typeof tz === 'string' ? tz : undefined, subject, limits);
     io.stdout(values.json ? `${toJson(r)}\n` : textOfOther(path.basename(file), r));
     return;
   }

@@ -21,6 +21,7 @@ import type { MetricId, QuantityTypeId } from '../../contracts/health-types.ts';
 import type { ActiGraphAxis } from '../../readers/actilife-csv.ts';
 import { readEpochFile, type EpochFormat } from '../../readers/load.ts';
 import { readFitbitMinuteStepsWide } from '../../readers/fitbit.ts';
+import type { DeviceFileLimits } from '../limits.ts';
 import type { UploadKind } from './classify.ts';
 
 export type DeviceClock = 'device' | 'wall';
@@ -65,6 +66,11 @@ export interface DeviceReadOptions {
    * one account's upload never mixes people.
    */
   subject?: string;
+  /**
+   * Span, epoch and line limits of the readers (default defaultImportLimits): `clarity import --limit` and
+   * the Storage trigger's IMPORT_LIMITS, so an operator raises or lowers them in one place for both.
+   */
+  limits?: DeviceFileLimits;
 }
 
 /** How an upload names each actigraphy format: its `format` field, stream key and fallback source name. */
@@ -81,8 +87,9 @@ async function readActigraphyUpload(
   file: string,
   kind: EpochFormat,
   axis: ActiGraphAxis,
+  limits: DeviceFileLimits | undefined,
 ): Promise<DeviceUpload> {
-  const r = await readEpochFile(file, kind, { axis });
+  const r = await readEpochFile(file, kind, { axis, ...(limits ? { limits } : {}) });
   const names = actigraphy[kind];
   // A file that names its device (ActiLife .csv) is the source of its samples under that name.
   const series =
@@ -113,8 +120,12 @@ async function readActigraphyUpload(
 }
 
 /** Fitbit minute steps: one participant's steps, placed by wall clock. */
-async function readFitbitUpload(file: string, subject: string | undefined): Promise<DeviceUpload> {
-  const r = await readFitbitMinuteStepsWide(createReadStream(file));
+async function readFitbitUpload(
+  file: string,
+  subject: string | undefined,
+  limits: DeviceFileLimits | undefined,
+): Promise<DeviceUpload> {
+  const r = await readFitbitMinuteStepsWide(createReadStream(file), limits);
   const ids = r.users.map((u) => u.id);
   let user = r.users[0];
   if (subject !== undefined) {
@@ -156,6 +167,6 @@ export async function readDeviceUpload(
   options: DeviceReadOptions = {},
 ): Promise<DeviceUpload> {
   return kind === 'fitbit-minute'
-    ? readFitbitUpload(file, options.subject)
-    : readActigraphyUpload(file, kind, options.axis ?? 'axis1');
+    ? readFitbitUpload(file, options.subject, options.limits)
+    : readActigraphyUpload(file, kind, options.axis ?? 'axis1', options.limits);
 }
