@@ -33,8 +33,7 @@ const topCollections = Object.keys(userData) as TopCollection[];
 
 /** A top-level collection's documents of one user: the one whose id derives from the uid, or a query. */
 export type TopLevelSelector =
-  | { collection: string; docId: (uid: string) => string }
-  | { collection: string; field: string };
+  { collection: string; docId: (uid: string) => string } | { collection: string; field: string };
 
 const sameUid = (uid: string) => uid;
 

@@ -15,6 +15,7 @@ import { sharedData } from '@clarity/core/testing';
 import { createReadStream } from 'node:fs';
 import { createLogger } from '../../src/platform/logger.ts';
 import { ingestStorageObject, type FileIngestDeps } from '../../src/pipeline/ingest-file.ts';
+import { stageDeps, type StageSettings } from '../../src/pipeline/deps.ts';
 import { deleteUserData } from '../../src/store/account-data.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { adminDb } from '../support/emulators.ts';
@@ -23,6 +24,24 @@ import { epochsWithData, expectedDay } from '../support/expected-minutes.ts';
 const project = 'demo-clarity-device-files';
 const db = () => adminDb(project);
 let deps: FileIngestDeps;
+/** Stage settings as the params give them by default (only importLimits matters here). */
+const stageSettings: StageSettings = {
+  inferenceUrl: '',
+  inferenceModel: '',
+  inferenceTimeoutMs: 1000,
+  inferenceHeads: [],
+  vertexProject: '',
+  vertexLocation: '',
+  geminiModel: '',
+  vertexBaseUrl: '',
+  llmTimeoutMs: 1000,
+  llmMaxConcurrency: 1,
+  llmDailyTokensPerUser: 1,
+  llmDailyTokensProject: 1,
+  uploadJobDebounceMinutes: 10,
+  ingestTimeBudgetSeconds: 480,
+  importLimits: '',
+};
 let blobs: FsBlobStore;
 let uid: string;
 let staging: string;
@@ -158,6 +177,41 @@ describe('Actiwatch .AWD', () => {
         }),
       ],
     ]);
+  });
+});
+
+describe('IMPORT_LIMITS in the device readers', () => {
+  it('a lowered maxSpanDays rejects a real .AWD that passes by default, naming the limit; raising it back imports it', async () => {
+    const file = sharedData('actigraphy', 'actiwatch_awd', 'example_01.AWD'); // 12.8 days
+    // The deps the trigger builds from the params (pipeline/deps.ts), with IMPORT_LIMITS set.
+    const withLimits = (importLimitsParam: string): FileIngestDeps => {
+      const built = stageDeps(
+        { db: db(), blobs: () => blobs, log: deps.log, now: Date.now },
+        { ...stageSettings, importLimits: importLimitsParam },
+      ).fileIngest();
+      return { ...deps, ...(built.limits ? { limits: built.limits } : {}) };
+    };
+    const object = await put(`uploads/${uid}/span1/example_01.AWD`, readFileSync(file));
+    expect(await ingestStorageObject(object, withLimits('maxSpanDays=7'))).toMatchObject({
+      status: 'rejected',
+    });
+    expect(await uploadDoc('span1')).toMatchObject({
+      status: 'rejected',
+      error: {
+        code: 'invalid_input',
+        message: expect.stringMatching(
+          /^AWD line \d+: the recording would span more than 7 days \(limit maxSpanDays = 7\)/,
+        ) as string,
+      },
+      rejections: [{ path: ['limits', 'maxSpanDays'] }],
+    });
+    expect(await blobs.exists(`raw/${uid}/span1/example_01.AWD`)).toBe(true);
+    expect((await db().collection(`users/${uid}/series`).get()).size).toBe(0);
+
+    const again = await put(`uploads/${uid}/span2/example_01.AWD`, readFileSync(file));
+    expect(await ingestStorageObject(again, withLimits('maxSpanDays=30'))).toMatchObject({
+      status: 'ingested',
+    });
   });
 });
 

@@ -46,6 +46,7 @@ const collections = [
   'users',
   'uploads',
   'series',
+  'seriesShards',
   'workouts',
   'activitySummaries',
   'jobs',
@@ -93,6 +94,8 @@ const expected: Record<Collection, Row> = {
   },
   uploads: serverWrittenHealthData,
   series: serverWrittenHealthData,
+  // The rest of a dense day's samples (users/{uid}/series/{id}/shards/{k}): as the day's head.
+  seriesShards: serverWrittenHealthData,
   workouts: serverWrittenHealthData,
   activitySummaries: serverWrittenHealthData,
   jobs: serverWrittenHealthData,
@@ -177,6 +180,14 @@ const targets: Record<Collection, Target> = {
   },
   uploads: nested('uploads', 'u1', { status: 'received' }, () => ({ status: 'received' })),
   series: nested('series', 'heart_rate_2026-11-20', { metric: 'heart_rate' }, () => ({ metric: 'steps' })),
+  seriesShards: {
+    collectionPath: 'users/alice/series/heart_rate_2026-11-20/shards',
+    existing: 'users/alice/series/heart_rate_2026-11-20/shards/1',
+    seed: { samples: { s1: { s: 1, e: 1, v: 60, st: null, src: 'Watch', up: 'u1' } } },
+    createPath: 'users/alice/series/heart_rate_2026-11-20/shards/created-by-test',
+    createData: () => ({ samples: {} }),
+    updateData: { touched: true },
+  },
   workouts: nested('workouts', 'w0', { activityType: 'HKWorkoutActivityTypeWalking' }, () => ({
     activityType: 'HKWorkoutActivityTypeRunning',
   })),

@@ -5,11 +5,20 @@
  * emulator, it is sharded (store/series-days.ts) and every reader sees one logical day: the analysis window,
  * the minute view, trends through the real API, and the GDPR export.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  assertFails,
+  initializeTestEnvironment,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import { collection, doc, getDoc, getDocs, setLogLevel, type Firestore } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSeriesDay } from '@clarity/client';
 import { maxSamplesPerSeriesDoc, type CanonicalSample } from '@clarity/core';
 import { writeSamples } from '../../src/store/series-writer.ts';
 import { loadWindowSeries } from '../../src/pipeline/series.ts';
-import { adminDb } from '../support/emulators.ts';
+import { adminDb, emulatorOrigin, repoRoot } from '../support/emulators.ts';
 import { call, signedCall, startGateway, userWithRoles, type Gateway } from '../support/gateway.ts';
 
 const project = 'demo-clarity-dense';
@@ -17,11 +26,29 @@ const db = () => adminDb(project);
 const date = '2026-11-10';
 const perDay = 17_280;
 let gw: Gateway;
+let rules: RulesTestEnvironment;
 
 beforeAll(async () => {
   gw = await startGateway(project);
+  // firestore.rules on this project, for the client-SDK reads below (the Admin SDK bypasses them).
+  setLogLevel('silent');
+  const host = new URL(emulatorOrigin('firestore'));
+  rules = await initializeTestEnvironment({
+    projectId: project,
+    firestore: {
+      rules: readFileSync(path.join(repoRoot, 'firestore.rules'), 'utf8'),
+      host: host.hostname,
+      port: Number(host.port),
+    },
+  });
 });
-afterAll(async () => gw.close());
+afterAll(async () => {
+  await rules.cleanup();
+  await gw.close();
+});
+
+/** The client SDK as a signed-in user under firestore.rules. */
+const clientDb = (uid: string) => rules.authenticatedContext(uid).firestore() as unknown as Firestore;
 
 function heartRateDay(): CanonicalSample[] {
   const t0 = Date.parse(`${date}T00:00:00Z`);
@@ -101,5 +128,26 @@ describe('a day of 17 280 samples', () => {
     const series = docs.filter((d) => d.path.includes(`/series/heart_rate_${date}`));
     expect(series.map((d) => d.path)).toEqual([`users/${u.uid}/series/heart_rate_${date}`]);
     expect(Object.keys(series[0]?.data.samples ?? {})).toHaveLength(perDay);
+
+    // The app, through the client SDK under firestore.rules: the head alone holds 1 500 samples; the shard
+    // documents are the owner's to read, and @clarity/client's readSeriesDay merges them into one day.
+    const owner = clientDb(u.uid);
+    const headOnly = await getDoc(doc(owner, `users/${u.uid}/series/heart_rate_${date}`));
+    expect(Object.keys(headOnly.get('samples') as object)).toHaveLength(maxSamplesPerSeriesDoc);
+    expect((await getDocs(collection(owner, `users/${u.uid}/series/heart_rate_${date}/shards`))).size).toBe(
+      expectedShards,
+    );
+    const logical = await readSeriesDay(owner, u.uid, 'heart_rate', date);
+    expect(logical?.id).toBe(`heart_rate_${date}`);
+    expect(logical?.sampleCount).toBe(perDay);
+    const values = Object.values(logical?.samples ?? {});
+    expect(values).toHaveLength(perDay);
+    expect(values.reduce((a, x) => a + (x.v ?? 0), 0) / perDay).toBeCloseTo(79.5, 9);
+    expect(typeof logical?.updatedAt).toBe('number');
+    expect(await readSeriesDay(owner, u.uid, 'heart_rate', '2026-11-11')).toBeUndefined();
+    // Nobody else reads a shard with the client SDK (clinicians read through the audited API).
+    const other = clientDb('someone-else');
+    await assertFails(getDoc(doc(other, `users/${u.uid}/series/heart_rate_${date}/shards/1`)));
+    await assertFails(readSeriesDay(other, u.uid, 'heart_rate', date));
   }, 600_000);
 });

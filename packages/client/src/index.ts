@@ -25,9 +25,11 @@ import {
   type Job,
   type Upload,
 } from './documents.ts';
+import { readSeriesDay, type SeriesDay } from './series.ts';
 
 export * from './documents.ts';
 export * from './emulators.ts';
+export * from './series.ts';
 
 /**
  * How files reach the backend. `storage`: the Storage SDK (`uploadBytesResumable`) to
@@ -465,6 +467,14 @@ export class ClarityClient {
       converters.analysis,
     );
     return onSnapshot(ref, (s) => onChange(s.data()), opts.onError);
+  }
+
+  /**
+   * One metric-day with every sample (`readSeriesDay`: a dense day's shard documents merged into its head);
+   * undefined when there is none.
+   */
+  seriesDay(metric: string, date: string, opts: { uid?: string } = {}): Promise<SeriesDay | undefined> {
+    return readSeriesDay(this.options.db, opts.uid ?? this.uid(), metric, date);
   }
 
   /** Insights, newest first, live. */

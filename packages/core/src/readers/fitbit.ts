@@ -115,33 +115,37 @@ export async function readFitbitMinuteStepsWide(
   let rows = 0;
   let duplicateRows = 0;
   let headerSeen = false;
-  await forEachLine(chunks, (line, lineNo) => {
-    if (!headerSeen) {
-      expectHeader(line, lineNo, ['Id', 'ActivityHour', ...MINUTE_COLUMNS]);
-      headerSeen = true;
-      return;
-    }
-    if (line.trim() === '') return;
-    const cells = line.split(',');
-    if (cells.length !== 62) throw parseError(lineNo, `expected 62 columns, found ${cells.length}`);
-    const id = parseId(cells[0], lineNo);
-    const hour = parseFitbitDateTime(cells[1] ?? '');
-    if (Number.isNaN(hour) || hour % HOUR_MS !== 0)
-      throw parseError(lineNo, 'ActivityHour must be M/D/YYYY h:00:00 AM|PM');
-    const minutes = new Float64Array(60);
-    for (let m = 0; m < 60; m++) minutes[m] = parseCount(cells[m + 2], lineNo, MINUTE_COLUMNS[m] as string);
-    let hours = byUser.get(id);
-    if (hours === undefined) byUser.set(id, (hours = new Map<number, Float64Array>()));
-    const previous = hours.get(hour);
-    if (previous !== undefined) {
-      if (previous.some((v, i) => v !== minutes[i]))
-        throw parseError(lineNo, `repeats user-hour ${msToLocalIso(hour)} with different values`);
-      duplicateRows++;
-      return;
-    }
-    hours.set(hour, minutes);
-    rows++;
-  }, limits.maxLineChars);
+  await forEachLine(
+    chunks,
+    (line, lineNo) => {
+      if (!headerSeen) {
+        expectHeader(line, lineNo, ['Id', 'ActivityHour', ...MINUTE_COLUMNS]);
+        headerSeen = true;
+        return;
+      }
+      if (line.trim() === '') return;
+      const cells = line.split(',');
+      if (cells.length !== 62) throw parseError(lineNo, `expected 62 columns, found ${cells.length}`);
+      const id = parseId(cells[0], lineNo);
+      const hour = parseFitbitDateTime(cells[1] ?? '');
+      if (Number.isNaN(hour) || hour % HOUR_MS !== 0)
+        throw parseError(lineNo, 'ActivityHour must be M/D/YYYY h:00:00 AM|PM');
+      const minutes = new Float64Array(60);
+      for (let m = 0; m < 60; m++) minutes[m] = parseCount(cells[m + 2], lineNo, MINUTE_COLUMNS[m] as string);
+      let hours = byUser.get(id);
+      if (hours === undefined) byUser.set(id, (hours = new Map<number, Float64Array>()));
+      const previous = hours.get(hour);
+      if (previous !== undefined) {
+        if (previous.some((v, i) => v !== minutes[i]))
+          throw parseError(lineNo, `repeats user-hour ${msToLocalIso(hour)} with different values`);
+        duplicateRows++;
+        return;
+      }
+      hours.set(hour, minutes);
+      rows++;
+    },
+    limits.maxLineChars,
+  );
   if (!headerSeen) throw parseError(1, 'empty file');
   const users: FitbitUserSeries[] = [];
   let totalEpochs = 0;
