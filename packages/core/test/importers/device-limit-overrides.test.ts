@@ -5,7 +5,7 @@
  * ../shared/data that passes by default, naming the limit; a raised one lets a generated file pass that the
  * defaults refuse.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,5 +107,13 @@ describe('limit overrides in the device readers', () => {
       limits: importLimits({ maxSpanDays: 10 }),
     }).catch((x: unknown) => x);
     expect(isLimitError(f)).toBe(true);
+  });
+
+  it('README-import.md lists every limit with its default', () => {
+    const readme = readFileSync(path.join(import.meta.dirname, '../../README-import.md'), 'utf8');
+    const rows = new Map(
+      [...readme.matchAll(/^\| `(\w+)`\s*\| (\d+)/gm)].map((m) => [m[1], Number(m[2])] as const),
+    );
+    expect(Object.fromEntries(rows)).toEqual({ ...defaultImportLimits });
   });
 });
