@@ -6,7 +6,11 @@ import {
   localDate,
   zoneOffsetMinutes,
 } from '../../src/contracts/time.ts';
-import { sampleId, validateHealthKitUpload } from '../../src/contracts/healthkit-upload.ts';
+import {
+  earliestPlausibleDay,
+  sampleId,
+  validateHealthKitUpload,
+} from '../../src/contracts/healthkit-upload.ts';
 import { parseSleepStage, quantityTypes } from '../../src/contracts/health-types.ts';
 
 const now = Date.parse('2026-11-25T12:00:00Z');
@@ -156,6 +160,39 @@ describe('validateHealthKitUpload', () => {
     expect(validateHealthKitUpload({ samples: [hr()], timezone: 'Mars/Olympus' }, now).issues).toEqual([
       { path: ['timezone'], message: 'is not an IANA time zone name' },
     ]);
+  });
+
+  it('is strict: an unknown field in the body or in a sample is refused, naming it (as login and analyze do)', () => {
+    const top = validateHealthKitUpload({ samples: [hr()], extra: 1 }, now);
+    expect(top.samples).toEqual([]);
+    expect(top.issues).toEqual([{ path: [], message: expect.stringMatching(/"extra"/) as string }]);
+    const client = validateHealthKitUpload({ samples: [hr()], client: { app: 'a', build: 7 } }, now);
+    expect(client.issues).toEqual([
+      { path: ['client'], message: expect.stringMatching(/"build"/) as string },
+    ]);
+    const sample = validateHealthKitUpload({ samples: [hr(), hr({ bogus: true })] }, now);
+    expect(sample.issues).toEqual([
+      { path: ['samples', 1], message: expect.stringMatching(/"bogus"/) as string },
+    ]);
+    expect(sample.rejectedIndexes).toEqual([1]);
+    // Every documented optional field is still accepted.
+    const full = hr({ sourceVersion: '17.1', device: 'Watch7,1', uuid: 'u-1', metadata: { k: 1 } });
+    expect(
+      validateHealthKitUpload({ samples: [full], timezone: 'UTC', client: { app: 'a', version: '1' } }, now)
+        .issues,
+    ).toEqual([]);
+  });
+
+  it('bounds dates to the plausible: nothing before 1900-01-01 (the earliest day a window may name)', () => {
+    const old = (d: string) => hr({ startDate: d, endDate: d });
+    expect(validateHealthKitUpload({ samples: [old('1850-06-01T10:00:00Z')] }, now).issues).toEqual([
+      { path: ['samples', 0, 'startDate'], message: 'must not be before 1900-01-01' },
+    ]);
+    expect(validateHealthKitUpload({ samples: [old('1899-12-31T23:59:59-01:00')] }, now).issues).toEqual([]);
+    expect(validateHealthKitUpload({ samples: [old('1899-12-31T23:59:59Z')] }, now).issues).toHaveLength(1);
+    // The Actiwatch recordings in the shared data are dated 1918: still accepted.
+    expect(validateHealthKitUpload({ samples: [old('1918-01-23T13:58:00Z')] }, now).issues).toEqual([]);
+    expect(earliestPlausibleDay).toBe('1900-01-01');
   });
 
   it('cuts days in the user time zone when one is given', () => {

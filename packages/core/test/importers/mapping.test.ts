@@ -350,6 +350,16 @@ describe('mapping Records to canonical samples', () => {
     expect(a!.standHours).toBe(10);
   });
 
+  it('an export record dated before 1900 is rejected as the JSON upload rejects it', async () => {
+    const { summary, batches } = await run(
+      `<HealthData>\n${rec('HKQuantityTypeIdentifierHeartRate', '60', '1850-01-01 10:00:00 +0000', '1850-01-01 10:00:00 +0000', 'unit="count/min"')}${rec('HKQuantityTypeIdentifierHeartRate', '61', '1918-01-23 10:00:00 +0000', '1918-01-23 10:00:00 +0000', 'unit="count/min"')}</HealthData>\n`,
+    );
+    expect(summary.rejections).toEqual([
+      expect.objectContaining({ path: ['Record', 1, 'startDate'], message: 'must not be before 1900-01-01' }),
+    ]);
+    expect(batches.flatMap((b) => b.samples).map((x) => x.value)).toEqual([61]);
+  });
+
   it('the zod-free shape check agrees with healthKitSampleSchema on random and edge inputs', () => {
     const str = (max: number): fc.Arbitrary<string | undefined> =>
       fc.option(
