@@ -3,7 +3,14 @@
  * and the OpenAPI document (openapi.ts) is generated from these same objects, so the two cannot drift.
  */
 import { z } from 'zod';
-import { ClarityError, daysBetween, fieldIssues, metricIds, parseInstant } from '@clarity/core';
+import {
+  ClarityError,
+  daysBetween,
+  earliestPlausibleDay,
+  fieldIssues,
+  metricIds,
+  parseInstant,
+} from '@clarity/core';
 import { webhookEventTypes } from '../delivery/webhooks.ts';
 
 const uid = z
@@ -11,11 +18,11 @@ const uid = z
   .regex(/^[A-Za-z0-9_-]{1,128}$/)
   .describe('A Firebase Auth uid');
 /**
- * Earliest day a window may name. Not 2000: device files carry the device's clock, and the importers keep
- * what it says (the real Actiwatch recordings in the shared data are dated 1918), so the API must be able
- * to name those windows, or a user's accepted upload could never be charted.
+ * Earliest day a window may name: the core's earliestPlausibleDay, the earliest day a sample may start on
+ * (device clocks: the real Actiwatch recordings in the shared data are dated 1918), so every stored sample
+ * can be charted and nothing before it can be stored.
  */
-export const earliestDay = '1900-01-01';
+export const earliestDay = earliestPlausibleDay;
 /** Latest day a window may name, from a clock: tomorrow (a user east of UTC is already there). */
 export function latestDay(nowMs = Date.now()): string {
   return new Date(nowMs + 86_400_000).toISOString().slice(0, 10);

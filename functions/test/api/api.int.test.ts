@@ -125,6 +125,35 @@ describe('POST /v1/health/upload', () => {
     expect((await adminDb(project).collection(`users/${uid}/uploads`).get()).size).toBe(before);
   });
 
+  it('is strict like every body, and refuses samples dated before 1900, storing nothing', async () => {
+    const before = (await adminDb(project).collection(`users/${uid}/uploads`).get()).size;
+    const details = async (body: unknown) => {
+      const res = await post(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { details: { path: unknown[]; message: string }[] } }).error
+        .details;
+    };
+    const batch = morningBatch();
+    expect(await details({ ...batch, note: 'x' })).toEqual([
+      { path: [], message: expect.stringMatching(/"note"/) as string },
+    ]);
+    const typo = morningBatch();
+    typo.samples[1] = { ...typo.samples[1], sourceNmae: 'Watch' };
+    expect(await details(typo)).toEqual([
+      { path: ['samples', 1], message: expect.stringMatching(/"sourceNmae"/) as string },
+    ]);
+    const old = morningBatch();
+    old.samples[0] = {
+      ...old.samples[0],
+      startDate: '1850-01-01T07:00:00Z',
+      endDate: '1850-01-01T07:00:00Z',
+    };
+    expect(await details(old)).toEqual([
+      { path: ['samples', 0, 'startDate'], message: 'must not be before 1900-01-01' },
+    ]);
+    expect((await adminDb(project).collection(`users/${uid}/uploads`).get()).size).toBe(before);
+  });
+
   it('maps a retried request with the same Idempotency-Key to the same upload', async () => {
     const raw = JSON.stringify(morningBatch('2026-11-21'));
     const a = (await (await post(raw, { 'idempotency-key': 'retry-key-0001' })).json()) as {

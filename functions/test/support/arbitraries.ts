@@ -88,6 +88,12 @@ const breakers: [string, (s: Json) => Json][] = [
   ['start not a string', (s) => ({ ...s, startDate: 1_767_225_600 })],
   ['not a date', (s) => ({ ...s, endDate: 'yesterday' })],
   ['future end', (s) => ({ ...s, endDate: '2099-01-01T00:00:00+00:00' })],
+  [
+    'before 1900',
+    (s) => ({ ...s, startDate: '1850-01-01T00:00:00+00:00', endDate: '1850-01-01T00:00:00+00:00' }),
+  ],
+  // Every body is strict: a misspelt field is an error, never silently dropped.
+  ['unknown field', (s) => ({ ...s, sourceNmae: 'typo' })],
   ['missing source', (s) => ({ ...s, sourceName: undefined })],
   ['empty source', (s) => ({ ...s, sourceName: '' })],
   [

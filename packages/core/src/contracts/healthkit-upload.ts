@@ -19,30 +19,45 @@ const maxSampleSpanMs = 36 * 3600_000;
 /** Allowed clock skew into the future. */
 const futureSkewMs = 24 * 3600_000;
 
+/**
+ * Earliest day a sample may start on, and a window may name (the API's trends and analyze). Not 2000: device
+ * files carry the device's clock, and the importers keep what it says (the real Actiwatch recordings in the
+ * shared data are dated 1918), so those must stay storable and chartable; 1850 is a typo or a zeroed clock.
+ */
+export const earliestPlausibleDay = '1900-01-01';
+/** earliestPlausibleDay at 00:00 UTC, in epoch ms. */
+export const earliestSampleMs = Date.parse(`${earliestPlausibleDay}T00:00:00Z`);
+
 const metadataValue = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
 
 /** A HealthKit-style sample as an app sends it (shape only; type-specific checks follow). */
-export const healthKitSampleSchema = z.object({
-  type: z.string().min(1).max(120),
-  value: z.union([z.number(), z.string().max(100)]),
-  unit: z.string().max(40).optional(),
-  startDate: z.string().max(40),
-  endDate: z.string().max(40),
-  sourceName: z.string().min(1).max(200),
-  sourceVersion: z.string().max(100).optional(),
-  device: z.string().max(500).optional(),
-  uuid: z.string().max(100).optional(),
-  metadata: z.record(z.string().max(100), metadataValue).optional(),
-});
+export const healthKitSampleSchema = z
+  .object({
+    type: z.string().min(1).max(120),
+    value: z.union([z.number(), z.string().max(100)]),
+    unit: z.string().max(40).optional(),
+    startDate: z.string().max(40),
+    endDate: z.string().max(40),
+    sourceName: z.string().min(1).max(200),
+    sourceVersion: z.string().max(100).optional(),
+    device: z.string().max(500).optional(),
+    uuid: z.string().max(100).optional(),
+    metadata: z.record(z.string().max(100), metadataValue).optional(),
+  })
+  // Strict, like every API body (login, analyze, webhooks...): a misspelt field is an error, not ignored.
+  .strict();
 
-export const healthKitUploadSchema = z.object({
-  samples: z.array(z.unknown()).min(1, 'at least one sample is required').max(maxSamplesPerUpload),
-  /** IANA zone of the user; days are cut in this zone. Defaults to each sample's own UTC offset. */
-  timezone: z.string().max(64).optional(),
-  client: z
-    .object({ app: z.string().max(100).optional(), version: z.string().max(40).optional() })
-    .optional(),
-});
+export const healthKitUploadSchema = z
+  .object({
+    samples: z.array(z.unknown()).min(1, 'at least one sample is required').max(maxSamplesPerUpload),
+    /** IANA zone of the user; days are cut in this zone. Defaults to each sample's own UTC offset. */
+    timezone: z.string().max(64).optional(),
+    client: z
+      .object({ app: z.string().max(100).optional(), version: z.string().max(40).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 export type HealthKitSampleInput = z.infer<typeof healthKitSampleSchema>;
 
@@ -87,6 +102,7 @@ export function canonicalizeSample(
   if (!start)
     at('startDate', 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T07:01:00-05:00');
   if (!end) at('endDate', 'must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T07:02:00-05:00');
+  if (start && start.ms < earliestSampleMs) at('startDate', `must not be before ${earliestPlausibleDay}`);
   if (start && end) {
     if (end.ms < start.ms) at('endDate', 'must not be before startDate');
     else if (end.ms - start.ms > maxSampleSpanMs) at('endDate', 'a sample may span at most 36 hours');

@@ -355,7 +355,7 @@ describe('mapping Records to canonical samples', () => {
       `<HealthData>\n${rec('HKQuantityTypeIdentifierHeartRate', '60', '1850-01-01 10:00:00 +0000', '1850-01-01 10:00:00 +0000', 'unit="count/min"')}${rec('HKQuantityTypeIdentifierHeartRate', '61', '1918-01-23 10:00:00 +0000', '1918-01-23 10:00:00 +0000', 'unit="count/min"')}</HealthData>\n`,
     );
     expect(summary.rejections).toEqual([
-      expect.objectContaining({ path: ['Record', 1, 'startDate'], message: 'must not be before 1900-01-01' }),
+      expect.objectContaining({ path: ['Record', 0, 'startDate'], message: 'must not be before 1900-01-01' }),
     ]);
     expect(batches.flatMap((b) => b.samples).map((x) => x.value)).toEqual([61]);
   });

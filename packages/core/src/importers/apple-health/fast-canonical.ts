@@ -1,6 +1,10 @@
 import { hash } from 'node:crypto';
 import { parseSleepStage, quantityTypes } from '../../contracts/health-types.ts';
-import type { CanonicalSample, HealthKitSampleInput } from '../../contracts/healthkit-upload.ts';
+import {
+  earliestSampleMs,
+  type CanonicalSample,
+  type HealthKitSampleInput,
+} from '../../contracts/healthkit-upload.ts';
 import { parseInstant, zoneOffsetMinutes, type Instant } from '../../contracts/time.ts';
 
 /**
@@ -144,7 +148,8 @@ export function fastCanonical(
   const end = s.endDate === s.startDate ? start : parseExportInstant(s.endDate);
   if (!start || !end) return undefined;
   const span = end.ms - start.ms;
-  if (span < 0 || span > maxSampleSpanMs || end.ms > nowMs + futureSkewMs) return undefined;
+  if (span < 0 || span > maxSampleSpanMs || end.ms > nowMs + futureSkewMs || start.ms < earliestSampleMs)
+    return undefined;
   const type = s.type;
   let value: number | null = null;
   let unit: string | null = null;
