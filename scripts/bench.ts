@@ -56,9 +56,11 @@ function plans(full: boolean): Record<Bench, Plan> {
     inference: {
       argv: node(
         'inference-run/bench/inference.ts',
-        ...(full ? ['--duration', '16', '--sizes', 's,m'] : ['--duration', '4', '--sizes', 's']),
+        ...(full ? ['--duration', '16', '--sizes', 's,m,l'] : ['--duration', '4', '--sizes', 's']),
       ),
-      describe: full ? 'PAT-S and PAT-M, server vs raw loop' : 'PAT-S, server vs raw loop (short)',
+      describe: full
+        ? 'PAT-S, -M and -L (fp32 and int8), server vs raw loop vs GEMM'
+        : 'PAT-S, server vs raw loop (short)',
     },
     pipeline: {
       argv: [
@@ -188,6 +190,15 @@ export function ratios(bench: Bench, result: unknown): RatioRow[] {
             unit: 'x',
             target: '>= 1.8x (PAT-M)',
             met: name.toLowerCase().includes('-m') ? int8.ratio >= 1.8 : undefined,
+          });
+        if (int8 && typeof int8.serverRatio === 'number')
+          out.push({
+            bench,
+            measure: `${name}: int8 server / int8 raw loop throughput at saturation`,
+            value: int8.serverRatio,
+            unit: 'x',
+            target: '>= 0.9x',
+            met: int8.serverRatio >= 0.9,
           });
       }
       return out;

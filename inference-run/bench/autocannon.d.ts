@@ -24,6 +24,12 @@ declare module 'autocannon' {
     /** Seconds the run actually lasted. */
     duration: number;
   }
+  /** With a callback: the run's event emitter ('response' once per completed request). */
+  interface Instance {
+    on(event: 'response', listener: () => void): Instance;
+  }
   function autocannon(options: Options): Promise<Result>;
+  function autocannon(options: Options, done: (err: unknown, result: Result) => void): Instance;
+  export type { Result };
   export default autocannon;
 }

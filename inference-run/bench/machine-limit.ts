@@ -75,18 +75,64 @@ export class GemmRunner {
 export interface OpProfile {
   /** Share of the summed kernel time, by onnxruntime operator type (after graph optimisation). */
   shareByOp: Record<string, number>;
+  /** Share by what the node does (see `family`; keys are `OpFamily` values). */
+  shareByFamily: Record<string, number>;
   softmaxShare: number;
   layerNormShare: number;
   runs: number;
+  batch: number;
+}
+
+export type OpFamily =
+  | 'fused attention (QKV + scores + softmax + AV)'
+  | 'attention products'
+  | 'weight products'
+  | 'softmax'
+  | 'layer norm'
+  | 'quantisation'
+  | 'layout'
+  | 'other';
+
+const PRODUCTS = new Set([
+  'MatMul',
+  'MatMulInteger',
+  'MatMulIntegerToFloat',
+  'DynamicQuantizeMatMul',
+  'Gemm',
+]);
+const QUANT = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'ReduceMax',
+  'Abs',
+  'Div',
+  'Cast',
+  'Max',
+  'Mul',
+]);
+
+/**
+ * What a node does, from its operator type and output shape: products whose output has rank 4 ([B, H, T, ·])
+ * are the attention products Q·Kᵀ and softmax·V, the other products multiply by weights.
+ */
+export function family(op: string, outputRank: number): OpFamily {
+  if (op === 'Attention' || op === 'QAttention') return 'fused attention (QKV + scores + softmax + AV)';
+  if (PRODUCTS.has(op)) return outputRank === 4 ? 'attention products' : 'weight products';
+  if (op === 'Softmax') return 'softmax';
+  if (/LayerNorm/.test(op)) return 'layer norm';
+  if (QUANT.has(op)) return 'quantisation';
+  if (op === 'Transpose' || op === 'Reshape') return 'layout';
+  return 'other';
 }
 
 interface TraceEvent {
   cat?: string;
   dur?: number;
-  args?: { op_name?: string };
+  args?: { op_name?: string; output_type_shape?: Record<string, number[]>[] };
 }
 
-/** Profiles `runs` batch-1 runs of the model at `modelPath` with the server's session options. */
+/** Profiles `runs` runs of the model at `modelPath` with the server's session options. */
 export async function profileOps(
   modelPath: string,
   size: PatSize,
@@ -107,24 +153,32 @@ export async function profileOps(
     const file = readdirJson(dir);
     const events = JSON.parse(readFileSync(file, 'utf8')) as TraceEvent[];
     const byOp: Record<string, number> = {};
+    const byFamily: Record<string, number> = {};
     let total = 0;
     for (const e of events) {
       const op = e.args?.op_name;
       if (e.cat !== 'Node' || !op || typeof e.dur !== 'number') continue;
       byOp[op] = (byOp[op] ?? 0) + e.dur;
+      const rank = Object.values(e.args?.output_type_shape?.[0] ?? {})[0]?.length ?? 0;
+      const f = family(op, rank);
+      byFamily[f] = (byFamily[f] ?? 0) + e.dur;
       total += e.dur;
     }
-    const shareByOp = Object.fromEntries(
-      Object.entries(byOp)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => [k, v / total]),
-    );
+    const shares = (m: Record<string, number>): Record<string, number> =>
+      Object.fromEntries(
+        Object.entries(m)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, v / total]),
+      );
+    const shareByOp = shares(byOp);
     const share = (pattern: RegExp): number =>
       Object.entries(shareByOp)
         .filter(([k]) => pattern.test(k))
         .reduce((a, [, v]) => a + v, 0);
     return {
       shareByOp,
+      shareByFamily: shares(byFamily),
+      batch: Object.values(feeds)[0]?.dims[0] ?? 1,
       softmaxShare: share(/Softmax/),
       layerNormShare: share(/LayerNorm/),
       runs,

@@ -101,10 +101,12 @@ export async function writeInt8Variant(
   options: Int8Options = {},
 ): Promise<ModelManifest> {
   const fp32 = await loadManifest(fp32Dir);
-  // Weights only by default: quantising the attention products too failed the agreement on real-derived
-  // weeks (PAT-S stand-in, 1 000 sequences: min cosine 0.9931, head difference 0.016; weights only: 0.99982
-  // and 0.0018).
-  const quant = { precision: 'int8' as const, attention: options.attention ?? false };
+  // Weights only by default, on the fused graph (QAttention + DynamicQuantizeMatMul). The attention products
+  // can be quantised too (`attention`, standard operators, per-row/per-key scales): see the README's
+  // inference section for why that variant is not the default (its glue costs more than its integer
+  // products save; bench/int8-variants.ts measures it).
+  const attention = options.attention ?? false;
+  const quant = { precision: 'int8' as const, attention, fused: !attention };
   const common = {
     name: fp32.name,
     version: `${fp32.version}-int8`,

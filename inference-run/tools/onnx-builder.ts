@@ -73,6 +73,18 @@ export class GraphBuilder {
     });
   }
 
+  /** A scalar (rank-0) constant: quantisation scales and zero points. */
+  scalar(name: string, value: number, type: 'float' | 'uint8' | 'int8'): string {
+    const raw =
+      type === 'float'
+        ? new Uint8Array(Float32Array.of(value).buffer)
+        : type === 'uint8'
+          ? Uint8Array.of(value)
+          : new Uint8Array(Int8Array.of(value).buffer);
+    const dataType = { float: DataType.FLOAT, uint8: DataType.UINT8, int8: DataType.INT8 }[type];
+    return this.addInitializer({ name, dims: [], data_type: dataType, raw_data: raw });
+  }
+
   int64Const(name: string, values: number[]): string {
     const i64 = BigInt64Array.from(values.map((v) => BigInt(v)));
     return this.addInitializer({
@@ -81,6 +93,11 @@ export class GraphBuilder {
       data_type: DataType.INT64,
       raw_data: new Uint8Array(i64.buffer),
     });
+  }
+
+  /** A fresh name prefix for a group of constants. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
   }
 
   input(name: string, dims: Dim[]): string {

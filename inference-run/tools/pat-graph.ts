@@ -80,17 +80,29 @@ export function inferArchitecture(weights: PatWeights): PatArchitecture & { know
 }
 
 /**
- * Precision of the converted graph. `int8`: dynamic quantisation with standard operators. Every weight
- * MatMul becomes DynamicQuantizeLinear(activation) → MatMulInteger(uint8 activation, int8 weight quantised
- * per output channel, symmetric, scale = max|w| / 127) → Cast → Mul(activation scale × channel scales)
- * (the pattern onnxruntime fuses into DynamicQuantizeMatMul); with `attention` also the two activation ×
- * activation products (Q·Kᵀ and softmax·V), both sides quantised at run time (per tensor, uint8).
- * Activation scales are per tensor, so over a whole batch: a sequence's int8 output can move slightly with
- * the other sequences in its batch.
+ * How the converted graph is built.
+ *
+ * `fused` (the default): onnxruntime's `com.microsoft` CPU kernels where they exist. One `Attention` node per
+ * layer does the Q/K/V projections (weights pre-packed once, per head), Q·Kᵀ·(1/√96), softmax and ·V per
+ * (sequence, head) on the intra-op pool, and writes the heads already merged [B, T, H·96], so the graph has no
+ * Transpose/Reshape of activations and no separate bias Adds; `SkipLayerNormalization` does residual + bias +
+ * LayerNorm in one pass. `fused: false` writes the same function with standard ONNX operators only (the
+ * portable form, and the reference the fused graph is compared with).
+ *
+ * `precision: int8`: dynamic quantisation. Every weight product takes its activation quantised at run time
+ * (uint8, per tensor) and int8 weights per output channel (symmetric, scale = max|w| / 127): fused, the
+ * Q/K/V projection is a `QAttention` node and the other products `DynamicQuantizeMatMul`; unfused,
+ * DynamicQuantizeLinear → MatMulInteger → Cast → Mul. With `attention` (unfused only) the two
+ * activation × activation products are integer too: Q per row and Kᵀ per key (int8, symmetric), softmax in
+ * fp32, its output per row (uint8, the row's maximum ↦ 255) and V per channel, so the integer products are
+ * u8×s8 (the VNNI/AMX kernels) and every scale is local to a row or a column of one head.
+ * Activation scales of weight products are per tensor, so over a whole batch: a sequence's int8 output can
+ * move slightly with the other sequences in its batch.
  */
 export interface Quantisation {
   precision: 'fp32' | 'int8';
   attention?: boolean;
+  fused?: boolean;
 }
 
 /** Symmetric per-column int8 quantisation of a row-major [k × n] matrix. */
@@ -110,6 +122,21 @@ export function quantisePerColumn(
   return { q, scales };
 }
 
+const MS = 'com.microsoft';
+
+/** Row-major [k × n1], [k × n2], … → [k × (n1 + n2 + …)]. */
+function concatColumns(k: number, parts: { n: number; data: ArrayLike<number> }[]): Float32Array {
+  const width = parts.reduce((a, p) => a + p.n, 0);
+  const out = new Float32Array(k * width);
+  let offset = 0;
+  for (const p of parts) {
+    for (let r = 0; r < k; r++)
+      for (let c = 0; c < p.n; c++) out[r * width + offset + c] = p.data[r * p.n + c] ?? 0;
+    offset += p.n;
+  }
+  return out;
+}
+
 export function buildPatOnnx(
   weights: PatWeights,
   arch: PatArchitecture,
@@ -118,22 +145,25 @@ export function buildPatOnnx(
 ): Uint8Array {
   const g = new GraphBuilder();
   const int8 = quant.precision === 'int8';
-  /** x [.., k] × constant W [k, n]. */
-  const dense = (xIn: string, name: string, dims: [number, number], data: ArrayLike<number>): string => {
-    if (!int8) return g.op('MatMul', [xIn, g.floatConst(name, dims, data)]);
+  const fused = quant.fused ?? true;
+  if (fused && int8 && quant.attention)
+    throw new Error('int8 attention products are built with standard operators: pass fused: false');
+  /** x [.., k] × constant W [k, n] (+ bias when given). */
+  const dense: Dense = (xIn, name, dims, data, bias) => {
+    const b = bias ? g.floatConst(`${name}_bias`, [dims[1]], bias) : undefined;
+    if (!int8) {
+      const mm = g.op('MatMul', [xIn, g.floatConst(name, dims, data)]);
+      return b ? g.op('Add', [mm, b]) : mm;
+    }
     const { q, scales } = quantisePerColumn(data, dims[0], dims[1]);
+    const wq = g.int8Const(`${name}_q`, dims, q);
+    const ws = g.floatConst(`${name}_scale`, [dims[1]], scales);
+    if (fused)
+      return g.op('DynamicQuantizeMatMul', b ? [xIn, wq, ws, '', b] : [xIn, wq, ws], {}, undefined, MS);
     const [xq, xs, xz] = g.opOutputs('DynamicQuantizeLinear', [xIn], 3) as [string, string, string];
-    const mm = g.op('MatMulInteger', [xq, g.int8Const(`${name}_q`, dims, q), xz]);
-    const scale = g.op('Mul', [xs, g.floatConst(`${name}_scale`, [dims[1]], scales)]);
-    return g.op('Mul', [g.op('Cast', [mm], { to: 1 }), scale]);
-  };
-  /** Activation × activation (attention products). */
-  const product = (a: string, b: string): string => {
-    if (!int8 || !quant.attention) return g.op('MatMul', [a, b]);
-    const [aq, as, az] = g.opOutputs('DynamicQuantizeLinear', [a], 3) as [string, string, string];
-    const [bq, bs, bz] = g.opOutputs('DynamicQuantizeLinear', [b], 3) as [string, string, string];
-    const mm = g.op('MatMulInteger', [aq, bq, az, bz]);
-    return g.op('Mul', [g.op('Cast', [mm], { to: 1 }), g.op('Mul', [as, bs])]);
+    const mm = g.op('MatMulInteger', [xq, wq, xz]);
+    const y = g.op('Mul', [g.op('Cast', [mm], { to: 1 }), g.op('Mul', [xs, ws])]);
+    return b ? g.op('Add', [y, b]) : y;
   };
   const d = PAT_EMBED_DIM;
   const { tokens: t, patchSize: p, heads: h } = arch;
@@ -148,65 +178,169 @@ export function buildPatOnnx(
   for (let i = 0; i < pos.length; i++) pos[i] = (pos[i] ?? 0) + (bias[i % d] ?? 0);
   x = g.op('Add', [x, g.floatConst('patch_bias_plus_position', [t, d], pos)]);
 
-  const headsShape = g.int64Const('heads_shape', [0, 0, h, PAT_HEAD_DIM]);
-  const mergeShape = g.int64Const('merge_shape', [0, 0, hw]);
-  const scale = 1 / Math.sqrt(PAT_HEAD_DIM);
-
+  const attention = fused ? fusedAttention : standardAttention;
   for (let l = 1; l <= arch.layers; l++) {
     const pre = layerPrefix(l);
     const w = (name: string): WeightTensor => tensor(weights, `${pre}${name}`);
-    const project = (proj: 'query' | 'key' | 'value', factor: number, perm: number[]): string => {
-      const k = Float32Array.from(w(`attention/${proj}/kernel:0`).data, (v) => v * factor);
-      const b = Float32Array.from(w(`attention/${proj}/bias:0`).data, (v) => v * factor);
-      const y = g.op('Add', [
-        dense(x, `l${l}_${proj}_kernel`, [d, hw], k),
-        g.floatConst(`l${l}_${proj}_bias`, [hw], b),
+    const ctx = attention(g, w, l, x, { h, hw, int8, attentionProducts: quant.attention ?? false, t, dense });
+    const attnOut = w('attention/attention_output/kernel:0').data;
+    const attnBias = w('attention/attention_output/bias:0').data;
+    const norm = (
+      n: 1 | 2,
+      y: string,
+      residual: string,
+      yBias: ArrayLike<number>,
+      outName?: string,
+    ): string => {
+      const gamma = g.floatConst(`l${l}_norm${n}_gamma`, [d], w(`norm${n}/gamma:0`).data);
+      const beta = g.floatConst(`l${l}_norm${n}_beta`, [d], w(`norm${n}/beta:0`).data);
+      const eps = { epsilon: { float: PAT_LAYER_NORM_EPS } };
+      if (fused) {
+        const b = g.floatConst(`l${l}_norm${n}_input_bias`, [d], yBias);
+        return g.op('SkipLayerNormalization', [y, residual, gamma, beta, b], eps, outName, MS);
+      }
+      const sum = g.op('Add', [
+        residual,
+        g.op('Add', [y, g.floatConst(`l${l}_norm${n}_input_bias`, [d], yBias)]),
       ]);
-      return g.op('Transpose', [g.op('Reshape', [y, headsShape])], { perm });
+      return g.op('LayerNormalization', [sum, gamma, beta], { axis: -1, ...eps }, outName);
     };
-    const q = project('query', scale, [0, 2, 1, 3]); // [B, H, T, 96]
-    const k = project('key', 1, [0, 2, 3, 1]); // [B, H, 96, T]
-    const v = project('value', 1, [0, 2, 1, 3]); // [B, H, T, 96]
-    const probs = g.op('Softmax', [product(q, k)], { axis: -1 });
-    const ctx = g.op('Reshape', [g.op('Transpose', [product(probs, v)], { perm: [0, 2, 1, 3] }), mergeShape]);
-    const attn = g.op('Add', [
-      dense(ctx, `l${l}_attention_output_kernel`, [hw, d], w('attention/attention_output/kernel:0').data),
-      g.floatConst(`l${l}_attention_output_bias`, [d], w('attention/attention_output/bias:0').data),
-    ]);
-    const norm = (n: 1 | 2, sum: string, outName?: string): string =>
-      g.op(
-        'LayerNormalization',
-        [
-          sum,
-          g.floatConst(`l${l}_norm${n}_gamma`, [d], w(`norm${n}/gamma:0`).data),
-          g.floatConst(`l${l}_norm${n}_beta`, [d], w(`norm${n}/beta:0`).data),
-        ],
-        { axis: -1, epsilon: { float: PAT_LAYER_NORM_EPS } },
-        outName,
-      );
-    const x1 = norm(1, g.op('Add', [x, attn]));
+    const x1 = norm(1, dense(ctx, `l${l}_attention_output_kernel`, [hw, d], attnOut), x, attnBias);
     const ff1 = g.op('Relu', [
-      g.op('Add', [
-        dense(x1, `l${l}_ff1_kernel`, [d, PAT_FF_DIM], w('ff1/kernel:0').data),
-        g.floatConst(`l${l}_ff1_bias`, [PAT_FF_DIM], w('ff1/bias:0').data),
-      ]),
+      dense(x1, `l${l}_ff1_kernel`, [d, PAT_FF_DIM], w('ff1/kernel:0').data, w('ff1/bias:0').data),
     ]);
-    const ff2 = g.op('Add', [
-      dense(ff1, `l${l}_ff2_kernel`, [PAT_FF_DIM, d], w('ff2/kernel:0').data),
-      g.floatConst(`l${l}_ff2_bias`, [d], w('ff2/bias:0').data),
-    ]);
-    x = norm(2, g.op('Add', [x1, ff2]), l === arch.layers ? TOKENS_NAME : undefined);
+    const ff2 = dense(ff1, `l${l}_ff2_kernel`, [PAT_FF_DIM, d], w('ff2/kernel:0').data);
+    x = norm(2, ff2, x1, w('ff2/bias:0').data, l === arch.layers ? TOKENS_NAME : undefined);
   }
   g.op('ReduceMean', [x], { axes: [1], keepdims: 0 }, EMBEDDING_NAME);
   g.output(EMBEDDING_NAME, ['batch', d]);
   g.output(TOKENS_NAME, ['batch', t, d]);
   return g.encode(
     `pat_${arch.size}`,
-    { 'pat.patch_size': String(p), 'pat.layers': String(arch.layers), 'pat.heads': String(h), ...meta },
+    {
+      'pat.patch_size': String(p),
+      'pat.layers': String(arch.layers),
+      'pat.heads': String(h),
+      'pat.graph': fused ? 'fused' : 'standard',
+      ...meta,
+    },
     'PAT encoder (Ruan et al. 2024, CC BY 4.0) converted from Keras weights',
   );
 }
 
+interface AttentionShape {
+  h: number;
+  hw: number;
+  t: number;
+  int8: boolean;
+  attentionProducts: boolean;
+  dense: Dense;
+}
+type Dense = (
+  x: string,
+  name: string,
+  dims: [number, number],
+  data: ArrayLike<number>,
+  bias?: ArrayLike<number>,
+) => string;
+type LayerWeight = (name: string) => WeightTensor;
+
+/**
+ * Keras MultiHeadAttention(H, key_dim 96) of x [B, T, 96] up to the merged heads [B, T, H·96] (before the
+ * output projection), as one com.microsoft Attention (fp32) or QAttention (int8) node. Both scale Q·Kᵀ by
+ * 1/√head_size = 1/√96 themselves.
+ */
+function fusedAttention(g: GraphBuilder, w: LayerWeight, l: number, x: string, s: AttentionShape): string {
+  const d = PAT_EMBED_DIM;
+  const parts = (['query', 'key', 'value'] as const).map((proj) => ({
+    kernel: w(`attention/${proj}/kernel:0`).data,
+    bias: w(`attention/${proj}/bias:0`).data,
+  }));
+  const kernel = concatColumns(
+    d,
+    parts.map((q) => ({ n: s.hw, data: q.kernel })),
+  );
+  const bias = g.floatConst(
+    `l${l}_qkv_bias`,
+    [3 * s.hw],
+    concatColumns(
+      1,
+      parts.map((q) => ({ n: s.hw, data: q.bias })),
+    ),
+  );
+  if (!s.int8)
+    return g.op(
+      'Attention',
+      [x, g.floatConst(`l${l}_qkv_kernel`, [d, 3 * s.hw], kernel), bias],
+      { num_heads: s.h },
+      undefined,
+      MS,
+    );
+  const { q, scales } = quantisePerColumn(kernel, d, 3 * s.hw);
+  const [xq, xs, xz] = g.opOutputs('DynamicQuantizeLinear', [x], 3) as [string, string, string];
+  return g.op(
+    'QAttention',
+    [
+      xq,
+      g.int8Const(`l${l}_qkv_kernel_q`, [d, 3 * s.hw], q),
+      bias,
+      xs,
+      g.floatConst(`l${l}_qkv_kernel_scale`, [3 * s.hw], scales),
+      '',
+      xz,
+    ],
+    { num_heads: s.h },
+    undefined,
+    MS,
+  );
+}
+
+/** The same function with standard ONNX operators; with int8 attention products, see `Quantisation`. */
+function standardAttention(g: GraphBuilder, w: LayerWeight, l: number, x: string, s: AttentionShape): string {
+  const d = PAT_EMBED_DIM;
+  const scale = 1 / Math.sqrt(PAT_HEAD_DIM);
+  const headsShape = g.int64Const(`l${l}_heads_shape`, [0, 0, s.h, PAT_HEAD_DIM]);
+  const project = (proj: 'query' | 'key' | 'value', factor: number, perm: number[]): string => {
+    const k = Float32Array.from(w(`attention/${proj}/kernel:0`).data, (v) => v * factor);
+    const b = Float32Array.from(w(`attention/${proj}/bias:0`).data, (v) => v * factor);
+    const y = s.dense(x, `l${l}_${proj}_kernel`, [d, s.hw], k, b);
+    return g.op('Transpose', [g.op('Reshape', [y, headsShape])], { perm });
+  };
+  const q = project('query', scale, [0, 2, 1, 3]); // [B, H, T, 96]
+  const k = project('key', 1, [0, 2, 3, 1]); // [B, H, 96, T]
+  const v = project('value', 1, [0, 2, 1, 3]); // [B, H, T, 96]
+  let ctx: string;
+  if (!s.attentionProducts) {
+    const probs = g.op('Softmax', [g.op('MatMul', [q, k])], { axis: -1 });
+    ctx = g.op('MatMul', [probs, v]);
+  } else {
+    // Q·Kᵀ: Q uint8 and Kᵀ int8, one scale each over the batch, so the product and its scaling are one
+    // MatMulIntegerToFloat that writes the float scores directly (no pass over the [B, H, T, T] scores).
+    const [qq, qs, qz] = g.opOutputs('DynamicQuantizeLinear', [q], 3) as [string, string, string];
+    const [kq, ks] = symmetricQuantise(g, k, null, 'int8');
+    const scores = g.op('MatMulIntegerToFloat', [qq, kq, qs, ks, qz], {}, undefined, MS);
+    const probs = g.op('Softmax', [scores], { axis: -1 });
+    // Softmax rows are ≥ 0: uint8 with zero point 0 and each row's maximum ↦ 255 (a per-axis scale over the
+    // rows seen as [B·H·T, T]: one QuantizeLinear pass).
+    const rows = g.op('Reshape', [probs, g.int64Const(`l${l}_rows`, [-1, s.t])]);
+    const ps = g.op('Div', [
+      g.op('ReduceMax', [rows], { axes: [1], keepdims: 0 }),
+      g.scalar(`l${l}_255`, 255, 'float'),
+    ]);
+    const pq = g.op('Reshape', [
+      g.op('QuantizeLinear', [rows, ps], { axis: 0 }),
+      g.int64Const(`l${l}_probs_shape`, [-1, s.h, s.t, s.t]),
+    ]);
+    const [vq, vs] = symmetricQuantise(g, v, -2, 'int8');
+    const rowScale = g.op('Reshape', [ps, g.int64Const(`l${l}_row_scale`, [-1, s.h, s.t, 1])]);
+    ctx = g.op('Mul', [
+      g.op('Cast', [g.op('MatMulInteger', [pq, vq])], { to: 1 }),
+      g.op('Mul', [rowScale, vs]),
+    ]);
+  }
+  const merge = g.int64Const(`l${l}_merge_shape`, [0, 0, s.hw]);
+  return g.op('Reshape', [g.op('Transpose', [ctx], { perm: [0, 2, 1, 3] }), merge]);
+}
 /** A linear task head: embedding [batch, 96] → logit [batch, 1]. */
 export function buildLinearHeadOnnx(kernel: ArrayLike<number>, bias: number): Uint8Array {
   return buildHeadOnnx([{ w: kernel, b: [bias], inDim: PAT_EMBED_DIM, outDim: 1, relu: false }]);
@@ -238,4 +372,28 @@ export function buildHeadOnnx(layers: DenseLayer[], doc = ''): Uint8Array {
   });
   g.output('logit', ['batch', layers.at(-1)?.outDim ?? 1]);
   return g.encode('pat_head', {}, doc);
+}
+
+/**
+ * Symmetric quantisation of an activation with one scale per slice along `axis` reduced (max|x| / 127):
+ * uint8 with zero point 128 or int8 with zero point 0. Returns the quantised tensor and its scales (keepdims).
+ */
+function symmetricQuantise(
+  g: GraphBuilder,
+  x: string,
+  axis: number | null,
+  type: 'uint8' | 'int8',
+): [string, string] {
+  const id = g.fresh('sq');
+  const max = g.op('Max', [
+    g.op('ReduceMax', [g.op('Abs', [x])], axis === null ? { keepdims: 0 } : { axes: [axis], keepdims: 1 }),
+    g.scalar(`${id}_tiny`, 1e-30, 'float'),
+  ]);
+  const scale = g.op('Div', [max, g.scalar(`${id}_127`, 127, 'float')]);
+  const q = g.op('QuantizeLinear', [
+    g.op('Div', [x, scale]),
+    g.scalar(`${id}_one`, 1, 'float'),
+    g.scalar(`${id}_zero`, type === 'uint8' ? 128 : 0, type),
+  ]);
+  return [q, scale];
 }

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
+import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { patArchitecture } from '@clarity/core';
+import { normaliseInto, patArchitecture } from '@clarity/core';
 import { writeKerasH5, readKerasH5 } from '../../tools/keras-h5.ts';
 import { seededPatWeights } from '../../tools/keras-layout.ts';
-import { inferArchitecture } from '../../tools/pat-graph.ts';
+import { buildPatOnnx, inferArchitecture } from '../../tools/pat-graph.ts';
+import { ModelProto } from '../../tools/onnx-proto.ts';
 import { convertH5 } from '../../tools/convert.ts';
+import { syntheticWeek } from '../../tools/synthetic.ts';
 import { verify } from '../../tools/verify.ts';
 import { tempDir } from '../support/cache.ts';
-import { checkParity } from '../support/parity.ts';
+import { checkParity, maxAbsDiff } from '../support/parity.ts';
 
 const dir = tempDir('converter');
 
@@ -18,6 +21,91 @@ describe('PAT converter parity with the float64 reference', () => {
   });
   it('PAT-M: onnxruntime output within 1e-5 of the reference (batch 1)', { timeout: 120_000 }, async () => {
     await checkParity('m', 1, dir);
+  });
+});
+
+/** Operator types of an encoded model, with their domains. */
+function opTypes(bytes: Uint8Array): Set<string> {
+  const m = ModelProto.decode(bytes) as unknown as {
+    graph: { node: { op_type: string; domain?: string }[] };
+  };
+  return new Set(m.graph.node.map((n) => (n.domain ? `${n.domain}.${n.op_type}` : n.op_type)));
+}
+
+describe('fused and standard graphs (pat-graph.ts)', () => {
+  const arch = patArchitecture('s');
+  const weights = seededPatWeights(arch, 5);
+
+  it('the default graph uses the fused com.microsoft kernels and no activation transposes', () => {
+    const fused = opTypes(buildPatOnnx(weights, arch));
+    expect(fused).toContain('com.microsoft.Attention');
+    expect(fused).toContain('com.microsoft.SkipLayerNormalization');
+    expect(fused).not.toContain('Transpose');
+    expect(fused).not.toContain('Softmax');
+    const standard = opTypes(buildPatOnnx(weights, arch, {}, { precision: 'fp32', fused: false }));
+    expect([...standard].filter((o) => o.startsWith('com.microsoft'))).toEqual([]);
+    expect(standard).toContain('Softmax');
+    const int8 = opTypes(buildPatOnnx(weights, arch, {}, { precision: 'int8' }));
+    expect(int8).toContain('com.microsoft.QAttention');
+    expect(int8).toContain('com.microsoft.DynamicQuantizeMatMul');
+    expect(int8).not.toContain('MatMul');
+  });
+
+  it('fused and standard compute the same function (batch 2, within 1e-5)', { timeout: 60_000 }, async () => {
+    const input = new Float32Array(2 * 10_080);
+    for (let b = 0; b < 2; b++)
+      normaliseInto(syntheticWeek(70 + b, 97), { kind: 'per-sequence', minStd: 1e-6 }, input, b * 10_080);
+    const run = async (bytes: Uint8Array): Promise<Float32Array> => {
+      const session = await ort.InferenceSession.create(bytes);
+      const out = await session.run({ input: new ort.Tensor('float32', input, [2, 10_080]) });
+      await session.release();
+      return out.tokens!.data as Float32Array;
+    };
+    const fused = await run(buildPatOnnx(weights, arch));
+    const standard = await run(buildPatOnnx(weights, arch, {}, { precision: 'fp32', fused: false }));
+    expect(maxAbsDiff(fused, standard)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(fused.subarray(0, 96), fused.subarray(560 * 96, 561 * 96))).toBeGreaterThan(1e-3);
+  });
+
+  it(
+    'int8 with the attention products quantised too: integer Q·Kᵀ and softmax·V, embeddings agree (cosine ≥ 0.999)',
+    { timeout: 60_000 },
+    async () => {
+      const bytes = buildPatOnnx(weights, arch, {}, { precision: 'int8', fused: false, attention: true });
+      const ops = opTypes(bytes);
+      expect(ops).toContain('com.microsoft.MatMulIntegerToFloat');
+      expect(ops).toContain('MatMulInteger');
+      expect(ops).not.toContain('MatMul');
+      const input = new Float32Array(2 * 10_080);
+      for (let b = 0; b < 2; b++)
+        normaliseInto(
+          syntheticWeek(80 + b, 0, 60),
+          { kind: 'per-sequence', minStd: 1e-6 },
+          input,
+          b * 10_080,
+        );
+      const embed = async (model: Uint8Array): Promise<Float32Array> => {
+        const session = await ort.InferenceSession.create(model);
+        const out = await session.run({ input: new ort.Tensor('float32', input, [2, 10_080]) });
+        await session.release();
+        return out.embedding!.data as Float32Array;
+      };
+      const [a, b] = [await embed(buildPatOnnx(weights, arch)), await embed(bytes)];
+      for (let k = 0; k < 2; k++) {
+        const x = a.subarray(k * 96, (k + 1) * 96);
+        const y = b.subarray(k * 96, (k + 1) * 96);
+        const dot = x.reduce((s, v, i) => s + v * y[i]!, 0);
+        const cos = dot / Math.sqrt(x.reduce((s, v) => s + v * v, 0) * y.reduce((s, v) => s + v * v, 0));
+        expect(cos).toBeGreaterThanOrEqual(0.999);
+        expect(cos).toBeLessThan(1);
+      }
+    },
+  );
+
+  it('refuses int8 attention products in the fused graph (no fused kernel quantises them)', () => {
+    expect(() => buildPatOnnx(weights, arch, {}, { precision: 'int8', attention: true })).toThrow(
+      /fused: false/,
+    );
   });
 });
 

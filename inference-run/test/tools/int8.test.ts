@@ -10,6 +10,7 @@ import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { patArchitecture } from '@clarity/core';
 import { writeInt8Variant } from '../../tools/int8.ts';
+import { ModelProto } from '../../tools/onnx-proto.ts';
 import { seededPatWeights } from '../../tools/keras-layout.ts';
 import { writeStandin } from '../../tools/standin.ts';
 import { loadManifest } from '../../tools/train-head.ts';
@@ -58,10 +59,16 @@ describe('int8 variant of PAT-S', () => {
     expect(m.agreement!.maxHeadProbabilityDiff!).toBeLessThanOrEqual(0.01);
     expect(m.agreement!.passed).toBe(true);
     expect(m.heads.map((h) => h.task)).toEqual(['demo']);
-    // The graph really is integer: MatMulInteger and DynamicQuantizeLinear, no float MatMul left.
-    const text = new TextDecoder('latin1').decode(await readFile(join(root, 'pat-s-int8', m.file)));
-    expect(text).toContain('MatMulInteger');
-    expect(text).toContain('DynamicQuantizeLinear');
+    // The graph really is integer: every weight product is QAttention or DynamicQuantizeMatMul, no float
+    // MatMul or Attention left.
+    const model = ModelProto.decode(await readFile(join(root, 'pat-s-int8', m.file))) as unknown as {
+      graph: { node: { op_type: string }[] };
+    };
+    const ops = new Set(model.graph.node.map((n) => n.op_type));
+    expect(ops).toContain('QAttention');
+    expect(ops).toContain('DynamicQuantizeMatMul');
+    expect(ops).not.toContain('MatMul');
+    expect(ops).not.toContain('Attention');
     const session = await ort.InferenceSession.create(join(root, 'pat-s-int8', m.file));
     expect(session.outputNames).toEqual(expect.arrayContaining(['embedding', 'tokens']));
     await session.release();
