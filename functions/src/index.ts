@@ -1,5 +1,5 @@
 /** The functions codebase: one file per function in triggers/, each naming its event and its handler. */
-export { api } from './api/function.ts';
+export { api } from './triggers/api.ts';
 export { onUploadCreated } from './triggers/upload-created.ts';
 export { onUploadObjectFinalized } from './triggers/upload-object-finalized.ts';
 export { ingestContinuation } from './triggers/ingest-continuation.ts';

@@ -1,4 +1,3 @@
-import { onRequest } from 'firebase-functions/v2/https';
 import { createApp } from './app.ts';
 import {
   blobStoreKind,
@@ -15,7 +14,6 @@ import {
   rateLimitPoolShards,
   rateLimitUserBurst,
   rateLimitWindowSeconds,
-  region,
   requireSecondFactor,
   appCheckEnforce,
   runtime,
@@ -26,15 +24,13 @@ import {
 } from '../platform/config.ts';
 import { emulatorFinalizer, type ObjectFinalizer } from '../platform/emulator-storage.ts';
 import { inferenceReadiness, llmConfiguration } from './dependency-checks.ts';
-import { routeOf, sentrySecrets, withSentryRequest } from '../platform/sentry.ts';
-import { tracedRequest } from '../platform/tracing.ts';
 import { FirestoreRateLimitStore, RateLimitStoreTimeout, RateLimiter } from './rate-limit.ts';
 import { parseOrigins } from './security.ts';
 import { signingSecretFor } from './signing.ts';
 import { logger } from '../platform/logger.ts';
 import { adminApp, auth, blobStore, firestore } from '../platform/services.ts';
 import { getAppCheck } from 'firebase-admin/app-check';
-import type { Express } from 'express';
+import type { Express, Request, Response } from 'express';
 import { webhookDeps } from '../delivery/webhook-deps.ts';
 
 const log = logger.child({ fn: 'api' });
@@ -128,23 +124,8 @@ function configuredSigningSecret(): string | undefined {
 
 let app: Express | undefined;
 
-export const api = onRequest(
-  {
-    region,
-    memory: '512MiB',
-    timeoutSeconds: 60,
-    concurrency: 80,
-    secrets: [...sentrySecrets, signingSecret],
-  },
-  withSentryRequest(
-    'api',
-    // A SERVER span per request that continues the caller's traceparent, named by the route without ids.
-    tracedRequest(
-      (req) => `${req.method} ${routeOf(req.url)}`,
-      (req, res) => {
-        app ??= apiFromParams();
-        app(req, res);
-      },
-    ),
-  ),
-);
+/** The `api` function's handler (triggers/api.ts): the app is built from the params on the first request. */
+export function serveApi(req: Request, res: Response): void {
+  app ??= apiFromParams();
+  app(req, res);
+}

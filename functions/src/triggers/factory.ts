@@ -2,8 +2,10 @@
  * The one way a function is declared: region, secrets, retry and the poison-event policy, Sentry
  * wrapping, the stage's span (platform/tracing.ts: it continues the `traceparent` of the triggering
  * document, object or task request), the child logger (function name and event id) and the handlers'
- * dependencies are set here once. A trigger file names its document (or queue, or schedule), its resources and its handler.
+ * dependencies are set here once. A trigger file names its event (document, object, queue, schedule or
+ * HTTPS request), its resources and its handler.
  */
+import type { Request as HttpRequest, Response as HttpResponse } from 'express';
 import type { ParamsOf } from 'firebase-functions/v2';
 import type { SecretParam } from 'firebase-functions/params';
 import * as functionsV1 from 'firebase-functions/v1';
@@ -17,13 +19,21 @@ import {
   type FirestoreEvent,
   type QueryDocumentSnapshot,
 } from 'firebase-functions/v2/firestore';
+import { onRequest, type HttpsOptions } from 'firebase-functions/v2/https';
 import { onSchedule, type ScheduledEvent, type ScheduleOptions } from 'firebase-functions/v2/scheduler';
 import { onObjectFinalized, type StorageEvent, type StorageOptions } from 'firebase-functions/v2/storage';
 import { onTaskDispatched, type Request, type TaskQueueOptions } from 'firebase-functions/v2/tasks';
 import { region } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
-import { captureError, flushSentry, sentrySecrets, withSentry } from '../platform/sentry.ts';
-import { inSpan, SpanKind, traceparentOf } from '../platform/tracing.ts';
+import {
+  captureError,
+  flushSentry,
+  routeOf,
+  sentrySecrets,
+  withSentry,
+  withSentryRequest,
+} from '../platform/sentry.ts';
+import { inSpan, SpanKind, traceparentOf, tracedRequest } from '../platform/tracing.ts';
 import { triggerDeps, type StageDeps } from '../pipeline/deps.ts';
 import { isAccountDeleted } from '../store/tombstones.ts';
 
@@ -43,6 +53,13 @@ const retried = { ...placed, retry: true };
 
 type Handler<E> = (event: E, deps: StageDeps) => Promise<unknown>;
 type Options<O> = Omit<O, 'region' | 'secrets' | 'retry' | 'document'>;
+/** `moreSecrets`: secrets the handler reads besides Sentry's (the API's signing secret, the mail task's SMTP password). */
+type WithSecrets<O> = Options<O> & { moreSecrets?: SecretParam[] };
+
+/** Region and secrets (Sentry's and the handler's own) for a function that is not retried. */
+function placedWith<O>({ moreSecrets = [], ...rest }: WithSecrets<O>) {
+  return { ...rest, ...placed, secrets: [...sentrySecrets, ...moreSecrets] };
+}
 
 /** Where an event's trace continues from: the `traceparent` its writer stored or sent, and the span kind. */
 interface TraceFrom {
@@ -147,20 +164,37 @@ export function objectFinalized(
   );
 }
 
-/** `moreSecrets`: secrets the handler reads besides Sentry's (e.g. the mail task's SMTP password). */
 export function taskDispatched<T>(
   fn: string,
-  options: Options<TaskQueueOptions> & { moreSecrets?: SecretParam[] },
+  options: WithSecrets<TaskQueueOptions>,
   handler: Handler<Request<T>>,
 ) {
-  const { moreSecrets = [], ...rest } = options;
   return onTaskDispatched<T>(
-    { ...rest, ...placed, secrets: [...sentrySecrets, ...moreSecrets] },
+    placedWith(options),
     withSentry(fn, (req: Request<T>) =>
       run(fn, { id: req.id }, (deps) => handler(req, deps), {
         traceparent: req.headers?.traceparent,
         kind: SpanKind.SERVER,
       }),
+    ),
+  );
+}
+
+/**
+ * An HTTPS function: Sentry's request scope, and a SERVER span per request that continues the caller's
+ * `traceparent`, named by the route without ids. The handler answers the request itself (no event, no
+ * stage dependencies: the API builds its own from the params).
+ */
+export function httpsRequest(
+  fn: string,
+  options: WithSecrets<HttpsOptions>,
+  handler: (req: HttpRequest, res: HttpResponse) => void,
+) {
+  return onRequest(
+    placedWith(options),
+    withSentryRequest(
+      fn,
+      tracedRequest((req) => `${req.method} ${routeOf(req.url)}`, handler),
     ),
   );
 }

@@ -3,10 +3,13 @@
  * failure propagates (the platform redelivers it), and an event older than the poison-event limit is
  * dropped. The real trigger files are driven with events their handlers ignore, so no Firestore is needed.
  */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
+import type { HttpsFunction, Request as HttpsRequest } from 'firebase-functions/v2/https';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StageDeps } from '../../src/pipeline/deps.ts';
-import { documentCreated, maxEventAgeMs } from '../../src/triggers/factory.ts';
+import { documentCreated, httpsRequest, maxEventAgeMs } from '../../src/triggers/factory.ts';
 
 const savedProject = process.env.GCLOUD_PROJECT;
 beforeAll(() => {
@@ -67,6 +70,52 @@ describe('trigger factory', () => {
     expect(handler).not.toHaveBeenCalled();
     await fn.run(event(maxEventAgeMs - 60_000));
     expect(handler).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('trigger factory: HTTPS', () => {
+  /** Serves the declared function on a loopback port, as the Functions runtime would hand it requests. */
+  async function serve(fn: HttpsFunction) {
+    const app = express();
+    // The runtime's request also carries `rawBody`, which these handlers do not read.
+    app.use((req, res) => fn(req as HttpsRequest, res));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { base, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('hands each request to the handler, which answers it', async () => {
+    const seen: string[] = [];
+    const fn = httpsRequest('testHttps', {}, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.status(201).json({ ok: true });
+    });
+    const { base, close } = await serve(fn);
+    try {
+      const res = await fetch(`${base}/v1/things/abc123?x=1`, { method: 'POST' });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ ok: true });
+      expect(seen).toEqual(['POST /v1/things/abc123?x=1']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 500 in the one error shape when the handler throws (e.g. building the app failed)', async () => {
+    const fn = httpsRequest('testHttpsThrows', {}, () => {
+      throw new Error('params missing');
+    });
+    const { base, close } = await serve(fn);
+    try {
+      const res = await fetch(`${base}/v1/anything`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({
+        error: { code: 'internal', message: 'internal error', requestId: 'unknown' },
+      });
+    } finally {
+      await close();
+    }
   });
 });
 
