@@ -15,33 +15,18 @@ import { sharedData } from '@clarity/core/testing';
 import { createReadStream } from 'node:fs';
 import { createLogger } from '../../src/platform/logger.ts';
 import { ingestStorageObject, type FileIngestDeps } from '../../src/pipeline/ingest-file.ts';
-import { stageDeps, type StageSettings } from '../../src/pipeline/deps.ts';
+import { stageDeps } from '../../src/pipeline/deps.ts';
 import { deleteUserData } from '../../src/store/account-data.ts';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
 import { adminDb } from '../support/emulators.ts';
 import { epochsWithData, expectedDay } from '../support/expected-minutes.ts';
+import { testStageSettings } from '../support/stage-settings.ts';
 
 const project = 'demo-clarity-device-files';
 const db = () => adminDb(project);
 let deps: FileIngestDeps;
 /** Stage settings as the params give them by default (only importLimits matters here). */
-const stageSettings: StageSettings = {
-  inferenceUrl: '',
-  inferenceModel: '',
-  inferenceTimeoutMs: 1000,
-  inferenceHeads: [],
-  vertexProject: '',
-  vertexLocation: '',
-  geminiModel: '',
-  vertexBaseUrl: '',
-  llmTimeoutMs: 1000,
-  llmMaxConcurrency: 1,
-  llmDailyTokensPerUser: 1,
-  llmDailyTokensProject: 1,
-  uploadJobDebounceMinutes: 10,
-  ingestTimeBudgetSeconds: 480,
-  importLimits: '',
-};
+const stageSettings = testStageSettings();
 let blobs: FsBlobStore;
 let uid: string;
 let staging: string;

@@ -6,28 +6,11 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { defaultImportLimits } from '@clarity/core';
-import { stageDeps, type StageSettings } from '../../src/pipeline/deps.ts';
+import { stageDeps } from '../../src/pipeline/deps.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
+import { testStageSettings } from '../support/stage-settings.ts';
 
-const settings = (over: Partial<StageSettings>): StageSettings => ({
-  inferenceUrl: '',
-  inferenceModel: '',
-  inferenceTimeoutMs: 1000,
-  inferenceHeads: [],
-  vertexProject: '',
-  vertexLocation: '',
-  geminiModel: '',
-  vertexBaseUrl: '',
-  llmTimeoutMs: 1000,
-  llmMaxConcurrency: 1,
-  llmDailyTokensPerUser: 1,
-  llmDailyTokensProject: 1,
-  uploadJobDebounceMinutes: 10,
-  ingestTimeBudgetSeconds: 480,
-  importLimits: '',
-  ...over,
-});
 // No Firestore or Storage is touched: the deps are only built.
 const base = {
   db: {} as Firestore,
@@ -38,22 +21,22 @@ const base = {
 
 describe('file ingest settings', () => {
   it('IMPORT_LIMITS overrides the named limits; empty keeps the defaults', () => {
-    expect(stageDeps(base, settings({})).fileIngest().limits).toEqual(defaultImportLimits);
+    expect(stageDeps(base, testStageSettings({})).fileIngest().limits).toEqual(defaultImportLimits);
     const raised = stageDeps(
       base,
-      settings({ importLimits: 'maxDistinctTypes=5000,maxDepth=64' }),
+      testStageSettings({ importLimits: 'maxDistinctTypes=5000,maxDepth=64' }),
     ).fileIngest();
     expect(raised.limits).toEqual({ ...defaultImportLimits, maxDistinctTypes: 5000, maxDepth: 64 });
-    expect(() => stageDeps(base, settings({ importLimits: 'nope=1' })).fileIngest()).toThrow(
+    expect(() => stageDeps(base, testStageSettings({ importLimits: 'nope=1' })).fileIngest()).toThrow(
       /unknown import limit nope/,
     );
   });
 
   it('the time budget applies only with a continuation queue', () => {
-    expect(stageDeps(base, settings({})).fileIngest().timeBudgetMs).toBeUndefined();
+    expect(stageDeps(base, testStageSettings({})).fileIngest().timeBudgetMs).toBeUndefined();
     const deps = stageDeps(
       { ...base, continueIngest: () => Promise.resolve() },
-      settings({ ingestTimeBudgetSeconds: 3 }),
+      testStageSettings({ ingestTimeBudgetSeconds: 3 }),
     ).fileIngest();
     expect(deps.timeBudgetMs).toBe(3000);
     expect(deps.continueIngest).toBeTypeOf('function');
