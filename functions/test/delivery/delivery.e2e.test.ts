@@ -14,19 +14,17 @@
  * 127.0.0.1 with ephemeral ports, named to the emulated functions in system/deliverySinks (emulator only,
  * DELIVERY_EMULATOR_SINKS in functions/.env.demo-clarity).
  */
-import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
+import { deleteApp, type FirebaseApp } from 'firebase/app';
+import { doc, onSnapshot } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/store/paths.ts';
-import { adminDb, emulatorOrigin, eventually, projectId } from '../support/emulators.ts';
+import { adminDb, emulatorOrigin, eventually, projectId, signedUpClient } from '../support/emulators.ts';
 import { realWeek } from '../support/pipeline.ts';
 import { startPushSink, type PushSink } from '../support/push-sink.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
-const firestoreHost = new URL(emulatorOrigin('firestore'));
 let app: FirebaseApp | undefined;
 let receiver: Receiver;
 let smtp: SmtpSink;
@@ -52,16 +50,10 @@ interface Channel {
 describe('upload -> insight -> push, email and webhook', () => {
   it('delivers on every channel in one run, each outcome live on the job', async () => {
     const week = await realWeek();
-    app = initializeApp(
-      { projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` },
-      'delivery-e2e',
-    );
-    const auth = getAuth(app);
-    connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-    const db = getFirestore(app);
-    connectFirestoreEmulator(db, firestoreHost.hostname, Number(firestoreHost.port));
     const email = `delivery-${Date.now()}@example.com`;
-    const { user } = await createUserWithEmailAndPassword(auth, email, 'correct-horse-battery');
+    const client = await signedUpClient('delivery-e2e', email);
+    app = client.app;
+    const { db, user } = client;
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${apiUrl}${path}`, {
         method,

@@ -5,24 +5,15 @@
  * skip inference (no model configured in demo-clarity), write the rules insight and deliver. The listener
  * on the job sees each stage change; the insight's numbers equal the analysis's numbers.
  */
-import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import {
-  collection,
-  connectFirestoreEmulator,
-  doc,
-  getDoc,
-  getFirestore,
-  onSnapshot,
-} from 'firebase/firestore';
+import { deleteApp, type FirebaseApp } from 'firebase/app';
+import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analysisDocSchema, insightDocSchema, type JobDoc } from '@clarity/core';
-import { emulatorOrigin, projectId } from '../support/emulators.ts';
+import { emulatorOrigin, projectId, signedUpClient } from '../support/emulators.ts';
 import { uploadAsClient } from '../support/storage-events.ts';
 import { realWeekWithDeviceFile } from '../support/pipeline.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
-const firestoreHost = new URL(emulatorOrigin('firestore'));
 let app: FirebaseApp | undefined;
 
 afterAll(async () => {
@@ -32,19 +23,9 @@ afterAll(async () => {
 describe('upload -> analyze -> infer -> insight -> deliver', () => {
   it('reaches an insight whose numbers equal the analysis, with every stage change seen live', async () => {
     const { awd, healthKit: week } = await realWeekWithDeviceFile();
-    app = initializeApp(
-      { projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` },
-      'pipeline-e2e',
-    );
-    const auth = getAuth(app);
-    connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-    const db = getFirestore(app);
-    connectFirestoreEmulator(db, firestoreHost.hostname, Number(firestoreHost.port));
-    const { user } = await createUserWithEmailAndPassword(
-      auth,
-      `pipeline-${Date.now()}@example.com`,
-      'correct-horse-battery',
-    );
+    const client = await signedUpClient('pipeline-e2e', `pipeline-${Date.now()}@example.com`);
+    app = client.app;
+    const { db, user } = client;
 
     // Every job of the user, live; `until` resolves on the first finished job that matches.
     const jobs = new Map<string, { job: JobDoc; seen: string[] }>();

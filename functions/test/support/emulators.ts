@@ -5,9 +5,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initializeApp as initializeClientApp, type FirebaseApp } from 'firebase/app';
+import {
+  createUserWithEmailAndPassword,
+  getAuth as getClientAuth,
+  type Auth,
+  type User,
+} from 'firebase/auth';
+import { getFirestore as getClientFirestore, type Firestore as ClientFirestore } from 'firebase/firestore';
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { connectEmulators, emulatorAppOptions, type EmulatorHosts } from '@clarity/client';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const projectId = 'demo-clarity';
@@ -102,4 +111,41 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** Auth and Firestore as firebase.json places them, for @clarity/client's `connectEmulators`. */
+export function emulatorHosts(): EmulatorHosts {
+  const auth = new URL(emulatorOrigin('auth'));
+  const firestore = new URL(emulatorOrigin('firestore'));
+  return { host: firestore.hostname, authPort: Number(auth.port), firestorePort: Number(firestore.port) };
+}
+
+/** A Firebase client-SDK app, as an app runs one: the user's side of the end-to-end tests. */
+export interface ClientApp {
+  app: FirebaseApp;
+  auth: Auth;
+  db: ClientFirestore;
+}
+
+/**
+ * A client-SDK app on the emulators, wired as the web app and the demo wire theirs (@clarity/client's
+ * `emulatorAppOptions` and `connectEmulators`: the one place for those lines). `name`: the app's name.
+ */
+export function clientApp(name: string, project = projectId): ClientApp {
+  const app = initializeClientApp(emulatorAppOptions(project), name);
+  const auth = getClientAuth(app);
+  const db = getClientFirestore(app);
+  connectEmulators(auth, db, emulatorHosts());
+  return { app, auth, db };
+}
+
+/** `clientApp` with a new user signed up and signed in (the email must be new to the Auth emulator). */
+export async function signedUpClient(
+  name: string,
+  email: string,
+  project = projectId,
+): Promise<ClientApp & { user: User }> {
+  const client = clientApp(name, project);
+  const { user } = await createUserWithEmailAndPassword(client.auth, email, 'correct-horse-battery');
+  return { ...client, user };
 }

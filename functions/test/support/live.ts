@@ -10,18 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, type User } from 'firebase/auth';
-import {
-  collection,
-  connectFirestoreEmulator,
-  getFirestore,
-  onSnapshot,
-  type Firestore as ClientFirestore,
-} from 'firebase/firestore';
+import { deleteApp, type FirebaseApp } from 'firebase/app';
+import type { User } from 'firebase/auth';
+import { collection, onSnapshot, type Firestore as ClientFirestore } from 'firebase/firestore';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { JobDoc } from '@clarity/core';
-import { adminDb, emulatorOrigin, repoRoot } from './emulators.ts';
+import { adminDb, emulatorOrigin, repoRoot, signedUpClient } from './emulators.ts';
 import { startInferenceRun } from './inference-run.ts';
 
 export const liveProject = 'demo-clarity-live';
@@ -130,22 +124,14 @@ export interface AppUser {
   uid: string;
 }
 
-const firestoreHost = new URL(emulatorOrigin('firestore'));
 export const apiUrl = `${emulatorOrigin('functions')}/${liveProject}/${region}/api`;
 
 export async function signUpApp(name: string): Promise<AppUser> {
-  const app = initializeApp(
-    { projectId: liveProject, apiKey: 'demo-key', authDomain: `${liveProject}.firebaseapp.com` },
-    `live-${name}-${Date.now()}`,
-  );
-  const auth = getAuth(app);
-  connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-  const db = getFirestore(app);
-  connectFirestoreEmulator(db, firestoreHost.hostname, Number(firestoreHost.port));
-  const { user } = await createUserWithEmailAndPassword(
-    auth,
-    `${name}-${Date.now()}@example.com`,
-    'correct-horse-battery',
+  const stamp = Date.now();
+  const { app, db, user } = await signedUpClient(
+    `live-${name}-${stamp}`,
+    `${name}-${stamp}@example.com`,
+    liveProject,
   );
   // LLM insights need a verified email (functions/README-security.md, finding 8): verified as an admin
   // would, through the Auth emulator's admin endpoint.

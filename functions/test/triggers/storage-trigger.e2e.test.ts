@@ -12,12 +12,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { deleteApp, initializeApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from 'firebase/firestore';
+import { deleteApp, type FirebaseApp } from 'firebase/app';
+import { doc, onSnapshot } from 'firebase/firestore';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { FsBlobStore } from '../../src/store/blob-store.ts';
-import { adminDb, emulatorOrigin, eventually, projectId, repoRoot, signUp } from '../support/emulators.ts';
+import { adminDb, eventually, repoRoot, signedUpClient, signUp } from '../support/emulators.ts';
 import { fireFinalized, uploadAsClient } from '../support/storage-events.ts';
 import { sharedData } from '@clarity/core/testing';
 import { readAgdFile, readAwdFile, readFitbitMinuteStepsWide } from '@clarity/core';
@@ -28,21 +27,14 @@ import { epochsWithData, expectedDay } from '../support/expected-minutes.ts';
 // the trigger's own cold start take longer than the project's 60 s default.
 vi.setConfig({ testTimeout: 180_000 });
 
-const app = initializeApp({ projectId, apiKey: 'demo-key' }, `storage-e2e-${Date.now()}`);
-afterAll(() => deleteApp(app));
+let app: FirebaseApp | undefined;
+afterAll(() => (app ? deleteApp(app) : undefined));
 
 describe('Storage upload -> onObjectFinalized -> upload document', () => {
   it('a real export is ingested with per-type counts equal to its records, followed live', async () => {
-    const auth = getAuth(app);
-    connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-    const db = getFirestore(app);
-    const fs = new URL(emulatorOrigin('firestore'));
-    connectFirestoreEmulator(db, fs.hostname, Number(fs.port));
-    const { user } = await createUserWithEmailAndPassword(
-      auth,
-      `storage-${Date.now()}@example.com`,
-      'correct-horse-battery',
-    );
+    const client = await signedUpClient(`storage-e2e-${Date.now()}`, `storage-${Date.now()}@example.com`);
+    app = client.app;
+    const { db, user } = client;
 
     const xml = readFileSync(sharedData('apple_health', 'tdda_export6s3sample.xml'));
     const records = xml.toString('utf8').split('<Record ').length - 1;

@@ -3,38 +3,20 @@
  * Auth emulator, POST a batch to the `api` function in the Functions emulator, and follow the upload live
  * with onSnapshot while the Firestore trigger ingests it. Security rules are the real firestore.rules.
  */
-import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, type User } from 'firebase/auth';
-import {
-  collection,
-  connectFirestoreEmulator,
-  doc,
-  getDoc,
-  getDocs,
-  getFirestore,
-  onSnapshot,
-  type Firestore,
-} from 'firebase/firestore';
+import { deleteApp, type FirebaseApp } from 'firebase/app';
+import type { User } from 'firebase/auth';
+import { collection, doc, getDoc, getDocs, onSnapshot, type Firestore } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulatorOrigin, projectId } from '../../support/emulators.ts';
+import { emulatorOrigin, projectId, signedUpClient } from '../../support/emulators.ts';
 import { morningBatch } from '../../support/samples.ts';
 
 const apiUrl = `${emulatorOrigin('functions')}/${projectId}/us-central1/api`;
-const firestoreHost = new URL(emulatorOrigin('firestore'));
 const apps: FirebaseApp[] = [];
 
 async function clientFor(email: string): Promise<{ user: User; db: Firestore }> {
-  const app = initializeApp(
-    { projectId, apiKey: 'demo-key', authDomain: `${projectId}.firebaseapp.com` },
-    email,
-  );
+  const { app, user, db } = await signedUpClient(email, email);
   apps.push(app);
-  const auth = getAuth(app);
-  connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-  const db = getFirestore(app);
-  connectFirestoreEmulator(db, firestoreHost.hostname, Number(firestoreHost.port));
-  const cred = await createUserWithEmailAndPassword(auth, email, 'correct-horse-battery');
-  return { user: cred.user, db };
+  return { user, db };
 }
 
 interface UploadView {
