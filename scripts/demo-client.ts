@@ -1,7 +1,7 @@
 /**
  * The demo's client side, run inside `firebase emulators:exec` by scripts/demo.ts. It behaves as an app:
- * Firebase client SDK for sign-in and live listeners, and the typed client library (@clarity/client) for
- * both uploads.
+ * Firebase client SDK for sign-in, and the typed client library (@clarity/client) for both uploads and for
+ * every read: its live watchers of the uploads, jobs, analysis and insights, as the web app uses them.
  *
  * Data: the first 7 complete days of a real Actiwatch recording (../shared/data/actigraphy/actiwatch_awd/
  * example_01.AWD), moved to the week ending yesterday, uploaded as the .AWD file itself through the
@@ -16,7 +16,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { addDays } from '@clarity/core';
-import { collection, doc, getDoc, onSnapshot } from 'firebase/firestore';
+import { stageNames, type Analysis, type Insight, type Job } from '@clarity/client';
 import { paths } from '../functions/src/store/paths.ts';
 import {
   apiBaseUrl as api,
@@ -104,14 +104,20 @@ function generatedSamples(endDate: string): Record<string, unknown>[] {
   return out;
 }
 
-interface JobView {
-  status: string;
-  uploadId: string | null;
-  stages: Record<string, { status: string; note?: string }>;
-  degraded: string[];
+/**
+ * The current value of one of the client's watchers: its first snapshot, then the listener stops (the
+ * watchers call back asynchronously, so `stop` is set by then).
+ */
+function current<T>(
+  watch: (onChange: (v: T) => void, onError: (e: Error) => void) => () => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const stop = watch((v) => {
+      stop();
+      resolve(v);
+    }, reject);
+  });
 }
-
-const stageOrder = ['analyze', 'infer', 'insight', 'deliver'];
 
 /** `accepted 10080, duplicate 0, rejected 0` from an upload's counts. */
 function describeCounts(counts: unknown): string {
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
     );
   }
   await waitForApi(180_000);
-  const { db, user, client } = await signedInClient('demo', 'api', demoPassword);
+  const { user, client } = await signedInClient('demo', 'api', demoPassword);
   say(`demo: signed in as ${user.email} (uid ${user.uid})`);
 
   const weekModule = (await import(
@@ -158,12 +164,12 @@ async function main(): Promise<void> {
   const wanted: { uploadId?: string } = {};
   let jobId: string | undefined;
   const lastLine = new Map<string, string>();
-  const finishedJobs = new Map<string, JobView>();
-  let settle: ((j: JobView) => void) | undefined;
+  const finishedJobs = new Map<string, Job>();
+  let settle: ((j: Job) => void) | undefined;
   // A stall, not a slow machine, is the failure: the clock restarts at every change of any job.
   const stallMs = 300_000;
   let stall: ReturnType<typeof setTimeout> | undefined;
-  const finished = new Promise<JobView>((resolve, reject) => {
+  const finished = new Promise<Job>((resolve, reject) => {
     const arm = (): void => {
       clearTimeout(stall);
       stall = setTimeout(
@@ -176,17 +182,16 @@ async function main(): Promise<void> {
       clearTimeout(stall);
       resolve(j);
     };
-    onSnapshot(
-      collection(db, 'users', user.uid, 'jobs'),
-      (snap) => {
-        for (const change of snap.docChanges()) {
-          const j = change.doc.data() as JobView;
-          const id = change.doc.id;
+    // The user's jobs, newest first (the web app's list): each snapshot is reported oldest first.
+    client.watchJobs(
+      (jobs) => {
+        for (const j of [...jobs].reverse()) {
+          const id = j.id;
           if (!lastLine.has(id))
             say(
               `demo: job ${id} created (upload ${j.uploadId ?? '-'}); following ${paths.job(user.uid, id)}`,
             );
-          const line = stageOrder.map((s) => `${s} ${j.stages[s]?.status ?? '-'}`).join(' | ');
+          const line = stageNames.map((s) => `${s} ${j.stages[s].status}`).join(' | ');
           if (line !== lastLine.get(id)) {
             say(`  ${stamp()}  ${j.status.padEnd(8)} ${line}`);
             arm();
@@ -201,25 +206,16 @@ async function main(): Promise<void> {
           }
         }
       },
-      reject,
+      { onError: reject },
     );
   });
   // Awaited after the uploads; until then a rejection must not end the process as an unhandled one.
   finished.catch(() => undefined);
   const waitForUpload = async (uploadId: string): Promise<void> => {
-    const deadline = Date.now() + stallMs;
-    for (;;) {
-      if (Date.now() > deadline)
-        throw new Error(`upload ${uploadId} not ingested within ${stallMs / 1000} s (see the emulator log)`);
-      const u = (await getDoc(doc(db, 'users', user.uid, 'uploads', uploadId))).data();
-      if (u && ['ingested', 'partial', 'rejected'].includes(u.status as string)) {
-        say(
-          `  ${stamp()}  upload ${uploadId}: ${String(u.status)}; ${describeCounts(u.counts)} (${Object.keys((u.byType as object | undefined) ?? {}).join(', ')})`,
-        );
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const u = await client.uploadFinished(uploadId, stallMs);
+    say(
+      `  ${stamp()}  upload ${uploadId}: ${u.status}; ${describeCounts(u.counts)} (${Object.keys(u.byType ?? {}).join(', ')})`,
+    );
   };
 
   if (awdFile) {
@@ -268,37 +264,23 @@ async function main(): Promise<void> {
     }
 
   const job = await finished;
-  for (const s of stageOrder) {
-    const note = job.stages[s]?.note;
+  for (const s of stageNames) {
+    const note = job.stages[s].note;
     if (note) say(`           ${s}: ${note}`);
   }
   if (job.degraded.length > 0) say(`           degraded: ${job.degraded.join('; ')}`);
-  const analysis = (await getDoc(doc(db, 'users', user.uid, 'analyses', jobId as string))).data() as
-    | {
-        inference: {
-          status: string;
-          model?: { name: string; version: string };
-          embedding?: number[];
-          notice?: string;
-        };
-      }
-    | undefined;
+  const analysis = await current<Analysis | undefined>((onChange, onError) =>
+    client.watchAnalysis(jobId as string, onChange, { onError }),
+  );
   if (analysis?.inference.status === 'done') {
     say(
       `demo: PAT embedding: ${analysis.inference.embedding?.length ?? 0} numbers from ${analysis.inference.model?.name}@${analysis.inference.model?.version} (a representation, not a prediction${analysis.inference.notice ? `; ${analysis.inference.notice}` : ''})`,
     );
   }
-  const insight = (await getDoc(doc(db, 'users', user.uid, 'insights', jobId as string))).data() as
-    | {
-        narrative: string;
-        keyInsights: { title: string; detail: string }[];
-        recommendations: string[];
-        disclaimer: string;
-        generator: string;
-        templateVersion: string;
-        confidence: string;
-      }
-    | undefined;
+  const insights = await current<Insight[]>((onChange, onError) =>
+    client.watchInsights(onChange, { onError }),
+  );
+  const insight = insights.find((i) => i.id === (job.insightId ?? jobId));
   if (insight) {
     say(`\ninsight (${insight.generator}, ${insight.templateVersion}, confidence ${insight.confidence}):`);
     say(`  ${insight.narrative}`);
@@ -306,7 +288,7 @@ async function main(): Promise<void> {
     for (const r of insight.recommendations) say(`  > ${r}`);
     say(`  (${insight.disclaimer})`);
   }
-  const delivered = await reportDelivery(db, user.uid, jobId as string, delivery, say);
+  const delivered = await reportDelivery(client, user.uid, jobId as string, delivery, say);
   await delivery.close();
   const shotAt = argv.indexOf('--screenshot');
   if (shotAt >= 0 && argv[shotAt + 1]) {

@@ -9,7 +9,7 @@
  */
 import { initializeApp as adminInit } from 'firebase-admin/app';
 import { getFirestore as adminFirestore } from 'firebase-admin/firestore';
-import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
+import type { ClarityClient, Job } from '@clarity/client';
 import { paths } from '../functions/src/store/paths.ts';
 import { startPushSink, type PushSink } from '../functions/test/support/push-sink.ts';
 import { startSmtpSink, type SmtpSink } from '../functions/test/support/smtp.ts';
@@ -84,9 +84,15 @@ interface Channel {
   endpoints?: Record<string, Channel>;
 }
 
-/** Waits for every channel's final outcome on the job document (a listener) and prints it. */
+/**
+ * The job's `delivery` field: written by the delivery stage (pipeline/deliver.ts, delivery/*), not part of
+ * the core's job contract yet, so the client's typed Job does not name it.
+ */
+type JobWithDelivery = Job & { delivery?: Record<string, Channel> };
+
+/** Waits for every channel's final outcome on the job (the client's live jobs watcher) and prints it. */
 export async function reportDelivery(
-  db: Firestore,
+  client: ClarityClient,
   uid: string,
   jobId: string,
   d: DemoDelivery,
@@ -98,8 +104,9 @@ export async function reportDelivery(
   const delivery = await new Promise<Record<string, Channel> | null>((resolve) => {
     let last: Record<string, Channel> = {};
     const t = setTimeout(() => (stop(), resolve(last)), timeoutMs);
-    const stop = onSnapshot(doc(db, 'users', uid, 'jobs', jobId), (snap) => {
-      last = (snap.get('delivery') ?? {}) as Record<string, Channel>;
+    const stop = client.watchJobs((jobs) => {
+      const job: JobWithDelivery | undefined = jobs.find((j) => j.id === jobId);
+      last = job?.delivery ?? {};
       const eps = Object.values(last.webhook?.endpoints ?? {});
       if (
         final(last.push?.status) &&
