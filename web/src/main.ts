@@ -21,8 +21,10 @@ import {
   createClarityClient,
   stageNames,
   type Analysis,
+  type CareTeamPatient,
   type ClarityClient,
   type Insight,
+  type InsightItem,
   type Job,
   type Upload,
 } from '@clarity/client';
@@ -54,6 +56,14 @@ interface State {
   careTeam: string[];
   message: string | null;
   feedback: Record<string, boolean>;
+  /** Clinicians and admins: the people whose care team includes the user (GET /v1/care-team/patients). */
+  patients: CareTeamPatient[];
+  patientsCursor: string | null;
+  patientsStatus: 'idle' | 'loading' | 'loaded' | 'error';
+  /** The person whose newest insight is shown (read through the audited API), and that insight. */
+  selectedPatient: string | null;
+  patientInsight: InsightItem | null | undefined;
+  patientsError: string | null;
 }
 
 const state: State = {
@@ -68,6 +78,12 @@ const state: State = {
   careTeam: [],
   message: null,
   feedback: {},
+  patients: [],
+  patientsCursor: null,
+  patientsStatus: 'idle',
+  selectedPatient: null,
+  patientInsight: undefined,
+  patientsError: null,
 };
 
 const config = await loadConfig();
@@ -244,18 +260,30 @@ function signInScreen(): HTMLElement {
   );
 }
 
-const sections = ['upload', 'pipeline', 'insights', 'charts', 'account'] as const;
+const baseSections = ['upload', 'pipeline', 'insights', 'charts', 'account'] as const;
 const el: Record<string, HTMLElement> = {};
 
+/** Clinicians and admins also get the read-only care-team screen. */
+function privileged(): boolean {
+  return state.roles.includes('clinician') || state.roles.includes('admin');
+}
+
+type SectionId = (typeof baseSections)[number] | 'patients';
+
+function sections(): SectionId[] {
+  return privileged() ? ['patients', ...baseSections] : [...baseSections];
+}
+
 function dashboard(): HTMLElement {
-  for (const s of sections) el[s] = h('section', { id: s, 'aria-labelledby': `${s}-title`, class: 'card' });
+  for (const s of sections()) el[s] = h('section', { id: s, 'aria-labelledby': `${s}-title`, class: 'card' });
+  if (!privileged()) delete el.patients;
   el.uploadStatus = h('div', { id: 'upload-status', 'aria-live': 'polite' });
   const nav = h(
     'nav',
     { 'aria-label': t('nav') },
-    h('ul', {}, ...sections.map((s) => h('li', {}, h('a', { href: `#${s}` }, t(s))))),
+    h('ul', {}, ...sections().map((s) => h('li', {}, h('a', { href: `#${s}` }, t(s))))),
   );
-  return h('div', {}, nav, h('main', { id: 'main' }, ...sections.map((s) => el[s])));
+  return h('div', {}, nav, h('main', { id: 'main' }, ...sections().map((s) => el[s])));
 }
 
 function title(id: string, key: Key): HTMLElement {
@@ -747,14 +775,254 @@ function renderAccount(): void {
         t('deleteAccount'),
       ),
     ),
-    h('h3', {}, t('careTeam')),
-    h('p', { id: 'care-team' }, state.careTeam.length > 0 ? state.careTeam.join(', ') : t('none')),
-    state.roles.includes('clinician')
-      ? [h('h3', {}, t('patients')), h('p', { class: 'muted' }, t('none'))]
-      : null,
+    careTeamEditor(),
     h('p', { id: 'account-message', role: 'status' }),
   );
   renderAccountMessage();
+}
+
+/**
+ * Who may read the user's data: the list (live, from the user's own document) and a form to add or remove a
+ * clinician by uid, through the signed PUT /v1/account/care-team (the only writer of careTeam).
+ */
+function careTeamEditor(): HTMLElement[] {
+  const input = h('input', {
+    id: 'care-team-uid',
+    type: 'text',
+    autocomplete: 'off',
+    spellcheck: false,
+    maxlength: 128,
+    pattern: '[A-Za-z0-9_\\-]{1,128}',
+  });
+  const save = async (team: string[]) => {
+    try {
+      await client.setCareTeam(team);
+      state.message = t('careTeamSaved');
+    } catch (err) {
+      state.message = `${t('error')}: ${(err as Error).message}`;
+    }
+    renderAccountMessage();
+  };
+  const add = (e: Event) => {
+    e.preventDefault();
+    const uid = input.value.trim();
+    if (uid) void save([...new Set([...state.careTeam, uid])]);
+  };
+  return [
+    h('h3', { id: 'care-team-title' }, t('careTeam')),
+    state.careTeam.length > 0
+      ? h(
+          'ul',
+          { id: 'care-team', 'aria-labelledby': 'care-team-title' },
+          ...state.careTeam.map((uid) =>
+            h(
+              'li',
+              { 'data-member': uid },
+              h('code', {}, uid),
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link',
+                  'aria-label': `${t('remove')} ${uid}`,
+                  onclick: () => void save(state.careTeam.filter((x) => x !== uid)),
+                },
+                t('remove'),
+              ),
+            ),
+          ),
+        )
+      : h('p', { id: 'care-team' }, t('none')),
+    h(
+      'form',
+      { id: 'care-team-form', onsubmit: add },
+      h('label', { for: 'care-team-uid' }, t('clinicianUid')),
+      h('div', { class: 'row' }, input, h('button', { type: 'submit', id: 'care-team-add' }, t('add'))),
+    ),
+  ];
+}
+
+// ---- care team (clinicians, admins): read-only, through the audited API ----------------------------------
+// firestore.rules refuse a client-SDK read of another user's data (only the API audits reads), so this
+// screen reads with GET /v1/care-team/patients and GET /v1/health/insights?uid=, never with onSnapshot.
+
+async function loadPatients(more = false): Promise<void> {
+  if (state.patientsStatus === 'loading') return;
+  state.patientsStatus = 'loading';
+  state.patientsError = null;
+  if (!more) state.patientsCursor = null;
+  renderPatients();
+  try {
+    const page = await client.careTeamPatients(
+      more && state.patientsCursor ? { cursor: state.patientsCursor } : {},
+    );
+    state.patients = more ? [...state.patients, ...page.items] : page.items;
+    state.patientsCursor = page.nextCursor;
+    state.patientsStatus = 'loaded';
+  } catch (err) {
+    state.patientsStatus = 'error';
+    state.patientsError = `${t('error')}: ${(err as Error).message}`;
+  }
+  renderPatients();
+}
+
+async function selectPatient(uid: string): Promise<void> {
+  state.selectedPatient = uid;
+  state.patientInsight = undefined;
+  state.patientsError = null;
+  renderPatients();
+  try {
+    const page = await client.insights({ uid, limit: 1 });
+    if (state.selectedPatient !== uid) return;
+    state.patientInsight = page.items[0] ?? null;
+  } catch (err) {
+    state.patientsError = `${t('error')}: ${(err as Error).message}`;
+  }
+  renderPatients();
+  document.getElementById('patient-detail-title')?.focus();
+}
+
+function patientLabel(p: CareTeamPatient): string {
+  return p.displayName ?? p.email ?? p.uid;
+}
+
+const isoMillis = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+
+function keyNumbers(items: unknown[]): { title: string; detail: string }[] {
+  return items.filter(
+    (k): k is { title: string; detail: string } =>
+      typeof k === 'object' &&
+      k !== null &&
+      typeof (k as { title?: unknown }).title === 'string' &&
+      typeof (k as { detail?: unknown }).detail === 'string',
+  );
+}
+
+function patientDetail(): HTMLElement | null {
+  const uid = state.selectedPatient;
+  const p = state.patients.find((x) => x.uid === uid);
+  if (!uid || !p) return null;
+  const i = state.patientInsight;
+  return h(
+    'div',
+    {
+      id: 'patient-detail',
+      'data-patient': uid,
+      'aria-live': 'polite',
+      'aria-busy': i === undefined ? 'true' : 'false',
+    },
+    h('h3', { id: 'patient-detail-title', tabindex: -1 }, `${t('newestInsightOf')} ${patientLabel(p)}`),
+    i === undefined
+      ? h('p', { class: 'muted' }, t('loading'))
+      : i === null
+        ? h('p', { class: 'muted', id: 'patient-no-insight' }, t('noInsight'))
+        : h(
+            'article',
+            { class: 'insight', id: 'patient-insight', 'data-insight': i.id, lang: i.locale ?? undefined },
+            h('p', { class: 'narrative' }, i.narrative ?? ''),
+            h('h4', {}, t('keyNumbers')),
+            h(
+              'ul',
+              {},
+              ...keyNumbers(i.keyInsights).map((k) => h('li', {}, h('strong', {}, k.title), ': ', k.detail)),
+            ),
+            i.recommendations.length > 0
+              ? [
+                  h('h4', {}, t('recommendations')),
+                  h('ul', {}, ...i.recommendations.map((r) => h('li', {}, r))),
+                ]
+              : null,
+            h('p', { class: 'disclaimer' }, i.disclaimer ?? ''),
+            h(
+              'p',
+              { class: 'muted small' },
+              `${t('generator')}: ${i.generator === 'rules' ? t('rules') : (i.generator ?? '–')} · ${t('confidence')}: ${
+                i.confidence ?? '–'
+              } · ${formatTime(isoMillis(i.createdAt))}`,
+            ),
+          ),
+  );
+}
+
+function renderPatients(): void {
+  const box = el.patients;
+  if (!box) return;
+  const list = state.patients;
+  fill(
+    box,
+    title('patients', 'patients'),
+    h('p', { class: 'intro' }, t('patientsIntro')),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        { type: 'button', id: 'patients-refresh', onclick: () => void loadPatients(false) },
+        t('refresh'),
+      ),
+    ),
+    state.patientsError ? h('p', { role: 'alert', class: 'error' }, state.patientsError) : null,
+    state.patientsStatus === 'loading' && list.length === 0
+      ? h('p', { class: 'muted', role: 'status' }, t('loading'))
+      : list.length === 0
+        ? h('p', { class: 'muted', id: 'patients-empty' }, t('noPatients'))
+        : h(
+            'div',
+            { class: 'scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'patients-title' },
+            h(
+              'table',
+              { id: 'patients-table', 'data-count': list.length },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'col' }, t('person')),
+                  h('th', { scope: 'col' }, t('lastUpload')),
+                  h('th', { scope: 'col' }, t('lastInsight')),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                ...list.map((p) =>
+                  h(
+                    'tr',
+                    { 'data-patient': p.uid },
+                    h(
+                      'th',
+                      { scope: 'row' },
+                      h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'link',
+                          'aria-pressed': state.selectedPatient === p.uid ? 'true' : 'false',
+                          onclick: () => void selectPatient(p.uid),
+                        },
+                        patientLabel(p),
+                      ),
+                      // The email under a display name (the name alone may not say who it is).
+                      p.displayName && p.email ? h('div', { class: 'muted small' }, p.email) : null,
+                    ),
+                    h('td', {}, formatTime(isoMillis(p.lastUploadAt))),
+                    h('td', {}, formatTime(isoMillis(p.lastInsightAt))),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    state.patientsCursor
+      ? h(
+          'button',
+          { type: 'button', id: 'patients-more', onclick: () => void loadPatients(true) },
+          t('more'),
+        )
+      : null,
+    patientDetail(),
+  );
 }
 
 function renderAccountMessage(): void {
@@ -773,6 +1041,7 @@ function render(): void {
   renderPipeline();
   renderInsights();
   renderAccount();
+  renderPatients();
   void renderCharts();
 }
 
@@ -785,6 +1054,13 @@ onAuthStateChanged(auth, (user) => {
   state.jobs = [];
   state.insights = [];
   state.analysis = undefined;
+  state.roles = [];
+  state.patients = [];
+  state.patientsCursor = null;
+  state.patientsStatus = 'idle';
+  state.selectedPatient = null;
+  state.patientInsight = undefined;
+  state.patientsError = null;
   if (user) state.message = null;
   render();
   if (!user) return;
@@ -794,8 +1070,14 @@ onAuthStateChanged(auth, (user) => {
     if (auth.currentUser?.uid !== user.uid) return;
     startListeners(user);
     void user.getIdTokenResult().then((r) => {
+      if (auth.currentUser?.uid !== user.uid) return;
       const roles: unknown = r.claims.roles;
       state.roles = Array.isArray(roles) ? roles.filter((x): x is string => typeof x === 'string') : [];
+      // Clinicians and admins: the care-team screen joins the dashboard, listed through the API.
+      if (privileged()) {
+        render();
+        void loadPatients();
+      }
     });
   }, 0);
 });

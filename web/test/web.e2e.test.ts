@@ -2,8 +2,11 @@
  * The web app in a real browser (Debian's Chromium via playwright-core) against the Emulator Suite, served
  * by the Hosting emulator: sign up -> upload the real example_01.AWD -> every pipeline stage changes on
  * screen -> the insight appears -> the charts hold the right number of points (read from the uPlot
- * instances) -> German -> export -> delete the account. axe-core checks every screen (no serious or
- * critical violations); screenshots of each screen go to .cache/screenshots (git-ignored).
+ * instances) -> the person adds a clinician to their care team, and the clinician (the `roles` claim that
+ * `npm run grant-role` sets), signed in in a second browser, lists them and reads their newest insight,
+ * read-only, through the audited API -> German -> export -> delete the account. axe-core checks every
+ * screen (no serious or critical violations); screenshots of each screen go to .cache/screenshots
+ * (git-ignored).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -138,6 +141,62 @@ describe('web app in Chromium', () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await screen(page, 'dashboard-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Care team. A clinician account: the `roles` claim that `npm run grant-role` sets, through the Admin SDK
+    // on the Auth emulator (before the first sign-in, so the first token carries it).
+    const drEmail = `web-dr-${Date.now()}@example.com`;
+    const dr = await getAuth(admin).createUser({ email: drEmail, password: 'correct-horse-battery' });
+    await getAuth(admin).setCustomUserClaims(dr.uid, { roles: ['clinician'] });
+    // The person adds them on the account screen (signed PUT /v1/account/care-team); the list follows live.
+    await page.fill('#care-team-uid', dr.uid);
+    await page.click('#care-team-add');
+    await page.locator(`#care-team li[data-member="${dr.uid}"]`).waitFor({ timeout: 30_000 });
+    expect((await getFirestore(admin).doc(`users/${uid}`).get()).get('careTeam')).toEqual([dr.uid]);
+    await screen(page, 'account-care-team');
+
+    // The clinician, in a browser of their own (another profile: another signed-in user), sees the person.
+    const drBrowser = await launchChromium();
+    try {
+      const drPage = await drBrowser.context.newPage();
+      drPage.on('pageerror', (e) => errors.push(`clinician: ${e.message}`));
+      await drPage.goto(appUrl);
+      await drPage.locator('#sign-in').waitFor();
+      await drPage.fill('#email', drEmail);
+      await drPage.fill('#password', 'correct-horse-battery');
+      await drPage.click('#sign-in-submit');
+      const row = drPage.locator(`#patients-table tr[data-patient="${uid}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      expect(await drPage.locator('#patients-table tbody tr').count()).toBe(1);
+      expect(await row.innerText()).toContain(email);
+      expect(await drPage.locator('nav').innerText()).toContain('People you may read');
+      await screen(drPage, 'care-team');
+      // Keyboard: focus the person's button and press Enter; the newest insight opens below, read-only.
+      await row.getByRole('button', { name: email }).focus();
+      await drPage.keyboard.press('Enter');
+      const shown = drPage.locator(`#patient-insight[data-insight="${insightId}"]`);
+      await shown.waitFor({ timeout: 30_000 });
+      expect(await shown.locator('.narrative').innerText()).toBe(
+        await insight.locator('.narrative').innerText(),
+      );
+      expect(await shown.locator('.disclaimer').innerText()).not.toBe('');
+      expect(await drPage.locator('#patients button[data-helpful]').count()).toBe(0);
+      await expect.poll(() => drPage.evaluate(() => document.activeElement?.id)).toBe('patient-detail-title');
+      await screen(drPage, 'care-team-insight');
+      await drPage.setViewportSize({ width: 375, height: 800 });
+      await screen(drPage, 'care-team-phone');
+      // Both reads went through the API and are in the audit trail, with the care-team basis.
+      const audit = await getFirestore(admin).collection('audit').where('actorUid', '==', dr.uid).get();
+      const reads = audit.docs
+        .map((d) => d.data() as { action: string; targetUid: string; details?: { basis?: string } })
+        .filter((e) => e.targetUid === uid)
+        .map((e) => `${e.action}:${e.details?.basis}`);
+      expect(reads).toEqual(
+        expect.arrayContaining(['care_team.patients.list:care_team', 'insights.read:care_team']),
+      );
+      await drPage.close();
+    } finally {
+      await drBrowser.close();
+    }
 
     await page.selectOption('#locale', 'de');
     await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe('de');

@@ -10,6 +10,7 @@ import { openApiRoutes, operations } from './openapi.ts';
 import { RequestMetrics } from './request-metrics.ts';
 import { accountRoutes } from './routes/account.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
+import { careTeamRoutes } from './routes/care-team.ts';
 import { authRoutes } from './routes/auth.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use('/v1/fhir', fhirRoutes(deps));
   app.use('/v1/account', accountRoutes(deps, requireSignedRequest(deps)));
+  app.use('/v1/care-team', careTeamRoutes(deps));
   app.use('/v1/webhooks', webhookRoutes(deps));
   app.use('/v1/notifications', anonLimitFor('/unsubscribe', anonLimit), unsubscribeRoutes(deps));
   app.use('/v1/notifications', notificationRoutes(deps));

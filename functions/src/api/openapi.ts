@@ -179,6 +179,17 @@ export const operations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/v1/care-team/patients',
+    summary:
+      'The people whose care team includes the caller (uid, display name, email, newest upload and insight times), by uid, cursor-paginated; each person listed is audited; privileged read (second factor when required)',
+    auth: 'bearer',
+    roles: 'clinician, admin',
+    query: s.careTeamPatientsQuery,
+    status: 200,
+    response: s.careTeamPatientsResponse,
+  },
+  {
+    method: 'get',
     path: '/v1/system/health',
     summary: 'Liveness; dependency detail for admins',
     auth: 'optional',

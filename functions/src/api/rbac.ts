@@ -53,13 +53,7 @@ export async function authorizeRead(
 ): Promise<{ uid: string; basis: AccessBasis }> {
   const uid = requested ?? caller.uid;
   if (uid === caller.uid) return { uid, basis: 'self' };
-  // Privileged access to someone else's data needs a sign-in with a second factor (finding 4).
-  if (deps.security?.requireSecondFactor && caller.secondFactor === undefined) {
-    throw new ClarityError(
-      'permission_denied',
-      "reading another user's data requires a sign-in with a second factor (multi-factor authentication)",
-    );
-  }
+  requireSecondFactor(deps, caller);
   if (hasRole(caller, 'admin')) return { uid, basis: 'admin' };
   if (hasRole(caller, 'clinician')) {
     const snap = await deps.db.doc(paths.user(uid)).get();
@@ -67,6 +61,29 @@ export async function authorizeRead(
     if (Array.isArray(team) && team.includes(caller.uid)) return { uid, basis: 'care_team' };
   }
   throw new ClarityError('permission_denied', "you may not read this user's data");
+}
+
+/** Privileged access to someone else's data needs a sign-in with a second factor (finding 4). */
+export function requireSecondFactor(deps: Pick<ApiDeps, 'security'>, caller: Caller): void {
+  if (deps.security?.requireSecondFactor && caller.secondFactor === undefined) {
+    throw new ClarityError(
+      'permission_denied',
+      "reading another user's data requires a sign-in with a second factor (multi-factor authentication)",
+    );
+  }
+}
+
+/**
+ * Whether the caller may list the people whose care team includes them (GET /v1/care-team/patients): a
+ * clinician or an admin (the same roles authorizeRead admits), after a second-factor sign-in like every
+ * other privileged read. The listing itself shows only those people, so it grants nothing authorizeRead
+ * would not.
+ */
+export function authorizeCareTeamListing(deps: Pick<ApiDeps, 'security'>, caller: Caller): void {
+  if (!hasRole(caller, 'clinician') && !hasRole(caller, 'admin')) {
+    throw new ClarityError('permission_denied', 'this operation requires the clinician or admin role');
+  }
+  requireSecondFactor(deps, caller);
 }
 
 /** Audits a read of another user's data (own reads are not audited). */

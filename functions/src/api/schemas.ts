@@ -5,18 +5,19 @@
 import { z } from 'zod';
 import {
   ClarityError,
+  apiUidSchema,
+  careTeamPatientsPageSchema,
   daysBetween,
   earliestPlausibleDay,
   fieldIssues,
+  insightItemSchema,
+  insightsPageSchema,
   metricIds,
   parseInstant,
 } from '@clarity/core';
 import { webhookEventTypes } from '../delivery/webhooks.ts';
 
-const uid = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,128}$/)
-  .describe('A Firebase Auth uid');
+const uid = apiUidSchema;
 /**
  * Earliest day a window may name: the core's earliestPlausibleDay, the earliest day a sample may start on
  * (device clocks: the real Actiwatch recordings in the shared data are dated 1918), so every stored sample
@@ -118,37 +119,28 @@ export const loginResponse = z.object({
 
 // ---- GET /v1/health/insights ----------------------------------------------------------------------------
 
+/** `limit` and `cursor` of the cursor-paginated reads (insights, care-team patients). */
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z
+    .string()
+    .max(512)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .describe('Opaque cursor from data.nextCursor of the previous page'),
+};
+
 export const insightsQuery = z
   .object({
     uid: uid.optional().describe('Patient uid (clinicians in the care team, admins); default: the caller'),
-    limit: z.coerce.number().int().min(1).max(50).default(20),
-    cursor: z
-      .string()
-      .max(512)
-      .regex(/^[A-Za-z0-9_-]+$/)
-      .optional()
-      .describe('Opaque cursor from meta.nextCursor of the previous page'),
+    ...pageQuery,
     locale: z.enum(['en', 'es', 'de']).optional().describe('Only insights written in this locale'),
   })
   .strict();
 
-export const insightItem = z.object({
-  id: z.string(),
-  jobId: z.string().nullable(),
-  locale: z.string().nullable(),
-  narrative: z.string().nullable(),
-  keyInsights: z.array(z.unknown()),
-  recommendations: z.array(z.string()),
-  confidence: z.string().nullable(),
-  disclaimer: z.string().nullable(),
-  generator: z.string().nullable(),
-  createdAt: z.string().nullable().describe('ISO 8601'),
-});
-
-export const insightsResponse = z.object({
-  items: z.array(insightItem),
-  nextCursor: z.string().nullable(),
-});
+/** The items and page of GET /v1/health/insights: the core's contract, which @clarity/client types too. */
+export const insightItem = insightItemSchema;
+export const insightsResponse = insightsPageSchema;
 
 // ---- POST /v1/health/insights/{id}/feedback and /opened -------------------------------------------------
 
@@ -399,6 +391,13 @@ export const careTeamBody = z
   .strict();
 
 export const careTeamResponse = z.object({ careTeam: z.array(uid) });
+
+// ---- GET /v1/care-team/patients -------------------------------------------------------------------------
+
+export const careTeamPatientsQuery = z.object({ ...pageQuery }).strict();
+
+/** The core's contract, which @clarity/client types too. */
+export const careTeamPatientsResponse = careTeamPatientsPageSchema;
 
 export const exportResponse = z.object({
   format: z.literal('clarity-export-v1'),

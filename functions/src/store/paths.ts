@@ -107,6 +107,8 @@ const u = (uid: string) => `${collections.users}/${uid}`;
 
 /** Firestore document and collection paths. */
 export const paths = {
+  /** The users collection (GET /v1/care-team/patients queries it by careTeam). */
+  users: () => collections.users,
   user: u,
   uploads: (uid: string) => `${u(uid)}/${userCollections.uploads}`,
   upload: (uid: string, uploadId: string) => `${u(uid)}/${userCollections.uploads}/${uploadId}`,

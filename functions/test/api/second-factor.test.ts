@@ -10,7 +10,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import type { ApiDeps } from '../../src/api/context.ts';
 import { callerFromToken } from '../../src/api/middleware.ts';
-import { authorizeRead } from '../../src/api/rbac.ts';
+import { authorizeCareTeamListing, authorizeRead } from '../../src/api/rbac.ts';
 import { defaultSecurity } from '../../src/api/security.ts';
 
 const db = {
@@ -65,5 +65,24 @@ describe('second factor for privileged access', () => {
       uid: 'dr',
       basis: 'self',
     });
+  });
+
+  it('applies to listing the people whose care team includes the caller (GET /v1/care-team/patients)', () => {
+    expect(() => authorizeCareTeamListing(deps(true), callerFromToken(token('dr', ['clinician'])))).toThrow(
+      /second factor/,
+    );
+    expect(() => authorizeCareTeamListing(deps(true), callerFromToken(token('root', ['admin'])))).toThrow(
+      /second factor/,
+    );
+    expect(() =>
+      authorizeCareTeamListing(deps(true), callerFromToken(token('dr', ['clinician'], 'phone'))),
+    ).not.toThrow();
+    expect(() =>
+      authorizeCareTeamListing(deps(false), callerFromToken(token('dr', ['clinician']))),
+    ).not.toThrow();
+    // Not a privileged caller at all: the role check answers first, with or without a second factor.
+    expect(() => authorizeCareTeamListing(deps(true), callerFromToken(token('u', ['user'], 'totp')))).toThrow(
+      /clinician or admin role/,
+    );
   });
 });

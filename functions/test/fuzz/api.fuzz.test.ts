@@ -235,6 +235,17 @@ export const endpoints: Endpoint[] = [
     ).map((body) => ({ body })),
     oracle: neverAccepted,
   },
+  // The fuzz user is a plain user: listing the people whose care team includes them is for clinicians and
+  // admins only, whatever the query (403 before the query is read).
+  {
+    method: 'GET',
+    path: '/v1/care-team/patients',
+    queryValues: {
+      limit: fc.integer({ min: -5, max: 80 }).map(String),
+      cursor: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+    },
+    oracle: neverAccepted,
+  },
   // Account deletion must be signed; the fuzzer's X-Clarity-* headers never are.
   { method: 'DELETE', path: '/v1/account', oracle: neverAccepted },
   // Routes added this session, fuzzed with any body and the literal template as the id (which names no

@@ -16,7 +16,7 @@ import {
   type FirestoreError,
   type Unsubscribe,
 } from 'firebase/firestore';
-import type { HealthKitSampleInput } from '@clarity/core';
+import type { CareTeamPatientsPage, HealthKitSampleInput, InsightsPage } from '@clarity/core';
 import {
   converters,
   finishedUploadStatuses,
@@ -28,6 +28,8 @@ import {
 import { readSeriesDay, type SeriesDay } from './series.ts';
 
 export * from './documents.ts';
+/** The API's response shapes (the core's zod contracts, as types). */
+export type { CareTeamPatient, CareTeamPatientsPage, InsightItem, InsightsPage } from '@clarity/core';
 export * from './emulators.ts';
 export * from './series.ts';
 
@@ -112,6 +114,31 @@ export interface InsightEngagement {
   helpful: boolean | null;
   reason: InsightFeedbackReason | null;
   changed: boolean;
+}
+
+/** GET /v1/health/insights: `uid` reads a care-team member's (clinicians, admins; audited). */
+export interface InsightsQuery {
+  uid?: string;
+  /** 1-50 (default 20). */
+  limit?: number;
+  cursor?: string;
+  locale?: 'en' | 'es' | 'de';
+}
+
+/** GET /v1/care-team/patients. */
+export interface CareTeamPatientsQuery {
+  /** 1-50 (default 20). */
+  limit?: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+}
+
+/** A query string from the defined values (`?a=1&b=x`, or '' when none is). */
+export function queryString(q: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
 }
 
 export interface TrendsQuery {
@@ -340,6 +367,24 @@ export class ClarityClient {
       Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
     return this.call('GET', `/v1/health/trends?${params.toString()}`);
+  }
+
+  /**
+   * GET /v1/health/insights: a page of insights, newest first. Without `uid` your own; with it, a care-team
+   * member's (clinicians in their care team and admins only; the read is audited, and firestore.rules refuse
+   * the same read through the Firestore SDK).
+   */
+  insights(q: InsightsQuery = {}): Promise<InsightsPage> {
+    return this.call('GET', `/v1/health/insights${queryString({ ...q })}`);
+  }
+
+  /**
+   * GET /v1/care-team/patients (clinicians and admins): the people who put you in their care team, by uid, a
+   * page at a time (nextCursor); each with display name, email and the times of their newest upload and
+   * insight. A plain user gets ClarityApiError 403.
+   */
+  careTeamPatients(q: CareTeamPatientsQuery = {}): Promise<CareTeamPatientsPage> {
+    return this.call('GET', `/v1/care-team/patients${queryString({ ...q })}`);
   }
 
   /** POST /v1/health/insights/{id}/opened: marks one of your insights opened (repeats change nothing). */

@@ -6,11 +6,14 @@
  * stages and the insight through the client's typed listeners. Nothing here writes into the blob folder.
  */
 import { readFileSync } from 'node:fs';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getAuth as adminAuth } from 'firebase-admin/auth';
+import { getAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedData } from '@clarity/core/testing';
 import { readAwdFile } from '@clarity/core';
 import { ClarityApiError, finishedStageStatuses, type Insight, type Job } from '../src/index.ts';
-import { apiBaseUrl, signedInClient, type SignedIn } from './support/emulators.ts';
+import { apiBaseUrl, projectId, signedInClient, type SignedIn } from './support/emulators.ts';
 
 const opened: SignedIn[] = [];
 afterAll(async () => {
@@ -123,5 +126,45 @@ describe('ClarityClient on the emulators (upload path: api)', () => {
       body: 'a,b\n',
     });
     expect(res.status).toBe(401);
+  });
+
+  it('a clinician lists the people who added them and reads their insights through the API; others get 403', async () => {
+    const patient = await session('client-patient');
+    const dr = await session('client-dr');
+    const plain = await session('client-plain');
+    // The clinician role: the `roles` claim `npm run grant-role` sets (Admin SDK on the Auth emulator), then
+    // a fresh sign-in so the token carries it.
+    const admin =
+      getApps().find((a) => a.name === 'client-e2e') ?? initializeApp({ projectId }, 'client-e2e');
+    await adminAuth(admin).setCustomUserClaims(dr.user.uid, { roles: ['clinician'] });
+    await signInWithEmailAndPassword(getAuth(dr.app), dr.user.email!, dr.password);
+
+    await patient.client.setCareTeam([dr.user.uid]);
+    expect(await dr.client.careTeamPatients()).toEqual({
+      items: [
+        {
+          uid: patient.user.uid,
+          displayName: null,
+          email: patient.user.email,
+          lastUploadAt: null,
+          lastInsightAt: null,
+        },
+      ],
+      nextCursor: null,
+    });
+    expect(await dr.client.insights({ uid: patient.user.uid, limit: 1 })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+    for (const call of [
+      () => plain.client.careTeamPatients(),
+      () => plain.client.insights({ uid: patient.user.uid }),
+    ]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ClarityApiError);
+      expect(err).toMatchObject({ status: 403, code: 'permission_denied' });
+    }
+    await patient.client.setCareTeam([]);
+    expect((await dr.client.careTeamPatients()).items).toEqual([]);
   });
 });

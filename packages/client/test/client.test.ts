@@ -1,6 +1,6 @@
 import { createHmac, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor, newUploadId, signRequest, withMillis } from '../src/index.ts';
+import { contentTypeFor, newUploadId, queryString, signRequest, withMillis } from '../src/index.ts';
 
 describe('client helpers', () => {
   it('labels files with the content types storage.rules accept', () => {
@@ -34,5 +34,13 @@ describe('client helpers', () => {
       e: null,
       f: 3,
     });
+  });
+
+  it('builds query strings from the defined values only (insights, care-team patients)', () => {
+    expect(queryString({})).toBe('');
+    expect(queryString({ limit: undefined, cursor: undefined })).toBe('');
+    expect(queryString({ uid: 'abc_1', limit: 1 })).toBe('?uid=abc_1&limit=1');
+    expect(queryString({ cursor: 'a-b_c', limit: 50 })).toBe('?cursor=a-b_c&limit=50');
+    expect(queryString({ locale: 'de', uid: 'x y&z' })).toBe('?locale=de&uid=x+y%26z');
   });
 });

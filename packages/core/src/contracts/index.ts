@@ -13,3 +13,4 @@ export {
   type CatalogCategory,
 } from './healthkit-catalog.ts';
 export { healthKitTypeTable } from './healthkit-table.ts';
+export * from './api.ts';
