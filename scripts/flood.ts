@@ -2,17 +2,14 @@
  * `npm run test:flood`: the rate limiter's flood test (functions/test/support/flood.ts) on its own.
  * Writes .cache/flood/params.env (every param of functions/.env.demo-clarity, with the small rate limits
  * below, so a 2-core machine can offer 10x the global limit), runs the test inside `firebase emulators:exec`
- * (scripts/emulators.ts: it takes the emulator lock and starts the emulators), then prints the test's
- * figures as the LAST line, one JSON object:
+ * (scripts/load-test.ts), then prints the test's figures as the LAST line, one JSON object:
  *   {"userRequests":…,"userRefusals":…,"anonAllowedPerMin":…,"anonLimitPerMin":…}
  * Exit status 0 only when the test passed.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { repoRoot, runLoadTest } from './load-test.ts';
 
 /** The flood session's params that differ from the emulator project's. */
 export const floodOverrides: Record<string, string> = {
@@ -52,37 +49,7 @@ async function main(): Promise<number> {
     params,
     floodParams(readFileSync(path.join(repoRoot, 'functions', '.env.demo-clarity'), 'utf8')),
   );
-  const out = path.join(dir, 'figures.json');
-  rmSync(out, { force: true });
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        'scripts/emulators.ts',
-        'exec',
-        '--',
-        'node',
-        'functions/test/support/flood.ts',
-        '--params',
-        params,
-        '--out',
-        out,
-      ],
-      {
-        cwd: repoRoot,
-        stdio: 'inherit',
-        // On a busy machine loading the functions' definitions takes longer than firebase-tools' 10 s.
-        env: { ...process.env, FUNCTIONS_DISCOVERY_TIMEOUT: process.env.FUNCTIONS_DISCOVERY_TIMEOUT ?? '60' },
-      },
-    );
-    child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
-  });
-  if (!existsSync(out)) {
-    console.log(JSON.stringify({ error: `the flood test wrote no figures (exit status ${code})` }));
-    return code === 0 ? 1 : code;
-  }
-  console.log(readFileSync(out, 'utf8').trim());
-  return code;
+  return runLoadTest('functions/test/support/flood.ts', params, path.join(dir, 'figures.json'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

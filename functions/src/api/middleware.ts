@@ -156,6 +156,14 @@ export function errorHandler(): ErrorRequestHandler {
     else if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       e = new ClarityError('unsupported_media_type', 'request body must be UTF-8 JSON');
     const { status, body } = errorBody(e, s.requestId);
+    if (res.headersSent) {
+      // A streamed response failed after its first byte (api/streaming.ts): no error body can follow, so
+      // the connection is cut and the client sees a truncated body, never a complete-looking one.
+      s.log.error('api.error', { status, errorName: (err as Error).name, path: req.path, streamed: true });
+      captureError(err, { requestId: s.requestId, path: req.path });
+      res.destroy();
+      return;
+    }
     if (status >= 500) {
       s.log.error('api.error', { status, errorName: (err as Error).name, path: req.path });
       captureError(err, { requestId: s.requestId, path: req.path });

@@ -142,7 +142,7 @@ export const operations: Operation[] = [
     method: 'get',
     path: '/v1/account/export',
     summary:
-      'All of your data as a JSON archive, or with format=fhir as a FHIR R4 collection Bundle (GDPR access/portability; signed request required)',
+      'All of your data as a JSON archive, or with format=fhir as a FHIR R4 collection Bundle (GDPR access/portability; signed request required). Streamed: written as it is read; a body cut short (connection closed before the closing brace) is incomplete',
     auth: 'signed',
     query: s.accountExportQuery,
     status: 200,

@@ -8,6 +8,7 @@
  *    and llmCache where uid == the user); all are erased, and exported except the credentials marked
  *    `notExported`;
  *  - Storage: raw/{uid}/ (what the API stored) and uploads/{uid}/ (what the app uploaded directly).
+ * The export itself reads these a page at a time: store/account-export.ts.
  * The audit trail is NOT erased: it holds identifiers only and is kept as the record of who accessed and
  * deleted what (a legal obligation, Art. 17(3)(b)); it is not exported either (it is about the accessors).
  */
@@ -15,14 +16,7 @@ import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-ad
 import { Timestamp } from 'firebase-admin/firestore';
 import type { BlobStore } from './blob-store.ts';
 import { listObjects } from './blob-listing.ts';
-import {
-  collections,
-  paths,
-  seriesCollections,
-  userCollections,
-  userData,
-  type TopCollection,
-} from './paths.ts';
+import { collections, paths, userData, type TopCollection } from './paths.ts';
 
 /** Storage prefixes that hold a user's objects. */
 export function userObjectPrefixes(uid: string): string[] {
@@ -65,19 +59,6 @@ export const exportedTopLevel: TopLevelSelector[] = topCollections.flatMap((c) =
   return s && !('notExported' in rule && rule.notExported) ? [s] : [];
 });
 
-async function topLevelDocuments(db: Firestore, uid: string): Promise<DocumentSnapshot[]> {
-  const found = await Promise.all(
-    exportedTopLevel.map(async (s) => {
-      if ('docId' in s) {
-        const snap = await db.collection(s.collection).doc(s.docId(uid)).get();
-        return snap.exists ? [snap] : [];
-      }
-      return (await db.collection(s.collection).where(s.field, '==', uid).get()).docs;
-    }),
-  );
-  return found.flat();
-}
-
 /**
  * Every existing document at or below users/{uid}, depth first. Documents that do not exist but have
  * subcollections (possible in Firestore) are walked through, not returned.
@@ -109,47 +90,6 @@ export function toJson(v: unknown): unknown {
   }
   if ('latitude' in v && 'longitude' in v) return { latitude: v.latitude, longitude: v.longitude };
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-}
-
-export interface UserExport {
-  format: 'clarity-export-v1';
-  uid: string;
-  exportedAt: string;
-  documents: { path: string; data: Record<string, unknown> }[];
-  rawObjects: string[];
-}
-
-export async function exportUserData(
-  db: Firestore,
-  blobs: BlobStore,
-  uid: string,
-  now: () => number,
-): Promise<UserExport> {
-  const docs = [...(await userDocuments(db, uid)), ...(await topLevelDocuments(db, uid))];
-  const rawObjects = (await Promise.all(userObjectPrefixes(uid).map((p) => listObjects(blobs, p)))).flat();
-  return {
-    format: 'clarity-export-v1',
-    uid,
-    exportedAt: new Date(now()).toISOString(),
-    documents: mergeSeriesShards(
-      docs.map((d) => ({ path: d.ref.path, data: toJson(d.data() ?? {}) as Record<string, unknown> })),
-    ).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    rawObjects: rawObjects.sort(),
-  };
-}
-
-/** A dense day's shard documents folded into its series document: the export shows one logical day. */
-function mergeSeriesShards(
-  docs: { path: string; data: Record<string, unknown> }[],
-): { path: string; data: Record<string, unknown> }[] {
-  const byPath = new Map(docs.map((d) => [d.path, d]));
-  const shardSuffix = new RegExp(`^(.*/${userCollections.series}/[^/]+)/${seriesCollections.shards}/\\d+$`);
-  return docs.filter((d) => {
-    const head = byPath.get(shardSuffix.exec(d.path)?.[1] ?? '');
-    if (!head) return true;
-    head.data.samples = { ...(head.data.samples as object), ...(d.data.samples as object) };
-    return false;
-  });
 }
 
 /**

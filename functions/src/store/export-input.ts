@@ -4,8 +4,13 @@
  * `since` keeps what was stored at or after that instant (samples of uploads received since, analyses and
  * insights created since); `start`/`end` keep the series days and analysis windows that overlap the dates.
  */
-import type { Firestore, Query, QueryDocumentSnapshot } from 'firebase-admin/firestore';
-import { Timestamp } from 'firebase-admin/firestore';
+import {
+  FieldPath,
+  Timestamp,
+  type Firestore,
+  type Query,
+  type QueryDocumentSnapshot,
+} from 'firebase-admin/firestore';
 import { z } from 'zod';
 import {
   analysisMetricsSchema,
@@ -14,13 +19,15 @@ import {
   zoneOffsetMinutes,
   type ExportInput,
   type ExportInsight,
+  type ExportSample,
   type ExportUpload,
   type ExportWorkout,
-  type SeriesDoc,
 } from '@clarity/core';
 import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
+import { exportPageSize } from './account-export.ts';
 import { samplesOf } from './series-samples.ts';
+import { seriesSampleFields, withShards } from './series-days.ts';
 import { listUploadFields } from './uploads.ts';
 
 export interface ExportFilter {
@@ -56,18 +63,40 @@ const storedWorkout = z.object({
   uploadId: z.string(),
 });
 
+/**
+ * The stored samples of the series days in the filter's dates, read a page of days at a time with a field
+ * mask (not the minute views), each dense day with its shards (store/series-days.ts): only the samples are
+ * kept, never more than a page of documents.
+ */
+async function storedSamples(db: Firestore, uid: string, filter: ExportFilter): Promise<ExportSample[]> {
+  let series = db.collection(paths.series(uid)) as Query;
+  if (filter.start) series = series.where('date', '>=', filter.start);
+  if (filter.end) series = series.where('date', '<=', filter.end);
+  const ordered = series
+    .orderBy('date')
+    .orderBy(FieldPath.documentId())
+    .select(...seriesSampleFields)
+    .limit(exportPageSize.series);
+  const out: ExportSample[] = [];
+  for (let page = await ordered.get(); ;) {
+    const heads = page.docs.map((d) => readSnapshot(seriesConverter, d));
+    const days = await withShards((...refs) => db.getAll(...refs), db, uid, heads);
+    for (const s of samplesOf(days)) out.push(s);
+    const last = page.docs[page.docs.length - 1];
+    if (page.size < exportPageSize.series || !last) return out;
+    page = await ordered.startAfter(last).get();
+  }
+}
+
 export async function readExportInput(
   db: Firestore,
   uid: string,
   filter: ExportFilter,
   nowMs: number,
 ): Promise<ExportInput> {
-  let series = db.collection(paths.series(uid)) as Query;
-  if (filter.start) series = series.where('date', '>=', filter.start);
-  if (filter.end) series = series.where('date', '<=', filter.end);
-  const [user, seriesSnap, uploadsSnap, analysesSnap, insightsSnap, workoutsSnap] = await Promise.all([
+  const [user, stored, uploadsSnap, analysesSnap, insightsSnap, workoutsSnap] = await Promise.all([
     db.doc(paths.user(uid)).get(),
-    series.get(),
+    storedSamples(db, uid, filter),
     listUploadFields(db, uid),
     db.collection(paths.analyses(uid)).get(),
     db.collection(paths.insights(uid)).get(),
@@ -83,10 +112,7 @@ export async function readExportInput(
     receivedMs: ms(fields.createdAt) ?? nowMs,
   }));
   const recent = new Set(uploads.filter((u) => u.receivedMs >= since).map((u) => u.id));
-  const docs = seriesSnap.docs
-    .map((d) => readSnapshot(seriesConverter, d))
-    .filter((d): d is SeriesDoc => d !== undefined);
-  const samples = samplesOf(docs)
+  const samples = stored
     .filter((s) => filter.sinceMs === undefined || (s.uploadId !== undefined && recent.has(s.uploadId)))
     .map((s) => ({ ...s, offsetMinutes: zoneOffsetMinutes(s.startMs, timezone) }))
     .sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -50,6 +50,28 @@ export const seriesCollections = { shards: 'shards' } as const;
 export const webhookCollections = { attempts: 'attempts', deliveries: 'deliveries' } as const;
 
 /**
+ * The subcollections below the documents of each subcollection of users/{uid}: the whole user tree, which
+ * the GDPR export pages through collection by collection (store/account-export.ts). A new user
+ * subcollection does not compile until it says what lies below its documents. A series day's `shards` are
+ * folded into their day (the export shows one logical day), the others are exported as documents.
+ */
+export const userSubcollections: Record<keyof typeof userCollections, readonly string[]> = {
+  uploads: [],
+  series: [seriesCollections.shards],
+  jobs: [],
+  analyses: [],
+  insights: [],
+  workouts: [],
+  activitySummaries: [],
+  devices: [],
+  webhooks: Object.values(webhookCollections),
+  feedback: [],
+  usage: [],
+  notificationPrefs: [],
+  webhookMessages: [],
+};
+
+/**
  * What GDPR export (Art. 15/20) and erasure (Art. 17) do with each top-level collection. A new collection
  * does not compile until it says:
  *  - `tree`: users/{uid} and everything below it, walked recursively (no subcollection is listed by name);

@@ -9,6 +9,21 @@ import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-ad
 import type { SeriesDoc, StoredSample } from '@clarity/core';
 import { paths } from './paths.ts';
 
+/**
+ * The fields of a series day document its samples' readers need (field mask): everything but
+ * `minuteSeries` (up to 4 arrays of 1440 a day), which the trends and the FHIR export do not read.
+ */
+export const seriesSampleFields = [
+  'metric',
+  'type',
+  'date',
+  'unit',
+  'samples',
+  'sampleCount',
+  'sources',
+  'shards',
+];
+
 /** Reads several documents at once: `db.getAll` or a transaction's `tx.getAll`. */
 export type GetAll = (...refs: DocumentReference[]) => Promise<DocumentSnapshot[]>;
 

@@ -17,9 +17,10 @@ import { listObjects } from '../../src/store/blob-listing.ts';
 import { toJson, userDocuments } from '../../src/store/account-data.ts';
 import {
   collections,
+  seriesCollections,
   userCollections,
   userData,
-  webhookCollections,
+  userSubcollections,
   type TopCollection,
 } from '../../src/store/paths.ts';
 import { adminAuth, adminDb } from '../support/emulators.ts';
@@ -543,7 +544,6 @@ describe('GDPR: export and deletion', () => {
   // Every subcollection paths.ts declares under users/{uid} (devices, webhooks, feedback, preferences, …)
   // and under an endpoint (attempts, deliveries): a new one is seeded here without editing this test.
   const subcollections = Object.values(userCollections);
-  const webhookSubcollections = Object.values(webhookCollections);
   // Top-level collections whose documents name the user in a field (paths.ts userData `byField`).
   const byField = (Object.keys(userData) as TopCollection[]).flatMap((c) => {
     const rule = userData[c];
@@ -608,11 +608,14 @@ describe('GDPR: export and deletion', () => {
         paths.push(p);
       }
     }
-    // A deeper level, to prove the walk is recursive: a job's events, an endpoint's attempts and deliveries.
-    const deep = [
-      `users/${uid}/jobs/jobs-a/events/e1`,
-      ...webhookSubcollections.map((c) => `users/${uid}/webhooks/webhooks-a/${c}/m1`),
-    ];
+    // A deeper level, every one paths.ts declares (userSubcollections: an endpoint's attempts and
+    // deliveries, …), except a series day's shards, which the export folds into the day (dense-day.int).
+    const deep = (Object.keys(userSubcollections) as (keyof typeof userCollections)[]).flatMap((k) =>
+      userSubcollections[k]
+        .filter((c) => c !== seriesCollections.shards)
+        .map((c) => `users/${uid}/${userCollections[k]}/${userCollections[k]}-a/${c}/m1`),
+    );
+    expect(deep).toContain(`users/${uid}/webhooks/webhooks-a/attempts/m1`);
     for (const d of deep) await db().doc(d).set({ stage: 'analyze' });
     paths.push(...deep);
     // Top-level documents about the user, one per byField collection; exported unless a credential.

@@ -1,10 +1,10 @@
 /**
  * Finding 4: clinicians and admins reach another user's data only after a sign-in with a second factor
  * (`firebase.sign_in_second_factor` in the ID token). Unit level, on decoded tokens of the exact shape
- * firebase-admin's verifyIdToken returns (the `firebase` claim block), not on Auth-emulator tokens: the
- * emulator's multi-factor sign-in needs an SMS enrolment flow (phone verification codes read back from the
- * emulator) that this change did not get to build; the gateway tests run with the check off
- * (REQUIRE_SECOND_FACTOR=false in .env.demo-clarity), the function's default is on.
+ * firebase-admin's verifyIdToken returns (the `firebase` claim block). The same decision on real tokens from
+ * the Auth emulator's SMS multi-factor enrolment and sign-in is second-factor.int.test.ts. The gateway tests
+ * of other concerns run with the check off (REQUIRE_SECOND_FACTOR=false in .env.demo-clarity); the
+ * function's default is on.
  */
 import type { Firestore } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';

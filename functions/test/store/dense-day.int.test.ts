@@ -3,7 +3,7 @@
  * A dense day (issue 15): continuous 5-s heart rate, 17 280 samples in one local day, is more than one
  * Firestore document holds (1 MiB, 20 000 fields). Written through the series writer on the Firestore
  * emulator, it is sharded (store/series-days.ts) and every reader sees one logical day: the analysis window,
- * the minute view, trends through the real API, and the GDPR export.
+ * the minute view, trends through the real API, the GDPR export and the FHIR export.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -149,5 +149,15 @@ describe('a day of 17 280 samples', () => {
     const other = clientDb('someone-else');
     await assertFails(getDoc(doc(other, `users/${u.uid}/series/heart_rate_${date}/shards/1`)));
     await assertFails(readSeriesDay(other, u.uid, 'heart_rate', date));
+
+    // FHIR: one Observation per sample of the day, the shards' included (store/export-input.ts).
+    const fhir = await call(
+      gw.base,
+      'GET',
+      `/v1/fhir/Patient/${u.uid}/$everything?_type=Observation&_count=1`,
+      { token: u.token },
+    );
+    expect(fhir.status).toBe(200);
+    expect(fhir.body.total).toBe(perDay);
   }, 600_000);
 });

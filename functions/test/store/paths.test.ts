@@ -9,8 +9,11 @@ import {
   collections,
   paths,
   triggerDocuments,
+  seriesCollections,
   userCollections,
   userData,
+  userSubcollections,
+  webhookCollections,
   type TopCollection,
 } from '../../src/store/paths.ts';
 import { pipelinePaths } from '../../src/store/pipeline-paths.ts';
@@ -168,13 +171,22 @@ describe('paths module', () => {
     expect(RateLimiter.callerKey('anon', '203.0.113.9')).not.toContain('203.0.113.9');
   });
 
+  it('names every collection below a user subcollection in the export tree', () => {
+    expect([...new Set(Object.values(userSubcollections).flat())].sort()).toEqual(
+      [...Object.values(seriesCollections), ...Object.values(webhookCollections)].sort(),
+    );
+  });
+
   it('covers every user-scoped path: each path built from a uid is in the GDPR export and erasure', () => {
     expect(uncoveredUserPaths(paths)).toEqual([]);
     // The check catches a new user-scoped collection that no rule covers: a path keyed by the uid in a
     // collection declared `none`, in an unknown top-level collection, a document of a `byId` collection
-    // other than the one its rule derives from the uid, or a Storage prefix not erased.
+    // other than the one its rule derives from the uid, or a Storage prefix not erased; and a path under
+    // users/{uid} that the export's tree (paths.ts userSubcollections) does not page through.
     const leaky = {
-      ok: (uid: string) => `users/${uid}/anything/x`,
+      declared: (uid: string) => `users/${uid}/webhooks/w/attempts/a`,
+      undeclared: (uid: string) => `users/${uid}/anything/x`,
+      undeclaredBelow: (uid: string) => `users/${uid}/jobs/j/events/e`,
       okCounter: (uid: string) => `rateLimits/u_${uid}`,
       counterById: (uid: string) => `rateLimits/${uid}`,
       perDay: (uid: string, day: string) => `signingKeys/${uid}_${day}`,
@@ -183,6 +195,8 @@ describe('paths module', () => {
       objects: (uid: string) => `exports/${uid}/`,
     };
     expect(uncoveredUserPaths(leaky)).toEqual([
+      'undeclared -> users/UID/anything/x (not in the export tree)',
+      'undeclaredBelow -> users/UID/jobs/j/events/e (not in the export tree)',
       'counterById -> rateLimits/UID (rule byId: rateLimits/u_UID)',
       'perDay -> signingKeys/UID_a (rule byId: signingKeys/UID)',
       'usage -> experiments/UID (rule none)',
@@ -198,6 +212,8 @@ describe('paths module', () => {
  * rule finds the user's documents (byId: exactly the document its rule derives from the uid; byField;
  * `kept` says why it stays). Code that keys a top-level document by the uid without a builder here is
  * caught on the emulators instead (gateway.int.test.ts lists every top-level collection after erasure).
+ * Under users/{uid}, the path must be in the tree the export pages through (userCollections, then
+ * userSubcollections).
  */
 function uncoveredUserPaths(builders: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -208,7 +224,17 @@ function uncoveredUserPaths(builders: Record<string, unknown>): string[] {
     if (first !== 'uid') continue;
     const args = ['UID', 'a', 'b', 1].slice(0, Math.max(1, fn.length));
     const p = (fn as (...a: unknown[]) => string)(...args);
-    if (p === 'users/UID' || p.startsWith('users/UID/')) continue;
+    if (p === 'users/UID') continue;
+    if (p.startsWith('users/UID/')) {
+      // Under users/{uid}: only in the tree the export pages through (userCollections, userSubcollections).
+      const [, , sub, , child] = p.split('/');
+      const key = (Object.keys(userCollections) as (keyof typeof userCollections)[]).find(
+        (k) => userCollections[k] === sub,
+      );
+      if (key && (child === undefined || userSubcollections[key].includes(child))) continue;
+      out.push(`${name} -> ${p} (not in the export tree)`);
+      continue;
+    }
     if (prefixes.some((x) => p.startsWith(x))) continue;
     const top = p.split('/')[0]!;
     const key = (Object.keys(collections) as TopCollection[]).find((k) => collections[k] === top);

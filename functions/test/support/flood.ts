@@ -14,27 +14,16 @@
  * between runs. The figures are written as one JSON object to the file named by --out (scripts/flood.ts
  * prints it as the last line, after the emulators have stopped).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { repoRoot, signUp } from './emulators.ts';
+import { signUp } from './emulators.ts';
+import { readParams, startApiProcess, stopApiProcess } from './api-process.ts';
 import { runTimed } from './load.ts';
 
 const durationSeconds = 30;
 const users = 5;
 /** Requests a second from all users together: 120 a minute, well under their pool and per-user limits. */
 const userRate = 2;
-
-function params(file: string): Map<string, string> {
-  const text = readFileSync(file, 'utf8');
-  return new Map(
-    text
-      .split('\n')
-      .filter((l) => /^[A-Z0-9_]+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
-  );
-}
 
 function intParam(p: Map<string, string>, name: string): number {
   const v = Number(p.get(name));
@@ -49,28 +38,12 @@ export interface FloodFigures {
   anonLimitPerMin: number;
 }
 
-/** Starts flood-server.ts and resolves with its loopback origin. */
-function startServer(paramsFile: string): Promise<{ origin: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join('test', 'support', 'flood-server.ts'), paramsFile], {
-    cwd: path.join(repoRoot, 'functions'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const m = /^\{"port":(\d+)\}$/.exec(line);
-      if (m) resolve({ origin: `http://127.0.0.1:${m[1]}`, child });
-    });
-    child.on('exit', (code) => reject(new Error(`the API server exited (${code})`)));
-  });
-}
-
 async function main(paramsFile: string, out: string): Promise<number> {
-  const { origin, child } = await startServer(paramsFile);
+  const server = await startApiProcess(paramsFile);
   try {
-    return await flood(origin, params(paramsFile), out);
+    return await flood(server.origin, readParams(paramsFile), out);
   } finally {
-    child.kill('SIGTERM');
+    await stopApiProcess(server);
   }
 }
 

@@ -2,9 +2,12 @@ import express, { Router, type RequestHandler } from 'express';
 import { FieldValue } from 'firebase-admin/firestore';
 import { recordAudit } from '../../platform/audit.ts';
 import { deleteAccount } from '../../pipeline/account-deletion.ts';
-import { exportUserData } from '../../store/account-data.ts';
+import { userObjectPrefixes } from '../../store/account-data.ts';
+import { exportedDocuments } from '../../store/account-export.ts';
+import { listObjects } from '../../store/blob-listing.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
+import { ResponseStream } from '../streaming.ts';
 import { requireUser } from '../middleware.ts';
 import { callerOf } from '../rbac.ts';
 import { accountExportQuery, careTeamBody, parseInput } from '../schemas.ts';
@@ -19,8 +22,12 @@ export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
   const r = Router();
 
   /**
-   * GET /v1/account/export: every document under users/{uid} and the list of raw objects, as JSON. Signed:
-   * it hands over the whole health record, so a bearer token alone is not enough.
+   * GET /v1/account/export: every document of the user (store/account-export.ts: users/{uid} and its tree,
+   * and the top-level documents about them) and the list of their raw objects, as one JSON object
+   * `{data: {format, uid, exportedAt, documents: [{path, data}…], rawObjects: […]}, meta: {requestId}}`,
+   * written a document at a time as the pages are read (bounded memory per request, back-pressure from the
+   * client). Audited before the first byte. Signed: it hands over the whole health record, so a bearer token
+   * alone is not enough.
    */
   r.get('/export', requireUser(deps), signed, async (req, res) => {
     const s = state(req);
@@ -29,7 +36,6 @@ export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
       await exportFhir(deps, req, res);
       return;
     }
-    const archive = await exportUserData(deps.db, deps.blobs, caller.uid, deps.now);
     await recordAudit(deps.db, {
       actorUid: caller.uid,
       actorRoles: caller.roles,
@@ -37,13 +43,33 @@ export function accountRoutes(deps: ApiDeps, signed: RequestHandler): Router {
       targetUid: caller.uid,
       resource: paths.user(caller.uid),
       requestId: s.requestId,
-      details: { documents: archive.documents.length, objects: archive.rawObjects.length },
+      details: { format: 'json' },
     });
+    const exportedAt = new Date(deps.now()).toISOString();
     res.setHeader(
       'Content-Disposition',
-      `attachment; filename="clarity-export-${archive.exportedAt.slice(0, 10)}.json"`,
+      `attachment; filename="clarity-export-${exportedAt.slice(0, 10)}.json"`,
     );
-    res.json(envelope(archive, s.requestId));
+    res.type('application/json');
+    const out = new ResponseStream(res);
+    const head = { format: 'clarity-export-v1', uid: caller.uid, exportedAt };
+    let open = await out.write(`{"data":${JSON.stringify(head).slice(0, -1)},"documents":[`);
+    let first = true;
+    for await (const doc of exportedDocuments(deps.db, caller.uid)) {
+      if (!open) break;
+      open = await out.write(`${first ? '' : ','}\n${JSON.stringify(doc)}`);
+      first = false;
+    }
+    if (!open) {
+      s.log.info('account.export.aborted', { reason: 'client closed the connection' });
+      return;
+    }
+    const objects = (await Promise.all(userObjectPrefixes(caller.uid).map((p) => listObjects(deps.blobs, p))))
+      .flat()
+      .sort();
+    out.end(
+      `\n],"rawObjects":${JSON.stringify(objects)}},"meta":${JSON.stringify({ requestId: s.requestId })}}`,
+    );
   });
 
   /** DELETE /v1/account: erases all data (Firestore and Storage) and, last, the Auth user. */

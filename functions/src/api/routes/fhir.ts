@@ -9,11 +9,12 @@
  * request, in a stable order (samples by time, then id), so pages do not overlap or skip.
  */
 import { Router, type Request, type Response } from 'express';
-import { ClarityError, fhirBundle, fhirResources, parseInstant } from '@clarity/core';
+import { ClarityError, fhirBundle, fhirResources, parseInstant, type FhirBundle } from '@clarity/core';
 import { readExportInput, type ExportFilter } from '../../store/export-input.ts';
 import { isSafeId, paths } from '../../store/paths.ts';
 import type { ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
+import { ResponseStream } from '../streaming.ts';
 import { auditAccess, authorizeRead, callerOf } from '../rbac.ts';
 import { fhirEverythingQuery, parseInput } from '../schemas.ts';
 
@@ -37,26 +38,37 @@ function fhirBase(req: Request): string {
 
 /**
  * GET /v1/account/export?format=fhir (account.ts hands over after its own checks): every resource of the
- * caller's data as one collection Bundle, as an attachment; audited like the JSON archive.
+ * caller's data as one collection Bundle, as an attachment; audited like the JSON archive. The Bundle is
+ * written an entry at a time with back-pressure (api/streaming.ts), never as one string; the resources
+ * themselves are still built from the whole account at once (readExportInput, the core's fhirResources:
+ * sleep episodes, daily totals and minute-series groups are computed over all of a user's samples).
  */
 export async function exportFhir(deps: ApiDeps, req: Request, res: Response): Promise<void> {
   const caller = callerOf(req);
   const input = await readExportInput(deps.db, caller.uid, {}, deps.now());
-  const bundle = fhirBundle(fhirResources(input), {
+  const { entry, ...head } = fhirBundle(fhirResources(input), {
     type: 'collection',
     base: fhirBase(req),
     timestampMs: input.generatedMs,
   });
   await auditFhir(deps, req, 'account.export', caller.uid, {
     format: 'fhir',
-    resources: bundle.entry.length,
+    resources: entry.length,
   });
   res.setHeader(
     'Content-Disposition',
-    `attachment; filename="clarity-export-${bundle.timestamp.slice(0, 10)}.fhir.json"`,
+    `attachment; filename="clarity-export-${head.timestamp.slice(0, 10)}.fhir.json"`,
   );
   res.type(fhirMediaType);
-  res.send(JSON.stringify(bundle));
+  const out = new ResponseStream(res);
+  // Each entry is dropped once written, so what is written can be collected while the rest is.
+  const pending: (FhirBundle['entry'][number] | undefined)[] = entry;
+  let open = await out.write(`${JSON.stringify(head).slice(0, -1)},"entry":[`);
+  for (let i = 0; open && i < pending.length; i++) {
+    open = await out.write(`${i === 0 ? '' : ','}\n${JSON.stringify(pending[i])}`);
+    pending[i] = undefined;
+  }
+  out.end('\n]}');
 }
 
 export function fhirRoutes(deps: ApiDeps): Router {

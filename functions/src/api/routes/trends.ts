@@ -12,7 +12,7 @@ import {
 } from '@clarity/core';
 import { dailyMetricValues, windowMinutes } from '../../pipeline/analytics.ts';
 import { paths } from '../../store/paths.ts';
-import { withShards } from '../../store/series-days.ts';
+import { seriesSampleFields, withShards } from '../../store/series-days.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
 import { auditRead, authorizeRead, callerOf } from '../rbac.ts';
@@ -147,8 +147,6 @@ export function trendFromDaily(
 
 /** Days of series documents one trends request holds at a time (plus one either side). */
 export const trendChunkDays = 7;
-/** The fields of a series document the daily values need (not `minuteSeries`, 1440 slots a day). */
-const trendFields = ['metric', 'type', 'date', 'unit', 'samples', 'sampleCount', 'sources', 'shards'];
 
 /** What the trend reads of a series document (written by the backend; bookkeeping fields may be absent). */
 const storedDay = seriesDocSchema.extend({
@@ -179,7 +177,7 @@ export function trendRoutes(deps: ApiDeps): Router {
         .collection(paths.series(access.uid))
         .where(FieldPath.documentId(), '>=', `${q.metric}_${addDays(from, -1)}`)
         .where(FieldPath.documentId(), '<=', `${q.metric}_${addDays(to, 1)}`)
-        .select(...trendFields)
+        .select(...seriesSampleFields)
         .get();
       const heads = snap.docs.flatMap((d) => {
         const parsed = storedDay.safeParse({ updatedAt: null, ...d.data() });
