@@ -3,33 +3,21 @@
  * the SENTRY_DSN secret (without it the wrapper cannot report), and the API also binds SIGNING_SECRET.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFunctions, type LoadedFunctions } from '../support/functions-module.ts';
 
-// The Storage trigger needs a default bucket and the 1st-gen Auth trigger a project when they are defined;
-// the deploy tooling provides both.
-const savedConfig = process.env.FIREBASE_CONFIG;
-const savedProject = process.env.GCLOUD_PROJECT;
-let functions: Record<string, { __endpoint?: Endpoint }> = {};
+let functions: LoadedFunctions = {};
+let restore = (): void => undefined;
 beforeAll(async () => {
-  process.env.FIREBASE_CONFIG = JSON.stringify({
-    projectId: 'demo-clarity',
-    storageBucket: 'demo-clarity.appspot.com',
-  });
-  process.env.GCLOUD_PROJECT ??= 'demo-clarity';
-  functions = await import('../../src/index.ts');
+  ({ functions, restore } = await loadFunctions());
   // Loading every function's module took over vitest's 10 s default on a loaded 2-core machine.
 }, 120_000);
-afterAll(() => {
-  if (savedConfig === undefined) delete process.env.FIREBASE_CONFIG;
-  else process.env.FIREBASE_CONFIG = savedConfig;
-  if (savedProject === undefined) delete process.env.GCLOUD_PROJECT;
-  else process.env.GCLOUD_PROJECT = savedProject;
-});
+afterAll(() => restore());
 
 interface Endpoint {
   secretEnvironmentVariables?: { key: string }[];
 }
 const secretsOf = (name: string): string[] =>
-  (functions[name]?.__endpoint?.secretEnvironmentVariables ?? []).map((s) => s.key);
+  ((functions[name]?.__endpoint as Endpoint | undefined)?.secretEnvironmentVariables ?? []).map((s) => s.key);
 
 describe('function endpoints', () => {
   it('the API binds the Sentry DSN and the signing secret', () => {

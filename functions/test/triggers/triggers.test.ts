@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFunctions, type LoadedFunctions } from '../support/functions-module.ts';
 
 const triggersDir = join(import.meta.dirname, '../../src/triggers');
 const triggerFiles = readdirSync(triggersDir).filter((f) => f.endsWith('.ts') && f !== 'factory.ts');
@@ -40,23 +41,12 @@ describe('trigger files', () => {
   });
 });
 
-const savedConfig = process.env.FIREBASE_CONFIG;
-const savedProject = process.env.GCLOUD_PROJECT;
-let functions: Record<string, { __endpoint?: unknown }> = {};
+let functions: LoadedFunctions = {};
+let restore = (): void => undefined;
 beforeAll(async () => {
-  process.env.FIREBASE_CONFIG = JSON.stringify({
-    projectId: 'demo-clarity',
-    storageBucket: 'demo-clarity.appspot.com',
-  });
-  process.env.GCLOUD_PROJECT = 'demo-clarity';
-  functions = await import('../../src/index.ts');
+  ({ functions, restore } = await loadFunctions());
 }, 120_000);
-afterAll(() => {
-  if (savedConfig === undefined) delete process.env.FIREBASE_CONFIG;
-  else process.env.FIREBASE_CONFIG = savedConfig;
-  if (savedProject === undefined) delete process.env.GCLOUD_PROJECT;
-  else process.env.GCLOUD_PROJECT = savedProject;
-});
+afterAll(() => restore());
 
 describe('declared endpoints', () => {
   it('are the ones declared before the trigger factory', () => {
