@@ -27,7 +27,6 @@ import autocannon, { type Result as LoadResult } from 'autocannon';
 import ort from 'onnxruntime-node';
 import {
   modelManifestSchema,
-  normaliseInto,
   patArchitecture,
   patWork,
   PAT_SEQUENCE_MINUTES,
@@ -40,7 +39,7 @@ import { buildPatOnnx } from '../tools/pat-graph.ts';
 import { writeStandin } from '../tools/standin.ts';
 import { GemmRunner, profileOps, type OpProfile } from './machine-limit.ts';
 import { runVariants, variantLines } from './int8-variants.ts';
-import { syntheticWeek } from '../tools/synthetic.ts';
+import { syntheticBatch, syntheticWeek } from '../tools/synthetic.ts';
 
 interface ServerPoint {
   perSec: number;
@@ -175,14 +174,7 @@ class RawRunner {
 
   private constructor(session: ort.InferenceSession) {
     this.session = session;
-    const input = new Float32Array(MAX_BATCH * PAT_SEQUENCE_MINUTES);
-    for (let b = 0; b < MAX_BATCH; b++)
-      normaliseInto(
-        syntheticWeek(b + 1),
-        { kind: 'per-sequence', minStd: 1e-6 },
-        input,
-        b * PAT_SEQUENCE_MINUTES,
-      );
+    const input = syntheticBatch(MAX_BATCH);
     this.one = {
       input: new ort.Tensor('float32', input.subarray(0, PAT_SEQUENCE_MINUTES), [1, PAT_SEQUENCE_MINUTES]),
     };
@@ -408,14 +400,7 @@ async function benchModel(size: PatSize, seconds: number, log: (s: string) => vo
   log(
     `pat-${size}: onnxruntime profiles of ${runs} batch-${MAX_BATCH} runs (fused fp32, standard fp32, int8)...`,
   );
-  const input = new Float32Array(MAX_BATCH * PAT_SEQUENCE_MINUTES);
-  for (let b = 0; b < MAX_BATCH; b++)
-    normaliseInto(
-      syntheticWeek(b + 1),
-      { kind: 'per-sequence', minStd: 1e-6 },
-      input,
-      b * PAT_SEQUENCE_MINUTES,
-    );
+  const input = syntheticBatch(MAX_BATCH);
   const feeds = { input: new ort.Tensor('float32', input, [MAX_BATCH, PAT_SEQUENCE_MINUTES]) };
   const profile = await profileOps(join(dir, 'model.onnx'), size, feeds, runs);
   const profileStandard = await profileOps(standardPath, size, feeds, runs);

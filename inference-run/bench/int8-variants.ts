@@ -18,19 +18,13 @@ import { rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import {
-  normaliseInto,
-  patArchitecture,
-  PAT_SEQUENCE_MINUTES,
-  type ModelManifest,
-  type PatSize,
-} from '@clarity/core';
+import { patArchitecture, PAT_SEQUENCE_MINUTES, type ModelManifest, type PatSize } from '@clarity/core';
 import { cpuQuota, sessionOptions } from '../src/models/session.ts';
 import { writeInt8Variant } from '../tools/int8.ts';
 import { seededPatWeights } from '../tools/keras-layout.ts';
 import { buildPatOnnx } from '../tools/pat-graph.ts';
 import { writeStandin } from '../tools/standin.ts';
-import { syntheticWeek } from '../tools/synthetic.ts';
+import { syntheticBatch } from '../tools/synthetic.ts';
 import { profileOps, type OpProfile } from './machine-limit.ts';
 
 const BATCH = 8;
@@ -87,14 +81,7 @@ export async function runVariants(
     'int8 weights': join(root, 'int8-weights', 'model.onnx'),
     'int8 attention': join(root, 'int8-attention', 'model.onnx'),
   };
-  const input = new Float32Array(BATCH * PAT_SEQUENCE_MINUTES);
-  for (let b = 0; b < BATCH; b++)
-    normaliseInto(
-      syntheticWeek(b + 1),
-      { kind: 'per-sequence', minStd: 1e-6 },
-      input,
-      b * PAT_SEQUENCE_MINUTES,
-    );
+  const input = syntheticBatch(BATCH);
   const feeds = { input: new ort.Tensor('float32', input, [BATCH, PAT_SEQUENCE_MINUTES]) };
   const sessions: Record<string, ort.InferenceSession> = {};
   for (const [name, path] of Object.entries(paths)) {

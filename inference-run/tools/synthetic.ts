@@ -2,7 +2,7 @@
  * Seeded synthetic activity weeks (10 080 one-minute counts) for tests, the demo and benchmarks: quiet nights,
  * active days with bursts, a few missing minutes. Shaped like actigraphy, meaningless as data.
  */
-import { PAT_SEQUENCE_MINUTES, seededRandom } from '@clarity/core';
+import { normaliseInto, PAT_SEQUENCE_MINUTES, seededRandom } from '@clarity/core';
 
 export function syntheticWeek(seed: number, missingEvery = 0, sleepShiftMinutes = 0): (number | null)[] {
   const rand = seededRandom(seed);
@@ -47,4 +47,20 @@ export function syntheticDriftReference(
     edges,
     fractions: counts.map((c) => c / n),
   };
+}
+
+/**
+ * A batch input of `n` synthetic weeks (seeds 1..n), each normalised per sequence as the server does, back
+ * to back: `n` x PAT_SEQUENCE_MINUTES values, the layout of the model's `input` tensor.
+ */
+export function syntheticBatch(n: number): Float32Array {
+  const input = new Float32Array(n * PAT_SEQUENCE_MINUTES);
+  for (let b = 0; b < n; b++)
+    normaliseInto(
+      syntheticWeek(b + 1),
+      { kind: 'per-sequence', minStd: 1e-6 },
+      input,
+      b * PAT_SEQUENCE_MINUTES,
+    );
+  return input;
 }
