@@ -28,6 +28,8 @@ function matMulModel(n: number): Uint8Array {
 
 export class GemmRunner {
   private readonly times: number[] = [];
+  /** Process CPU seconds (all threads) spent in the timed runs. */
+  private cpuSeconds = 0;
   private readonly session: ort.InferenceSession;
   private readonly feeds: Record<string, ort.Tensor>;
   readonly n: number;
@@ -53,12 +55,23 @@ export class GemmRunner {
   async slice(seconds: number): Promise<void> {
     const start = performance.now();
     let runs = 0;
+    const cpu = process.cpuUsage();
     while (runs < 2 || performance.now() - start < seconds * 1000) {
       const t = performance.now();
       await this.session.run(this.feeds);
       this.times.push(performance.now() - t);
       runs++;
     }
+    const used = process.cpuUsage(cpu);
+    this.cpuSeconds += (used.user + used.system) / 1e6;
+  }
+
+  /**
+   * GFLOP per CPU-second (all onnxruntime threads): the rate per core actually received, so it moves much
+   * less than wall-clock GFLOP/s when other work takes a share of the cores.
+   */
+  gflopsPerCpuSecond(): number {
+    return (2 * this.n ** 3 * this.times.length) / this.cpuSeconds / 1e9;
   }
 
   /** GFLOP/s over every timed run (2 n^3 floating-point operations each). */
