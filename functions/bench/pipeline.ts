@@ -18,17 +18,14 @@
  * `day` = its last day only.
  */
 import { parseArgs } from 'node:util';
-import { deleteApp, initializeApp } from 'firebase/app';
-import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
+import { deleteApp } from 'firebase/app';
+import { collection, getDocs, onSnapshot, type Firestore } from 'firebase/firestore';
 import {
-  collection,
-  connectFirestoreEmulator,
-  getDocs,
-  getFirestore,
-  onSnapshot,
-  type Firestore,
-} from 'firebase/firestore';
-import { adminDb, emulatorOrigin, projectId as defaultProject } from '../test/support/emulators.ts';
+  adminDb,
+  emulatorOrigin,
+  projectId as defaultProject,
+  signedUpClient,
+} from '../test/support/emulators.ts';
 import { realWeek } from '../test/support/pipeline.ts';
 import { InferenceServer, liveProject, vertexPort } from '../test/support/live.ts';
 import { startVertexStandin, type VertexStandin } from '../test/support/vertex-standin.ts';
@@ -73,7 +70,6 @@ if (live) {
     },
   });
 }
-const fsHost = new URL(emulatorOrigin('firestore'));
 
 type Segments = Record<string, number>;
 
@@ -116,15 +112,10 @@ async function segments(db: Firestore, uid: string): Promise<Segments> {
 const segmentRuns: Segments[] = [];
 
 async function once(i: number): Promise<{ total: number; accepted: number }> {
-  const app = initializeApp({ projectId, apiKey: 'demo-key' }, `bench-${i}`);
-  const auth = getAuth(app);
-  connectAuthEmulator(auth, emulatorOrigin('auth'), { disableWarnings: true });
-  const db = getFirestore(app);
-  connectFirestoreEmulator(db, fsHost.hostname, Number(fsHost.port));
-  const { user } = await createUserWithEmailAndPassword(
-    auth,
+  const { app, db, user } = await signedUpClient(
+    `bench-${i}`,
     `bench-${Date.now()}-${i}@example.com`,
-    'bench-password-1',
+    projectId,
   );
   // Live: a different context per user, so every run asks Gemini instead of the insight cache.
   if (live)
