@@ -14,11 +14,10 @@ import {
   type MinuteSeriesDoc,
   type SeriesDoc,
 } from '@clarity/core';
-import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 import { assertAccountLive } from './tombstones.ts';
 import { samplesOf } from './series-samples.ts';
-import { withShards } from './series-days.ts';
+import { daysAndDaysBefore, readDaysIn } from './series-days.ts';
 
 export interface DayKey {
   metric: string;
@@ -40,52 +39,70 @@ export function minuteSeriesOf(
   return rest;
 }
 
+/** Days one refresh transaction recomputes at most (each write carries a minute view of up to ~40 KB). */
+const refreshDaysPerTransaction = 4;
+/** Refresh transactions at once: 8 days in flight, as in the series writer. */
+const refreshConcurrency = 2;
+
+/**
+ * Recomputes the minute series of `days` from their samples and those of the days before, several days per
+ * transaction (a batch of nights, or of step intervals across midnight, spills into as many days). Returns
+ * the number of day documents written.
+ */
 export async function refreshMinuteSeries(
   db: Firestore,
   uid: string,
   days: Iterable<DayKey>,
   timezone: string,
 ): Promise<number> {
-  let written = 0;
   const unique = new Map<string, DayKey>();
   for (const d of days) unique.set(`${d.metric}_${d.date}`, d);
-  const queue = [...unique.values()];
+  const chunks: DayKey[][] = [];
+  const all = [...unique.values()];
+  for (let i = 0; i < all.length; i += refreshDaysPerTransaction)
+    chunks.push(all.slice(i, i + refreshDaysPerTransaction));
+  let written = 0;
   const worker = async (): Promise<void> => {
-    for (let key = queue.shift(); key; key = queue.shift()) {
-      const { metric, date } = key;
-      const refs = [-1, 0].map((k) => db.doc(paths.seriesDoc(uid, metric, addDays(date, k))));
-      const did = await db.runTransaction(async (tx) => {
-        await assertAccountLive(db, tx, uid);
-        const snaps = await tx.getAll(...refs);
-        const days = await withShards(
-          (...r) => tx.getAll(...r),
-          db,
-          uid,
-          snaps.map((s) => readSnapshot(seriesConverter, s)),
-        );
-        const minuteSeries = minuteSeriesOf(days, metric, date, timezone);
-        const target = snaps[1];
-        if (!minuteSeries || !target) return false;
-        if (target.exists) tx.update(target.ref, { minuteSeries });
-        else {
-          // Only spill-over minutes fall on this day: a day document with no samples of its own.
-          const empty: Omit<SeriesDoc, 'updatedAt'> = {
-            metric,
-            date,
-            unit: minuteSeries.unit,
-            samples: {},
-            sampleCount: 0,
-            sources: [],
-          };
-          tx.create(target.ref, { ...empty, minuteSeries, updatedAt: FieldValue.serverTimestamp() });
-        }
-        return true;
-      });
-      if (did) written++;
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      const n = await refreshDays(db, uid, chunk, timezone);
+      written += n;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(refreshConcurrency, chunks.length) }, worker));
   return written;
+}
+
+/** One transaction of refreshMinuteSeries: the days and the days before them read at once. */
+async function refreshDays(db: Firestore, uid: string, keys: DayKey[], timezone: string): Promise<number> {
+  const refs = daysAndDaysBefore(db, uid, keys);
+  return db.runTransaction(async (tx) => {
+    await assertAccountLive(db, tx, uid);
+    const byPath = await readDaysIn(tx, db, uid, refs);
+    let did = 0;
+    for (const { metric, date } of keys) {
+      const prev = byPath.get(paths.seriesDoc(uid, metric, addDays(date, -1)))?.day?.doc;
+      const here = byPath.get(paths.seriesDoc(uid, metric, date));
+      const target = here?.snap;
+      const docs = [prev, here?.day?.doc].filter((d): d is SeriesDoc => d !== undefined);
+      const minuteSeries = minuteSeriesOf(docs, metric, date, timezone);
+      if (!minuteSeries || !target) continue;
+      if (target.exists) tx.update(target.ref, { minuteSeries });
+      else {
+        // Only spill-over minutes fall on this day: a day document with no samples of its own.
+        const empty: Omit<SeriesDoc, 'updatedAt'> = {
+          metric,
+          date,
+          unit: minuteSeries.unit,
+          samples: {},
+          sampleCount: 0,
+          sources: [],
+        };
+        tx.create(target.ref, { ...empty, minuteSeries, updatedAt: FieldValue.serverTimestamp() });
+      }
+      did++;
+    }
+    return did;
+  });
 }
 
 /** The zone a user's days are cut in: their profile's, else the upload's, else the offset of the data. */

@@ -5,8 +5,9 @@
  * (the series writer, the minute-series refresh, the analysis window, trends, the GDPR export) reads days
  * through `withShards`, which returns the head with all its shards' samples merged in.
  */
-import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
-import type { SeriesDoc, StoredSample } from '@clarity/core';
+import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from 'firebase-admin/firestore';
+import { addDays, type SeriesDoc, type StoredSample } from '@clarity/core';
+import { readSnapshot, seriesConverter } from './converters.ts';
 import { paths } from './paths.ts';
 
 /**
@@ -97,4 +98,36 @@ export function placeSamples(
 
 export function shardRef(db: Firestore, uid: string, metric: string, date: string, k: number) {
   return db.doc(paths.seriesShard(uid, metric, date, k));
+}
+
+/** The head documents of some (metric, local day) pairs and of the days before them, by path. */
+export function daysAndDaysBefore(
+  db: Firestore,
+  uid: string,
+  keys: Iterable<{ metric: string; date: string }>,
+): Map<string, DocumentReference> {
+  const refs = new Map<string, DocumentReference>();
+  for (const { metric, date } of keys)
+    for (const d of [addDays(date, -1), date]) {
+      const p = paths.seriesDoc(uid, metric, d);
+      refs.set(p, db.doc(p));
+    }
+  return refs;
+}
+
+/** Reads days in a transaction, each head with its shards merged in, by path (one request for the heads). */
+export async function readDaysIn(
+  tx: Transaction,
+  db: Firestore,
+  uid: string,
+  refs: ReadonlyMap<string, DocumentReference>,
+): Promise<Map<string, { snap: DocumentSnapshot; day: SeriesDay | undefined }>> {
+  const snaps = await tx.getAll(...refs.values());
+  const days = await withShardSizes(
+    (...r) => tx.getAll(...r),
+    db,
+    uid,
+    snaps.map((s) => readSnapshot(seriesConverter, s)),
+  );
+  return new Map([...refs.keys()].map((p, k) => [p, { snap: snaps[k] as DocumentSnapshot, day: days[k] }]));
 }
