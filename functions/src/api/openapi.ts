@@ -21,8 +21,8 @@ interface Operation {
   body?: z.ZodType;
   status: number;
   response: z.ZodType;
-  /** The success body's media type when it is not the {data, meta} JSON envelope (FHIR). */
-  mediaType?: 'application/fhir+json';
+  /** The success body's media type when it is not the {data, meta} JSON envelope (FHIR, a page). */
+  mediaType?: 'application/fhir+json' | 'text/html';
 }
 
 export const operations: Operation[] = [
@@ -310,16 +310,19 @@ export const operations: Operation[] = [
   {
     method: 'get',
     path: '/v1/notifications/unsubscribe',
-    summary: "The email's unsubscribe link: a valid signed token turns email off for its user",
+    summary:
+      "The email's unsubscribe link: for a valid signed token, a page whose button POSTs the link (a GET changes nothing: mail scanners open links)",
     auth: 'none',
     query: s.unsubscribeQuery,
     status: 200,
-    response: s.unsubscribeResponse,
+    response: z.string().describe("An HTML page in the user's locale"),
+    mediaType: 'text/html',
   },
   {
     method: 'post',
     path: '/v1/notifications/unsubscribe',
-    summary: 'One-click unsubscribe (RFC 8058 List-Unsubscribe-Post): as the GET',
+    summary:
+      'One-click unsubscribe (RFC 8058 List-Unsubscribe-Post): a valid signed token turns email off for its user (JSON; a page when the browser asks for HTML)',
     auth: 'none',
     query: s.unsubscribeQuery,
     status: 200,

@@ -13,7 +13,7 @@ export interface MailMessage {
   headers: Record<string, string>;
 }
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function insightEmail(locale: InsightLocale, insightId: string, unsubscribeUrl: string): MailMessage {

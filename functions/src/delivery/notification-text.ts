@@ -16,6 +16,10 @@ interface Words {
   emailOpen: string;
   emailWhy: string;
   emailUnsubscribe: string;
+  /** The page the email's unsubscribe link opens: it asks, and only its button (a POST) unsubscribes. */
+  unsubscribeAsk: string;
+  unsubscribeButton: string;
+  unsubscribeDone: string;
 }
 
 export const words: Record<InsightLocale, Words> = {
@@ -29,6 +33,9 @@ export const words: Record<InsightLocale, Words> = {
     emailOpen: 'Open it in the app',
     emailWhy: 'You receive this email because you turned on email notifications in Clarity.',
     emailUnsubscribe: 'Unsubscribe from these emails',
+    unsubscribeAsk: 'Stop the insight emails from Clarity? Push notifications and the app are not affected.',
+    unsubscribeButton: 'Unsubscribe',
+    unsubscribeDone: 'You will no longer receive insight emails. You can turn them on again in the app.',
   },
   es: {
     pushTitle: 'Clarity',
@@ -40,6 +47,10 @@ export const words: Record<InsightLocale, Words> = {
     emailOpen: 'Ábrelo en la app',
     emailWhy: 'Recibes este correo porque activaste las notificaciones por correo en Clarity.',
     emailUnsubscribe: 'Darse de baja de estos correos',
+    unsubscribeAsk:
+      '¿Dejar de recibir los correos de análisis de Clarity? Las notificaciones push y la app no cambian.',
+    unsubscribeButton: 'Darse de baja',
+    unsubscribeDone: 'Ya no recibirás correos de análisis. Puedes volver a activarlos en la app.',
   },
   de: {
     pushTitle: 'Clarity',
@@ -52,6 +63,11 @@ export const words: Record<InsightLocale, Words> = {
     emailOpen: 'In der App öffnen',
     emailWhy: 'Du erhältst diese E-Mail, weil du E-Mail-Benachrichtigungen in Clarity eingeschaltet hast.',
     emailUnsubscribe: 'Diese E-Mails abbestellen',
+    unsubscribeAsk:
+      'Keine Auswertungs-E-Mails von Clarity mehr erhalten? Push-Benachrichtigungen und die App bleiben, wie sie sind.',
+    unsubscribeButton: 'Abbestellen',
+    unsubscribeDone:
+      'Du erhältst keine Auswertungs-E-Mails mehr. Du kannst sie in der App wieder einschalten.',
   },
 };
 

@@ -2,7 +2,8 @@
 /**
  * Notification preferences, push-token devices and the email unsubscribe link through the real app on the
  * Auth and Firestore emulators (own Firestore project): the envelope, 400s that name the field, audit
- * entries, defaults from the profile, and a signed token that turns email off (a forged one does not).
+ * entries, defaults from the profile, and a signed token that turns email off by POST only (a GET answers a page and changes nothing; a forged
+ * token does nothing).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsubscribeToken } from '../../src/delivery/unsubscribe.ts';
@@ -106,6 +107,30 @@ describe('notification preferences, devices and unsubscribe', () => {
     expect(no.body.error.details[0].path).toEqual(['query', 'token']);
     expect((await call('GET', '/v1/notifications/preferences')).body.data.channels.email).toBe(true);
     const token = unsubscribeToken(signingSecret, user.uid);
+    // Opening the link (what mail scanners and link previews do) changes nothing: it answers a page in the
+    // user's locale whose only button POSTs the same link (RFC 8058).
+    const opened = await fetch(`${gw.base}/v1/notifications/unsubscribe?token=${token}`);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(opened.headers.get('content-security-policy')).toContain("form-action 'self'");
+    expect(opened.headers.get('cache-control')).toBe('no-store');
+    const page = await opened.text();
+    expect(page).toContain('<html lang="de">');
+    const form = /<form method="post" action="([^"]+)">/.exec(page);
+    expect(form?.[1]).toBe(`/v1/notifications/unsubscribe?token=${token}`);
+    expect(page).not.toMatch(/<script/i);
+    expect((await call('GET', '/v1/notifications/preferences')).body.data.channels.email).toBe(true);
+    // The page's button: a browser's form POST answers a page, and turns email off.
+    const pressed = await fetch(`${gw.base}${form![1]!.replaceAll('&amp;', '&')}`, {
+      method: 'POST',
+      headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
+    expect(pressed.status).toBe(200);
+    expect(await pressed.text()).toContain('Du erhältst keine Auswertungs-E-Mails mehr');
+    expect((await call('GET', '/v1/notifications/preferences')).body.data.channels.email).toBe(false);
+    await call('PUT', '/v1/notifications/preferences', { channels: { email: true } });
+    // A mail client's one-click POST (List-Unsubscribe=One-Click) gets the JSON answer.
     const yes = await call('POST', `/v1/notifications/unsubscribe?token=${token}`, undefined, false);
     expect(yes.status).toBe(200);
     expect(yes.body.data).toEqual({ channel: 'email', enabled: false });

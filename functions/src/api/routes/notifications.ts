@@ -4,6 +4,11 @@ import { ClarityError } from '@clarity/core';
 import { recordAudit } from '../../platform/audit.ts';
 import { readPrefs, writePrefs } from '../../delivery/preferences.ts';
 import { verifyUnsubscribeToken } from '../../delivery/unsubscribe.ts';
+import {
+  unsubscribeAskPage,
+  unsubscribeDonePage,
+  unsubscribePageCsp,
+} from '../../delivery/unsubscribe-page.ts';
 import { paths } from '../../store/paths.ts';
 import { envelope, state, type ApiDeps } from '../context.ts';
 import { requireUser } from '../middleware.ts';
@@ -42,13 +47,14 @@ export function notificationRoutes(deps: ApiDeps): Router {
 }
 
 /**
- * The one-click unsubscribe link of every email (RFC 8058: POST; a GET from the link works too): a valid
- * signed token turns the email channel of its user off. Anonymous (the mail client has no session): the
- * token is the credential; any other token is a 400 that names the field.
+ * The email's unsubscribe link. Anonymous (the mail client has no session): the signed token is the
+ * credential; any other token is a 400 that names the field. Only a POST turns email off (RFC 8058
+ * one-click, or the button of the page a GET answers): a GET changes nothing, because mail scanners and
+ * link previews open every link of a message.
  */
 export function unsubscribeRoutes(deps: ApiDeps): Router {
   const r = Router();
-  const handle = async (req: express.Request, res: express.Response) => {
+  const verified = (req: express.Request) => {
     const q = parseInput(unsubscribeQuery, req.query, 'query');
     const secret = deps.security?.signingSecret;
     if (!secret) throw new ClarityError('unavailable', 'unsubscribe links are not configured');
@@ -58,6 +64,21 @@ export function unsubscribeRoutes(deps: ApiDeps): Router {
         details: [{ path: ['query', 'token'], message: 'not a valid signed unsubscribe token' }],
       });
     }
+    return { ...who, token: q.token };
+  };
+  const html = (res: express.Response, body: string) =>
+    res
+      .set({ 'content-security-policy': unsubscribePageCsp, 'cache-control': 'no-store' })
+      .type('html')
+      .send(body);
+  r.get('/unsubscribe', async (req, res) => {
+    const who = verified(req);
+    const { locale } = await readPrefs(deps.db, who.uid);
+    const action = `${req.baseUrl}/unsubscribe?token=${encodeURIComponent(who.token)}`;
+    html(res, unsubscribeAskPage(locale, action));
+  });
+  r.post('/unsubscribe', async (req, res) => {
+    const who = verified(req);
     await writePrefs(deps.db, who.uid, { channels: { email: false } });
     await recordAudit(deps.db, {
       actorUid: who.uid,
@@ -68,10 +89,14 @@ export function unsubscribeRoutes(deps: ApiDeps): Router {
       requestId: state(req).requestId,
       details: { channel: 'email' },
     });
+    // The page's button (a browser) gets a page; a mail client's one-click POST and API callers get JSON.
+    if (req.accepts(['json', 'html']) === 'html') {
+      const { locale } = await readPrefs(deps.db, who.uid);
+      html(res, unsubscribeDonePage(locale));
+      return;
+    }
     res.json(envelope({ channel: 'email' as const, enabled: false as const }, state(req).requestId));
-  };
-  r.get('/unsubscribe', handle);
-  r.post('/unsubscribe', handle);
+  });
   return r;
 }
 
