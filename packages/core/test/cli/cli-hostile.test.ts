@@ -16,6 +16,13 @@ const scale: Scale = process.env.HOSTILE_SCALE === 'full' ? 'full' : 'small';
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/clarity.js');
 const time = '/usr/bin/time';
 const budget = { seconds: 10, rssKb: 256 * 1024 };
+/**
+ * Wall time depends on what else the machine runs (a busy CI machine took 7.7 s for one small file), so the
+ * time budget is asserted in the full-size run (`npm run test:hostile`) and printed within/OVER here; in
+ * `npm test` the assertion is a bound that still catches a real blow-up (an endless loop, epochs
+ * materialised one by one), not the 10 s figure. Peak RSS does not move with load: asserted in both.
+ */
+const timeBound = scale === 'full' ? budget.seconds : 60;
 
 let dir: string;
 let cases: HostileCase[] = [];
@@ -82,12 +89,15 @@ describe(`hostile corpus through clarity import (${scale})`, () => {
       const rs = await Promise.all(batch.map((c) => run(c.file)));
       batch.forEach((c, k) => {
         const r = rs[k]!;
-        results.push(`${c.name}: ${r.seconds} s, ${Math.round(r.rssKb / 1024)} MB: ${r.stderr}`);
+        const within = r.seconds < budget.seconds && r.rssKb < budget.rssKb ? 'within' : 'OVER';
+        results.push(
+          `${c.name}: ${r.seconds} s, ${Math.round(r.rssKb / 1024)} MB (${within} 10 s / 256 MB): ${r.stderr}`,
+        );
         expect(r.code, `${c.name}: ${r.stderr}`).toBe(2);
         expect(r.stderr.split('\n'), c.name).toHaveLength(1);
         expect(r.stderr, c.name).toMatch(/^clarity import: /);
         expect(r.stderr, c.name).toMatch(c.expect);
-        expect(r.seconds, c.name).toBeLessThan(budget.seconds);
+        expect(r.seconds, c.name).toBeLessThan(timeBound);
         expect(r.rssKb, c.name).toBeLessThan(budget.rssKb);
       });
     }
