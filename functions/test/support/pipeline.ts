@@ -2,12 +2,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Firestore } from 'firebase-admin/firestore';
-import { FieldValue } from 'firebase-admin/firestore';
 import { ingestUpload } from '../../src/pipeline/ingest.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { repoRoot } from './emulators.ts';
 import { awdWeekFileFrom, weekBatchFromFile, yesterday, type WeekBatch } from './week-batch.ts';
+import { receivedUploadDoc } from './uploads.ts';
 
 export const awdPath = path.join(
   repoRoot,
@@ -52,25 +52,13 @@ export async function ingestBatch(
 ): Promise<void> {
   const raw = Buffer.from(JSON.stringify(body));
   const blobs = { get: () => Promise.resolve(raw) } as unknown as BlobStore;
-  await db.doc(`users/${uid}/uploads/${uploadId}`).set({
-    status: 'received',
-    source: 'healthkit',
-    format: 'json',
-    byteSize: raw.length,
-    sha256: '0'.repeat(64),
-    sampleCount: body.samples.length,
-    rawPath: `raw/${uid}/${uploadId}/batch.json`,
-    correlationId: `corr-${uploadId}`,
-    timezone: body.timezone ?? null,
-    counts: null,
-    byType: null,
-    rejections: [],
-    error: null,
-    attempts: 0,
-    createdAt: FieldValue.serverTimestamp(),
-    updatedAt: FieldValue.serverTimestamp(),
-    statusTimes: {},
-  });
+  await db.doc(`users/${uid}/uploads/${uploadId}`).set(
+    receivedUploadDoc(uid, uploadId, {
+      byteSize: raw.length,
+      sampleCount: body.samples.length,
+      timezone: body.timezone ?? null,
+    }),
+  );
   const out = await ingestUpload({ uid, uploadId }, { db, blobs, log: testLog, now: Date.now });
   if (out.kind !== 'done' || out.status !== 'ingested')
     throw new Error(`ingest ended ${JSON.stringify(out)}`);
