@@ -14,6 +14,7 @@ import {
   type MinuteSeriesDoc,
   type SeriesDoc,
 } from '@clarity/core';
+import { encodedMinuteView } from './minute-arrays.ts';
 import { paths } from './paths.ts';
 import { assertAccountLive } from './tombstones.ts';
 import { samplesOf } from './series-samples.ts';
@@ -86,7 +87,7 @@ async function refreshDays(db: Firestore, uid: string, keys: DayKey[], timezone:
       const docs = [prev, here?.day?.doc].filter((d): d is SeriesDoc => d !== undefined);
       const minuteSeries = minuteSeriesOf(docs, metric, date, timezone);
       if (!minuteSeries || !target) continue;
-      if (target.exists) tx.update(target.ref, { minuteSeries });
+      if (target.exists) tx.update(target.ref, { minuteSeries: encodedMinuteView(minuteSeries) });
       else {
         // Only spill-over minutes fall on this day: a day document with no samples of its own.
         const empty: Omit<SeriesDoc, 'updatedAt'> = {
@@ -97,7 +98,11 @@ async function refreshDays(db: Firestore, uid: string, keys: DayKey[], timezone:
           sampleCount: 0,
           sources: [],
         };
-        tx.create(target.ref, { ...empty, minuteSeries, updatedAt: FieldValue.serverTimestamp() });
+        tx.create(target.ref, {
+          ...empty,
+          minuteSeries: encodedMinuteView(minuteSeries),
+          updatedAt: FieldValue.serverTimestamp(),
+        });
       }
       did++;
     }
