@@ -4,9 +4,9 @@
  * reason naming the limit, the raw object kept. Each file runs in a process of its own
  * (ingest-object-child.ts) under /usr/bin/time, as `clarity import` is measured: the figures are the
  * handler's wall time and the whole process's peak RSS (Node, the Firestore client and the import). They are
- * printed; the assertions are generous bounds (a file that escaped its limit would run to the trigger's
- * timeout), because the machine is shared. Small sizes; HOSTILE_SCALE=full (npm run test:hostile) for the
- * full corpus; HOSTILE_ONLY=type-names,… for some cases only.
+ * printed; in npm test (small sizes) the assertions are generous bounds (a file that escaped its limit would
+ * run to the trigger's timeout), because the machine is shared; HOSTILE_SCALE=full (npm run test:hostile)
+ * runs the full corpus and asserts the budget. HOSTILE_ONLY=type-names,… for some cases only.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -103,10 +103,11 @@ describe(`hostile corpus through the Storage trigger (${scale})`, () => {
       expect(run.kind, c.name).toBe('done');
       expect(['rejected', 'partial'], `${c.name}: ${String(doc.status)}`).toContain(doc.status);
       expect(error?.message ?? '', c.name).toMatch(c.expect);
-      // Bounded, not fast: a file that escaped its limit would run until the trigger's timeout (540 s).
-      // Speed is for the printed figures and the benchmarks.
-      expect(run.seconds, c.name).toBeLessThan(120);
-      expect(run.rssMb, c.name).toBeLessThan(2 * budget.rssMb);
+      // In npm test: bounded, not fast (a file that escaped its limit would run until the trigger's 540 s
+      // timeout; a busy machine must not fail it). The full-size run (npm run test:hostile) is the budget
+      // check itself, run on its own: there the issue's 10 s / 256 MB are asserted.
+      expect(run.seconds, c.name).toBeLessThan(scale === 'full' ? budget.seconds : 120);
+      expect(run.rssMb, c.name).toBeLessThan(scale === 'full' ? budget.rssMb : 2 * budget.rssMb);
       expect(
         await blobs.exists(`raw/${uid}/${uploadId}/${path.basename(c.file)}`),
         `${c.name}: raw kept`,
