@@ -41,6 +41,25 @@ import { GemmRunner, profileOps, type OpProfile } from './machine-limit.ts';
 import { runVariants, variantLines } from './int8-variants.ts';
 import { syntheticBatch, syntheticWeek } from '../tools/synthetic.ts';
 
+/** A model's work against the machine's dense fp32 rate, as the issue asks for each model and precision. */
+interface AgainstGemm {
+  /** FLOPs of one sequence, from the architecture (patWork). */
+  flopsPerSeq: number;
+  /** The 1024^3 float32 MatMul rate measured in slices interleaved with this model's raw and server slices. */
+  gemmGflops: number;
+  /** Sequences/s × the fp32 FLOP count (for int8: the same work, done in integer where quantised). */
+  rawGflops: number;
+  serverGflops: number;
+  /** rawGflops / gemmGflops: how close the raw loop runs to the machine's dense fp32 rate. */
+  fractionOfGemm: number;
+  /**
+   * The same ratio per CPU-second received (raw loop GFLOP per CPU-second / GEMM GFLOP per CPU-second): less
+   * sensitive to how much of the cores other work took during each slice.
+   */
+  fractionOfGemmCpu: number;
+  rawGflopsPerCpuSecond: number;
+}
+
 interface ServerPoint {
   perSec: number;
   p50Ms: number;
@@ -48,7 +67,7 @@ interface ServerPoint {
   non2xx: number;
 }
 
-interface ModelResult {
+interface ModelResult extends AgainstGemm {
   name: string;
   rawPerSec: number;
   rawSingleMs: number;
@@ -62,20 +81,6 @@ interface ModelResult {
   precision: 'fp32';
   /** The graph served: com.microsoft fused kernels (pat-graph.ts). */
   graph: 'fused';
-  /** FLOPs of one sequence, from the architecture (patWork). */
-  flopsPerSeq: number;
-  /** The 1024^3 float32 MatMul rate measured in slices interleaved with this model's raw and server slices. */
-  gemmGflops: number;
-  rawGflops: number;
-  serverGflops: number;
-  /** rawGflops / gemmGflops: how close the raw loop runs to the machine's dense fp32 rate. */
-  fractionOfGemm: number;
-  /**
-   * The same ratio per CPU-second received (raw loop GFLOP per CPU-second / GEMM GFLOP per CPU-second): less
-   * sensitive to how much of the cores other work took during each slice.
-   */
-  fractionOfGemmCpu: number;
-  rawGflopsPerCpuSecond: number;
   gemmGflopsPerCpuSecond: number;
   /** Batch-8 profile of the served (fused) graph. */
   profile: OpProfile;
@@ -85,16 +90,8 @@ interface ModelResult {
   int8: Int8Result;
 }
 
-interface Int8Result {
+interface Int8Result extends AgainstGemm {
   precision: 'int8';
-  flopsPerSeq: number;
-  gemmGflops: number;
-  /** Sequences/s × the fp32 FLOP count: the same work, done in integer where quantised. */
-  rawGflops: number;
-  serverGflops: number;
-  fractionOfGemm: number;
-  fractionOfGemmCpu: number;
-  rawGflopsPerCpuSecond: number;
   server: ServerPoint;
   /** int8 server / int8 raw at 32 clients. */
   serverRatio: number;
@@ -112,18 +109,10 @@ interface Int8Result {
 }
 
 /** What benchInt8 measures: the raw loops always, the server when there is one. */
-type Int8Part = Omit<
-  Int8Result,
-  | 'flopsPerSeq'
-  | 'gemmGflops'
-  | 'rawGflops'
-  | 'serverGflops'
-  | 'fractionOfGemm'
-  | 'fractionOfGemmCpu'
-  | 'rawGflopsPerCpuSecond'
-  | 'profile'
-  | 'server'
-> & { server?: ServerPoint; rawPerCpuSecond: number };
+type Int8Part = Omit<Int8Result, keyof AgainstGemm | 'profile' | 'server'> & {
+  server?: ServerPoint;
+  rawPerCpuSecond: number;
+};
 
 /**
  * fp32 and int8 raw loops in alternating slices (same load for both); with a server, also the int8 server
